@@ -1,0 +1,38 @@
+/** One log line from one node. */
+export interface LogRecord {
+  /** Epoch milliseconds. */
+  readonly timestamp: number;
+  readonly node: string;
+  readonly message: string;
+  /** The provider's stream or file the line came from, where a node has several. */
+  readonly stream?: string;
+}
+
+/** One log stream of a run (a CloudWatch stream, a task log, a rank's file). */
+export interface LogStreamInfo {
+  /** Unique within the run and stable across calls; cursors are keyed by it. */
+  readonly id: string;
+  readonly node: string;
+  readonly size?: number;
+  readonly lastEventAt?: number;
+}
+
+export interface LogQuery {
+  /** Only these nodes (by name). */
+  readonly nodes?: readonly string[];
+  /** Epoch ms, inclusive. */
+  readonly since?: number;
+  /** Epoch ms, exclusive. */
+  readonly until?: number;
+  /** The last N lines of the merged timeline. */
+  readonly tail?: number;
+  /** A regular expression matched against each message. */
+  readonly grep?: string | RegExp;
+  /** Keep reading until the run is terminal, then drain once more and end. */
+  readonly follow?: boolean;
+  /** A cursor from an earlier read; reading resumes right after the last line it had delivered. */
+  readonly cursor?: string;
+  /** Follow polling bounds in ms (defaults come from the provider). */
+  readonly pollIntervalMs?: { readonly min: number; readonly max: number };
+  readonly signal?: AbortSignal;
+}

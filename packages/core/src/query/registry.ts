@@ -1,0 +1,74 @@
+import { Container, ContainerModule, type ServiceIdentifier } from 'inversify';
+import { invalidInput, RunlensError } from '../errors.js';
+import { splitRef, type RunRef } from '../ref.js';
+import { SUPPORTED_SPECIFICATION_VERSIONS, type ProviderDefinitionV1 } from '../spec/v1.js';
+
+/** The inversify token adapter modules bind their definition to. */
+export const PROVIDER_DEFINITION: ServiceIdentifier<ProviderDefinitionV1> = Symbol.for('runlens.ProviderDefinition');
+
+/** What an adapter package exports for composition roots that use inversify. */
+export function providerModule(definition: ProviderDefinitionV1): ContainerModule {
+  return new ContainerModule(({ bind }) => {
+    bind(PROVIDER_DEFINITION).toConstantValue(definition);
+  });
+}
+
+/**
+ * The composition root: collects provider definitions from plain values and from ContainerModules.
+ * Library users only ever pass `createRunlens({ providers })`; inversify stays an internal detail.
+ */
+export function composeProviders(providers: readonly ProviderDefinitionV1[], modules: readonly ContainerModule[]): ProviderRegistry {
+  const container = new Container();
+  container.load(...providers.map(providerModule), ...modules);
+  const definitions = container.isBound(PROVIDER_DEFINITION) ? container.getAll(PROVIDER_DEFINITION) : [];
+  return new ProviderRegistry(definitions);
+}
+
+export class ProviderRegistry {
+  private readonly byId = new Map<string, ProviderDefinitionV1>();
+
+  constructor(definitions: readonly ProviderDefinitionV1[]) {
+    for (const definition of definitions) {
+      const version = (definition as { specificationVersion?: unknown }).specificationVersion;
+      if (typeof version !== 'string' || !SUPPORTED_SPECIFICATION_VERSIONS.includes(version)) {
+        throw new RunlensError(
+          'Unsupported',
+          `provider '${String(definition.id)}' implements adapter specification ${JSON.stringify(version)}; this @runlens/core supports ${SUPPORTED_SPECIFICATION_VERSIONS.join(', ')} (update the adapter package or @runlens/core)`,
+        );
+      }
+      if (this.byId.has(definition.id)) throw invalidInput(`provider '${definition.id}' is registered twice`);
+      this.byId.set(definition.id, definition);
+    }
+  }
+
+  ids(): string[] {
+    return [...this.byId.keys()];
+  }
+
+  list(): ProviderDefinitionV1[] {
+    return [...this.byId.values()];
+  }
+
+  get(id: string): ProviderDefinitionV1 {
+    const definition = this.byId.get(id);
+    if (!definition) throw invalidInput(`unknown provider '${id}' (known: ${this.ids().join(', ') || 'none'})`);
+    return definition;
+  }
+
+  /** `provider:id`, or a native identifier claimed by exactly one provider. */
+  resolve(text: string): RunRef {
+    const trimmed = text.trim();
+    if (trimmed === '') throw invalidInput('empty run reference (use provider:id, e.g. local:./examples/runs/x)');
+    const split = splitRef(trimmed);
+    if (split && this.byId.has(split.provider)) {
+      if (split.id.trim() === '') throw invalidInput(`malformed run reference '${text}': nothing after '${split.provider}:'`);
+      return split;
+    }
+    for (const definition of this.byId.values()) {
+      const id = definition.claim?.(trimmed);
+      if (id !== undefined) return { provider: definition.id, id };
+    }
+    if (split && !/^[a-z]+:\/\//i.test(trimmed)) throw invalidInput(`unknown provider '${split.provider}' in '${text}' (known: ${this.ids().join(', ')})`);
+    throw invalidInput(`malformed run reference '${text}' (use provider:id, e.g. ${this.ids().map((id) => `${id}:…`).join(', ')})`);
+  }
+}

@@ -1,0 +1,212 @@
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  ARCHIVE_FILES,
+  isTerminal,
+  notFound,
+  type ArtifactInfo,
+  type JsonValue,
+  type LogRecord,
+  type LogStreamInfo,
+  type MetricDescriptor,
+  type MetricPoint,
+  type MetricSeries,
+  type ProviderEnvironment,
+  type ProviderV1,
+  type Run,
+  type RunSummary,
+} from '@runlens/core';
+import { corrupt, fileBody, listFiles, readArchive, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
+import { readLines, tailLines, type LinePosition } from './lines.js';
+import { artifactManifestSchema, describeIssue, logRecordSchema, metricPointSchema } from './schema.js';
+
+const PAGE_LINES = 5_000;
+const LIST_DEPTH = 4;
+
+export function createLocalProvider(environment: ProviderEnvironment): ProviderV1 {
+  const cwd = environment.cwd;
+  const dirOf = (id: string) => path.resolve(cwd, id);
+  const roots = (): string[] => {
+    const configured = environment.settings.roots as string[] | undefined;
+    if (configured && configured.length > 0) return configured;
+    const fromEnv = environment.env.RUNLENS_LOCAL_ROOT;
+    return fromEnv ? fromEnv.split(path.delimiter).filter(Boolean) : ['.'];
+  };
+
+  const logDir = (run: Run) => path.join(dirOf(run.id), ARCHIVE_FILES.logsDir);
+
+  const parseRecord = (file: string, text: string, line: number, streamId: string): LogRecord => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      throw corrupt(file, line > 0 ? line : undefined, `not valid JSON (${(e as Error).message})`);
+    }
+    const parsed = logRecordSchema.safeParse(json);
+    if (!parsed.success) throw corrupt(file, line > 0 ? line : undefined, describeIssue(parsed.error));
+    return parsed.data.stream === undefined ? { ...parsed.data, stream: streamId } : parsed.data;
+  };
+
+  /** Nodes come from the records themselves; the file name is only a slug. */
+  const streamNode = async (file: string, fallback: string): Promise<string> => {
+    const chunk = await readLines(file, { offset: 0, line: 1 }, 1, true);
+    const first = chunk.lines[0];
+    return first ? parseRecord(file, first.text, first.line, fallback).node : fallback;
+  };
+
+  const listStreams = async (run: Run): Promise<LogStreamInfo[]> => {
+    const files = await listFiles(logDir(run), '.jsonl');
+    return Promise.all(
+      files.map(async (name) => {
+        const file = path.join(logDir(run), name);
+        const id = name.slice(0, -'.jsonl'.length);
+        return { id, node: await streamNode(file, id), size: (await stat(file)).size };
+      }),
+    );
+  };
+
+  const describe = async (id: string): Promise<Run> => {
+    const dir = dirOf(id);
+    const archive = await readArchive(dir);
+    const logNames = (await listFiles(path.join(dir, ARCHIVE_FILES.logsDir), '.jsonl')).map((n) => n.slice(0, -'.jsonl'.length));
+    return toLocalRun(archive, id, logNames);
+  };
+
+  return {
+    specificationVersion: 'v1',
+    id: 'local',
+    followPollMs: { min: 500, max: 5_000 },
+    statusPollMs: 1_000,
+    streamDiscoveryMs: 1_000,
+
+    catalog: {
+      describe,
+      async *list(filter) {
+        const found: RunSummary[] = [];
+        for (const root of roots()) {
+          for (const dir of await findArchives(path.resolve(cwd, root), LIST_DEPTH)) {
+            const id = relativeId(cwd, dir);
+            const run = await describe(id).catch(() => undefined);
+            if (!run) continue;
+            const created = run.createdAt ? Date.parse(run.createdAt) : undefined;
+            if (filter.since !== undefined && (created === undefined || created < filter.since)) continue;
+            if (filter.until !== undefined && (created === undefined || created >= filter.until)) continue;
+            if (filter.nameContains && !run.name.includes(filter.nameContains)) continue;
+            found.push({ ref: run.ref, provider: 'local', id, name: run.name, status: run.status, providerStatus: run.providerStatus, ...(run.createdAt ? { createdAt: run.createdAt } : {}), ...(run.endedAt ? { endedAt: run.endedAt } : {}) });
+          }
+        }
+        yield found;
+      },
+    },
+
+    logs: {
+      listStreams,
+      async readStream(run, stream, request) {
+        const file = path.join(logDir(run), `${stream.id}.jsonl`);
+        const from = (request.position as LinePosition | undefined) ?? { offset: 0, line: 1 };
+        const chunk = await readLines(file, from, PAGE_LINES, isTerminal(run.status));
+        const records = chunk.lines.map((l) => parseRecord(file, l.text, l.line, stream.id));
+        return { records, next: chunk.next as unknown as JsonValue, caughtUp: chunk.atEnd };
+      },
+      async tailStream(run, stream, request) {
+        const file = path.join(logDir(run), `${stream.id}.jsonl`);
+        // Reading backwards cannot know what lies before `until`: let core read forward then.
+        if (request.until !== undefined) return undefined;
+        const { lines, end } = await tailLines(file, request.count, isTerminal(run.status));
+        return { records: lines.map((text) => parseRecord(file, text, 0, stream.id)), next: { offset: end, line: 0 } };
+      },
+    },
+
+    metrics: {
+      async listMetrics(run) {
+        const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
+        const files = await listFiles(dir, '.jsonl');
+        return Promise.all(files.map(async (name) => ({ ...(await readMetricHeader(path.join(dir, name))), file: name }) as MetricDescriptor));
+      },
+      async readMetrics(run, descriptors) {
+        const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
+        const series: MetricSeries[] = [];
+        for (const descriptor of descriptors) {
+          const { file: name, ...rest } = descriptor as MetricDescriptor & { file: string };
+          const file = path.join(dir, name);
+          const points: MetricPoint[] = [];
+          for (let position: LinePosition = { offset: 0, line: 1 }, first = true; ; ) {
+            const chunk = await readLines(file, position, PAGE_LINES, true);
+            for (const { text, line } of chunk.lines) {
+              if (first) {
+                first = false;
+                continue;
+              }
+              let json: unknown;
+              try {
+                json = JSON.parse(text);
+              } catch (e) {
+                throw corrupt(file, line, `not valid JSON (${(e as Error).message})`);
+              }
+              const point = metricPointSchema.safeParse(json);
+              if (!point.success) throw corrupt(file, line, describeIssue(point.error));
+              points.push(point.data);
+            }
+            position = chunk.next;
+            if (chunk.atEnd) break;
+          }
+          series.push({ ...rest, points });
+        }
+        return { series };
+      },
+    },
+
+    artifacts: {
+      async *listArtifacts(run) {
+        const dir = dirOf(run.id);
+        const manifestFile = path.join(dir, ARCHIVE_FILES.artifactManifest);
+        if (await stat(manifestFile).catch(() => undefined)) {
+          const parsed = artifactManifestSchema.safeParse(await readJsonFile(manifestFile));
+          if (!parsed.success) throw corrupt(manifestFile, undefined, describeIssue(parsed.error));
+          yield parsed.data as ArtifactInfo[];
+          return;
+        }
+        const root = path.join(dir, ARCHIVE_FILES.artifactsDir);
+        const files = await walk(root).catch(() => []);
+        yield await Promise.all(files.map(async (file) => ({ path: path.relative(root, file).split(path.sep).join('/'), size: (await stat(file)).size })));
+      },
+      async openArtifact(run, artifactPath) {
+        const root = path.resolve(dirOf(run.id), ARCHIVE_FILES.artifactsDir);
+        const file = path.resolve(root, ...artifactPath.split('/'));
+        if (!file.startsWith(root + path.sep)) throw notFound(`no artifact '${artifactPath}'`);
+        const info = await stat(file).catch(() => undefined);
+        if (!info?.isFile()) throw notFound(`no artifact '${artifactPath}' in ${run.ref}`);
+        return { size: info.size, body: fileBody(file) };
+      },
+    },
+  };
+}
+
+function relativeId(cwd: string, dir: string): string {
+  const relative = path.relative(cwd, dir);
+  if (relative === '') return '.';
+  return relative.startsWith('..') || path.isAbsolute(relative) ? dir : `./${relative.split(path.sep).join('/')}`;
+}
+
+async function findArchives(dir: string, depth: number): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  if (entries.some((e) => e.isFile() && e.name === ARCHIVE_FILES.run)) return [dir];
+  if (depth === 0) return [];
+  const found: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    found.push(...(await findArchives(path.join(dir, entry.name), depth - 1)));
+  }
+  return found.sort();
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(full)));
+    else if (entry.isFile() && !entry.name.endsWith('.part')) files.push(full);
+  }
+  return files.sort();
+}
