@@ -1,0 +1,111 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RequestBudget, RunlensError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, paginate, providerError, throttled, withRetry } from '../src/index.js';
+
+describe('paginate', () => {
+  it('treats a repeated token as the end of the listing (CloudWatch GetLogEvents)', async () => {
+    const sent: (string | undefined)[] = [];
+    const pages = ['t1', 't2', 't2'];
+    let n = 0;
+    const seen = [];
+    for await (const page of paginate({ fetch: async (token) => (sent.push(token), { items: [n], next: pages[n++] }), nextToken: (p) => p.next })) seen.push(page.items[0]);
+    expect(seen).toEqual([0, 1, 2]);
+    expect(sent).toEqual([undefined, 't1', 't2']);
+  });
+
+  it('ends on a missing token and can be told to keep a repeated one', async () => {
+    let n = 0;
+    const count = async (stopOnSameToken: boolean) => {
+      n = 0;
+      let pages = 0;
+      for await (const _ of paginate({ fetch: async () => n++, nextToken: (p) => (p < 3 ? 'same' : undefined), stopOnSameToken })) pages++;
+      return pages;
+    };
+    expect(await count(true)).toBe(2);
+    expect(await count(false)).toBe(4);
+  });
+
+  it('gives up on a listing that never ends', async () => {
+    const run = async () => {
+      let i = 0;
+      for await (const _ of paginate({ fetch: async () => i++, nextToken: (p) => `t${p}`, maxPages: 5 })) void _;
+    };
+    await expect(run()).rejects.toThrow(/did not end after 5 pages/);
+  });
+});
+
+describe('mergeByKey', () => {
+  it('is stable for equal keys and keeps each source in its own order', async () => {
+    const source = (pages: number[][]) => {
+      let i = 0;
+      return { nextPage: async () => pages[i++] };
+    };
+    const out = [];
+    for await (const { item, source: s } of mergeByKey([source([[1, 3], [], [3, 9]]), source([[1, 2], [3]]), source([[0, 5, 4]])], (x) => x)) out.push(`${s}:${item}`);
+    expect(out).toEqual(['2:0', '0:1', '1:1', '1:2', '0:3', '0:3', '1:3', '2:5', '2:4', '0:9']);
+  });
+});
+
+describe('retry', () => {
+  it('never waits less than Retry-After, with jitter below the exponential ceiling', () => {
+    const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 10_000 };
+    expect(backoffDelay(1, policy, undefined, () => 0)).toBe(50);
+    expect(backoffDelay(3, policy, undefined, () => 1)).toBe(400);
+    expect(backoffDelay(1, policy, 2_000, () => 0)).toBe(2_000);
+  });
+
+  it('retries retryable errors, then reports Throttled after the last attempt', async () => {
+    let calls = 0;
+    const error = await withRetry(
+      async () => {
+        calls++;
+        throw throttled('Rate exceeded', { provider: 'sagemaker', run: 'job', providerCode: 'ThrottlingException' });
+      },
+      { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, toError: (e) => e as RunlensError },
+    ).catch((e) => e);
+    expect(calls).toBe(3);
+    expect(RunlensError.isInstance(error) && error.code).toBe('Throttled');
+    expect(error.message).toMatch(/^sagemaker run job: still throttled after 3 attempts/);
+  });
+
+  it('does not retry what cannot succeed', async () => {
+    let calls = 0;
+    await expect(withRetry(async () => (calls++, Promise.reject(providerError('bad request', { retryable: false }))), { toError: (e) => e as RunlensError })).rejects.toThrow('bad request');
+    expect(calls).toBe(1);
+  });
+});
+
+describe('RequestBudget', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('lets a burst through, then spaces requests at the rate, shared by every caller of a key', async () => {
+    vi.useFakeTimers();
+    const budget = new RequestBudget(() => Date.now());
+    const granted: number[] = [];
+    const start = Date.now();
+    const takes = Array.from({ length: 6 }, () => budget.take('logs:DescribeLogStreams', 5, 2).then(() => granted.push(Date.now() - start)));
+    await vi.advanceTimersByTimeAsync(2_000);
+    await Promise.all(takes);
+    expect(granted.slice(0, 2)).toEqual([0, 0]);
+    // 5 per second after the burst: one every 200 ms.
+    expect(granted.slice(2)).toEqual([200, 400, 600, 800]);
+  });
+
+  it('keeps keys independent', async () => {
+    vi.useFakeTimers();
+    const budget = new RequestBudget(() => Date.now());
+    await budget.take('a', 1, 1);
+    let other = false;
+    void budget.take('b', 1, 1).then(() => (other = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(other).toBe(true);
+  });
+});
+
+describe('cursor', () => {
+  it('round-trips positions and skip counts and rejects tampering', () => {
+    const cursor = { ref: 'sagemaker:job', streams: { 'job/algo-1-1': { position: { token: 'f/123/s' }, skip: 3 }, 'job/algo-2-1': { position: undefined, skip: 0 } } };
+    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
+    expect(() => decodeCursor('rl1.%%%')).toThrow(/invalid cursor/);
+    expect(() => decodeCursor(`rl1.${Buffer.from('{"r":"x","s":{"a":[null,-1]}}').toString('base64url')}`)).toThrow(/invalid cursor/);
+  });
+});
