@@ -1,0 +1,36 @@
+// Child process: k-way merge of generated node streams through core's LogReader, reporting records/s and
+// peak RSS. Streams are generated page by page, so what is measured is the merge, not the input.
+import { LogReader } from '../packages/core/dist/index.js';
+
+const streams = Number(process.argv[2] ?? 16);
+const perStream = Number(process.argv[3] ?? 100_000);
+const pageSize = 1_000;
+
+const run = { ref: 'bench:run', provider: 'bench', id: 'run', name: 'run', status: 'completed', providerStatus: 'Completed', nodes: [], hyperparameters: {}, raw: null };
+const source = {
+  async listStreams() {
+    return Array.from({ length: streams }, (_, i) => ({ id: `s${i}`, node: `algo-${i + 1}` }));
+  },
+  async readStream(_run, stream, request) {
+    const start = request.position ?? 0;
+    const end = Math.min(perStream, start + pageSize);
+    const n = Number(stream.id.slice(1));
+    const records = [];
+    for (let i = start; i < end; i++) {
+      // Interleaved timestamps with frequent ties across streams.
+      records.push({ timestamp: 1_700_000_000_000 + i * 10 + (n % 4), node: stream.node, message: `step ${i} loss=0.${(i * 7919) % 100000} lr=0.001 throughput=1234.5 samples/s` });
+    }
+    return { records, next: end, caughtUp: end >= perStream };
+  },
+};
+const reader = new LogReader({ provider: { specificationVersion: 'v1', id: 'bench', catalog: {} }, source, run, describe: async () => run });
+const started = performance.now();
+let count = 0;
+let last = 0;
+for await (const record of reader) {
+  if (record.timestamp < last) throw new Error('merge out of order');
+  last = record.timestamp;
+  count++;
+}
+const seconds = (performance.now() - started) / 1000;
+process.stdout.write(JSON.stringify({ records: count, seconds, recordsPerSecond: Math.round(count / seconds), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n');

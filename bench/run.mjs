@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `pnpm bench`: runs each benchmark in its own process (so peak RSS is its own) and prints medians.
+// Figures go to docs/performance.md by hand, with the machine they were taken on.
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'packages/cli/dist/main.js');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const child = (script, args) => JSON.parse(execFileSync(process.execPath, [path.join(root, 'bench', script), ...args], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop());
+
+const results = [];
+
+// 1. Merge throughput: 16 streams x 100,000 lines.
+const merges = [1, 2, 3].map(() => child('merge.mjs', ['16', '100000']));
+results.push(['merge 16 streams x 100,000 lines', `${median(merges.map((m) => m.recordsPerSecond)).toLocaleString('en')} records/s`, `${median(merges.map((m) => m.peakRssMb))} MB peak RSS`]);
+
+// 2. Start-up: `runlens --version` against bare `node -e 0` in the same run (ratios survive noisy machines).
+const time = (args) => {
+  const samples = [];
+  for (let i = 0; i < 15; i++) {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    samples.push(performance.now() - t);
+  }
+  return median(samples);
+};
+const bare = time(['-e', '0']);
+const version = time([cli, '--version']);
+results.push(['runlens --version start-up', `${version.toFixed(0)} ms median`, `node -e 0: ${bare.toFixed(0)} ms (x${(version / bare).toFixed(2)})`]);
+
+console.log('| benchmark | result | context |\n| --- | --- | --- |');
+for (const row of results) console.log(`| ${row.join(' | ')} |`);
