@@ -1,0 +1,83 @@
+/** Error and latency injection, checked before authentication on every request. */
+
+export type FaultKind = 'throttle429' | 'throttle2799' | '500' | '503' | 'drop' | 'slow';
+
+export interface FaultSpec {
+  /** Request target (path + query) to match: substring for a string, test() for a RegExp. Default: all. */
+  path?: RegExp | string;
+  kind: FaultKind;
+  /** Fire at most this many times. Default: until cleared. */
+  times?: number;
+  /** Fire on every Nth matching request only (N, 2N, ...). Default 1. */
+  every?: number;
+  /** `slow`: delay before the normal answer (default 1000 ms). `throttle429`: sets Retry-After. */
+  delayMs?: number;
+}
+
+export interface Faults {
+  inject(spec: FaultSpec): void;
+  clear(): void;
+}
+
+interface ActiveFault {
+  spec: FaultSpec;
+  seen: number;
+  fired: number;
+}
+
+export class FaultInjector implements Faults {
+  #active: ActiveFault[] = [];
+
+  inject(spec: FaultSpec): void {
+    if (spec.every !== undefined && (!Number.isInteger(spec.every) || spec.every < 1)) throw new Error('every must be a positive integer');
+    this.#active.push({ spec: { ...spec }, seen: 0, fired: 0 });
+  }
+
+  clear(): void {
+    this.#active = [];
+  }
+
+  /** The first injected fault that fires for this request target, counting it. */
+  take(target: string): FaultSpec | undefined {
+    for (const fault of this.#active) {
+      if (!matches(fault.spec.path, target)) continue;
+      fault.seen += 1;
+      if (fault.seen % (fault.spec.every ?? 1) !== 0) continue;
+      if (fault.fired >= (fault.spec.times ?? Infinity)) continue;
+      fault.fired += 1;
+      return fault.spec;
+    }
+    return undefined;
+  }
+}
+
+function matches(path: RegExp | string | undefined, target: string): boolean {
+  if (path === undefined) return true;
+  if (typeof path === 'string') return target.includes(path);
+  path.lastIndex = 0; // a /g RegExp would otherwise carry state between requests
+  return path.test(target);
+}
+
+export interface FaultAnswer {
+  status: number;
+  code: string;
+  message: string;
+  headers: Record<string, string>;
+}
+
+/** The error a fault answers with: ModelArts/API Gateway JSON, or S3-style codes under /obs. */
+export function faultAnswer(spec: FaultSpec, obs: boolean): FaultAnswer {
+  const throttled = spec.kind === 'throttle429' || spec.kind === 'throttle2799';
+  if (obs) {
+    if (throttled) return { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.', headers: {} };
+    if (spec.kind === '500') return { status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again.', headers: {} };
+    return { status: 503, code: 'ServiceUnavailable', message: 'Service is unable to handle request.', headers: {} };
+  }
+  if (spec.kind === 'throttle429') {
+    const retryAfter = String(Math.max(1, Math.ceil((spec.delayMs ?? 1000) / 1000)));
+    return { status: 429, code: 'ModelArts.2799', message: 'Too many requests', headers: { 'retry-after': retryAfter } };
+  }
+  if (spec.kind === 'throttle2799') return { status: 429, code: 'ModelArts.2799', message: 'Too many requests', headers: {} };
+  if (spec.kind === '500') return { status: 500, code: 'ModelArts.0010', message: 'Internal service error.', headers: {} };
+  return { status: 503, code: 'APIGW.0201', message: 'Backend unavailable.', headers: {} };
+}
