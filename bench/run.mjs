@@ -15,6 +15,9 @@ const results = [];
 // 1. Merge throughput: 16 streams x 100,000 lines.
 const merges = [1, 2, 3].map(() => child('merge.mjs', ['16', '100000']));
 results.push(['merge 16 streams x 100,000 lines', `${median(merges.map((m) => m.recordsPerSecond)).toLocaleString('en')} records/s`, `${median(merges.map((m) => m.peakRssMb))} MB peak RSS`]);
+// Memory must not grow with the log: the same merge with 4x the lines.
+const long = child('merge.mjs', ['16', '400000']);
+results.push(['merge 16 streams x 400,000 lines', `${long.recordsPerSecond.toLocaleString('en')} records/s`, `${long.peakRssMb} MB peak RSS (flat: bounded by streams x pages)`]);
 
 // 2. Start-up: `runlens --version` against bare `node -e 0` in the same run (ratios survive noisy machines).
 const time = (args) => {
