@@ -21,10 +21,22 @@ export async function readJsonFile(file: string): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (e) {
-    const position = /position (\d+)/.exec((e as Error).message);
-    const line = position ? text.slice(0, Number(position[1])).split('\n').length : undefined;
+    const line = jsonErrorLine(text, (e as Error).message);
     throw corrupt(file, line, `not valid JSON (${(e as Error).message})`);
   }
+}
+
+/** Node 20 reports either a character position or a quoted excerpt around the error; both locate the line. */
+export function jsonErrorLine(text: string, message: string): number | undefined {
+  const position = /position (\d+)/.exec(message);
+  if (position) return text.slice(0, Number(position[1])).split('\n').length;
+  const excerpt = /\.\.\."([\s\S]*?)"?\.\.\. is not valid JSON/.exec(message) ?? /"([\s\S]*)" is not valid JSON/.exec(message);
+  const token = /Unexpected token '(.)'/.exec(message)?.[1];
+  if (!excerpt?.[1]) return undefined;
+  const at = text.indexOf(excerpt[1]);
+  if (at < 0) return undefined;
+  const within = token ? excerpt[1].indexOf(token) : 0;
+  return text.slice(0, at + Math.max(0, within)).split('\n').length;
 }
 
 /** Reads and validates run.json (and archive.json when present). */

@@ -1,0 +1,200 @@
+// The commander program. Defining commands and options is cheap; each command's module (and with it
+// @runlens/core and the provider adapters) is imported only when that command runs.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ArtifactsOptions } from './commands/artifacts.js';
+import type { CompareOptions } from './commands/compare.js';
+import type { DescribeOptions } from './commands/describe.js';
+import type { ExportOptions } from './commands/export.js';
+import type { LogsOptions } from './commands/logs.js';
+import type { MetricsOptions } from './commands/metrics.js';
+import type { RunsOptions } from './commands/runs.js';
+import type { CommandContext } from './context.js';
+import { LineWriter, type OutputStream } from './output/writer.js';
+import { version } from './version.js';
+
+/** Where the CLI reads and writes. Defaults to the process's own. */
+export interface CliIO {
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+}
+
+/** Options every command accepts (before or after the command name). */
+export interface GlobalOptions {
+  readonly debug?: boolean;
+  readonly color: boolean;
+  readonly region?: string;
+  readonly workspace?: string;
+}
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    success
+  1    internal error (a bug: run again with --debug and report it)
+  2    invalid input or usage, or an operation the provider does not support
+  3    not found (run, archive, artifact)
+  4    authentication or permission failure
+  5    provider or network failure after retries (throttling, service errors)
+  130  interrupted (Ctrl-C)
+
+Environment:
+  NO_COLOR           disable colour (as does --no-color); colour is only used on a terminal anyway
+  FORCE_COLOR        colour even when output is not a terminal
+  RUNLENS_LOCAL_ROOT directories (':'-separated) 'runlens runs' searches for local archives
+  AWS_*, HUAWEICLOUD_*, MODELARTS_*, AZURE_*, AZUREML_*
+                     provider credentials and defaults (see each adapter's README)
+
+Run references: provider:id, e.g. local:./examples/runs/x, sagemaker:my-job,
+modelarts:<job-id>, azureml:<run-id>; a path starting with ./ ../ or / means local.
+Times (--since, --until): 30m, 2h, 7d (ago) or ISO 8601 (2026-11-28T10:00:00Z).`;
+
+type Action = (context: CommandContext) => Promise<number>;
+
+/** Repeatable option: `--node a --node b` → ['a', 'b']. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Repeatable option that also takes comma-separated lists: `--status failed,stopped`. */
+function collectList(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((v) => v.trim()).filter(Boolean)];
+}
+
+function wholeNumber(min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number(value) < min) throw new InvalidArgumentError(`Expected a whole number${min > 0 ? ` of at least ${min}` : ''}.`);
+    return Number(value);
+  };
+}
+
+const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'stopped'];
+
+function statusList(value: string, previous: string[] | undefined): string[] {
+  const list = collectList(value, previous);
+  const bad = list.find((s) => !RUN_STATUSES.includes(s));
+  if (bad !== undefined) throw new InvalidArgumentError(`Use ${RUN_STATUSES.join(', ')}.`);
+  return list;
+}
+
+export function buildProgram(io: CliIO, execute: (command: Command, action: Action) => Promise<void>): Command {
+  const program = new Command('runlens');
+  program
+    .description('One query API and CLI over ML training runs: SageMaker, ModelArts, Azure ML and local run archives.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--debug', 'print stack traces and (redacted) provider requests to stderr')
+    .option('--no-color', 'never colour the output')
+    .option('--region <region>', 'cloud region for SageMaker and ModelArts')
+    .option('--workspace <workspace>', 'Azure ML workspace')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void io.stdout.write(text),
+      writeErr: (text) => void io.stderr.write(text),
+      // Errors are printed by run() as one `runlens: …` line with our exit code.
+      outputError: () => undefined,
+    })
+    .showSuggestionAfterError(true)
+    .addHelpText('after', EXIT_CODES_HELP);
+
+  const command = (name: string, summary: string) => program.command(name).description(summary).helpOption('-h, --help', 'show help');
+
+  command('describe', 'show one run: status, timing, nodes, failure and its evidence, hyperparameters, metrics, timeline')
+    .argument('<ref>', 'run reference (provider:id)')
+    .option('--json', 'print the Run object as JSON')
+    .action((ref: string, options: DescribeOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/describe.js')).describeCommand(c, ref, options)));
+
+  command('logs', "print a run's logs, every node merged by time")
+    .argument('<ref>', 'run reference (provider:id)')
+    .option('--node <name>', 'only this node (repeatable)', collect)
+    .option('--since <time>', 'from this time: 30m, 2h, 7d ago, or ISO 8601')
+    .option('--until <time>', 'before this time: 30m, 2h, 7d ago, or ISO 8601')
+    .option('--tail <n>', 'only the last n lines', wholeNumber(0))
+    .option('--grep <regex>', 'only lines matching this regular expression')
+    .option('-f, --follow', 'keep printing new lines until the run ends (Ctrl-C prints a resume cursor)')
+    .option('--cursor <token>', "resume right after the lines an earlier 'runlens logs' printed (its 'cursor:' line)")
+    .option('--json', 'one JSON object per line: timestamp (epoch ms), node, message, stream')
+    .addOption(new Option('--poll-interval <ms>', 'follow polling interval in milliseconds').argParser(wholeNumber(1)).hideHelp())
+    .action((ref: string, options: LogsOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/logs.js')).logsCommand(c, ref, options)));
+
+  command('metrics', "print a run's metric series: a summary table, JSON, CSV or terminal charts")
+    .argument('<ref>', 'run reference (provider:id)')
+    .option('--metric <name>', 'only this metric; * wildcards allowed (repeatable)', collect)
+    .option('--node <name>', 'only this node (repeatable)', collect)
+    .addOption(new Option('--kind <kind>', 'only system or training metrics').choices(['system', 'training']))
+    .option('--since <time>', 'from this time: 30m, 2h, 7d ago, or ISO 8601')
+    .option('--until <time>', 'before this time: 30m, 2h, 7d ago, or ISO 8601')
+    .addOption(new Option('--json', 'print {"series": [...]} as JSON').conflicts(['csv', 'plot']))
+    .addOption(new Option('--csv', 'print name,node,kind,unit,timestamp,step,value rows').conflicts(['json', 'plot']))
+    .addOption(new Option('--plot', 'draw one chart per series').conflicts(['json', 'csv']))
+    .action((ref: string, options: MetricsOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/metrics.js')).metricsCommand(c, ref, options)));
+
+  command('runs', 'list runs, newest first, across the configured providers')
+    .option('--provider <id>', 'only this provider (repeatable)', collectList)
+    .option('--status <status>', `only runs in this status: ${RUN_STATUSES.join(', ')} (repeatable)`, statusList)
+    .option('--since <time>', 'created at or after: 30m, 2h, 7d ago, or ISO 8601')
+    .option('--limit <n>', 'at most n runs', wholeNumber(1))
+    .option('--json', 'print {"runs": [...]} as JSON')
+    .action((options: RunsOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/runs.js')).runsCommand(c, options)));
+
+  command('compare', 'compare runs side by side: status, duration, final and best metric values')
+    .argument('<refs...>', 'two or more run references')
+    .option('--metric <name>', 'compare this training metric (repeatable; default: those of the first run)', collect)
+    .addOption(new Option('--json', 'print the comparison as JSON').conflicts('plot'))
+    .option('--plot', 'draw each metric with one line per run')
+    .action((refs: string[], options: CompareOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/compare.js')).compareCommand(c, refs, options)));
+
+  command('artifacts', "list a run's artifacts, or download them")
+    .argument('<ref>', 'run reference (provider:id)')
+    .option('--download <dir>', 'download into this directory')
+    .option('--path <path>', 'only this file or directory (repeatable)', collect)
+    .option('--json', 'print {"artifacts": [...]} as JSON')
+    .action((ref: string, options: ArtifactsOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/artifacts.js')).artifactsCommand(c, ref, options)));
+
+  command('export', 'copy a run (description, logs, metrics, artifacts) into a local run archive')
+    .argument('<ref>', 'run reference (provider:id)')
+    .requiredOption('--out <dir>', 'new (or empty) directory for the archive')
+    .action((ref: string, options: ExportOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/export.js')).exportCommand(c, ref, options)));
+
+  return program;
+}
+
+/**
+ * Runs the CLI on `argv` (without the node and script paths) and returns the exit code. Never calls
+ * process.exit; the bin does, once output is flushed.
+ */
+export async function run(argv: readonly string[], io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+  // Adapters may load the AWS SDK, which otherwise prints a multi-line warning on Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  let code = 0;
+  let debug = argv.includes('--debug');
+  const program = buildProgram(io, async (command, action) => {
+    const globals = command.optsWithGlobals() as GlobalOptions;
+    debug = globals.debug === true;
+    const { withContext } = await import('./context.js');
+    code = await withContext(io, globals, action);
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    const { reportError } = await import('./exit.js');
+    return reportError(error, io.stderr, debug);
+  }
+}
+
+/** The bin's entry: run, then make sure everything written reached its destination. */
+export async function main(argv: readonly string[]): Promise<number> {
+  // `runlens … | head`: the reader went away, which is not an error. Any other write failure is
+  // reported once (on stderr if it still works).
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`runlens: cannot write the output: ${error.message}\n`);
+    process.exit(1);
+  });
+  process.stderr.on('error', () => process.exit(process.exitCode ?? 1));
+  const code = await run(argv);
+  await new LineWriter(process.stdout).flush();
+  await new LineWriter(process.stderr).flush();
+  return code;
+}

@@ -1,0 +1,80 @@
+import { formatDuration, isTerminal, type Run, type RunStatus } from '@runlens/core';
+import type { Colors } from '../output/color.js';
+import { formatTime, formatValue } from '../output/format.js';
+import { renderFields } from '../output/table.js';
+import type { CommandContext } from '../context.js';
+
+export interface DescribeOptions {
+  readonly json?: boolean;
+}
+
+export async function describeCommand(context: CommandContext, ref: string, options: DescribeOptions): Promise<number> {
+  const run = await context.runlens.describe(ref, { signal: context.signal });
+  if (options.json) context.out.line(JSON.stringify(run, null, 2));
+  else context.out.lines(renderRun(run, context.color));
+  return 0;
+}
+
+export function paintStatus(c: Colors, status: RunStatus): string {
+  const paint = { completed: c.green, failed: c.red, stopped: c.yellow, running: c.cyan, pending: c.dim }[status];
+  return paint ? paint(status) : status;
+}
+
+function duration(run: Run, now = Date.now()): string | undefined {
+  if (!run.startedAt) return undefined;
+  const start = Date.parse(run.startedAt);
+  if (run.endedAt) return formatDuration(Date.parse(run.endedAt) - start);
+  return isTerminal(run.status) ? undefined : `${formatDuration(now - start)} so far`;
+}
+
+/** The readable block `runlens describe` prints. */
+export function renderRun(run: Run, c: Colors): string[] {
+  const origin = (run as Run & { origin?: { ref: string } }).origin;
+  const fields: [string, string][] = [
+    ['ref', run.ref],
+    ...(origin ? ([['exported from', origin.ref]] as [string, string][]) : []),
+    ['status', `${paintStatus(c, run.status)}${run.providerStatus && run.providerStatus !== run.status ? ` (${run.providerStatus})` : ''}`],
+    ['created', formatTime(run.createdAt)],
+    ['started', formatTime(run.startedAt)],
+    ['ended', formatTime(run.endedAt)],
+  ];
+  const took = duration(run);
+  if (took) fields.push(['duration', took]);
+  const nodes = run.nodes.map((n) => {
+    const details = [n.instanceType, n.status].filter(Boolean).join(', ');
+    return details ? `${n.name} (${details})` : n.name;
+  });
+  fields.push(['nodes', nodes.length > 0 ? nodes.join('\n') : '-']);
+
+  const lines = [c.bold(run.name), ...renderFields(fields, c, '  ')];
+  const section = (title: string, body: string[]) => {
+    if (body.length === 0) return;
+    lines.push('', c.bold(title), ...body);
+  };
+
+  if (run.failure) {
+    const f = run.failure;
+    section('failure', [
+      ...renderFields(
+        [
+          ['category', c.red(f.category)],
+          ...(f.code ? ([['code', f.code]] as [string, string][]) : []),
+          ['reason', f.reason],
+        ],
+        c,
+        '  ',
+      ),
+      ...(f.evidence.length > 0 ? ['  evidence', ...f.evidence.map((l) => `    ${l}`)] : []),
+    ]);
+  }
+  section('hyperparameters', renderFields(Object.entries(run.hyperparameters).sort(([a], [b]) => a.localeCompare(b)), c, '  '));
+  section('final metrics', renderFields(Object.entries(run.finalMetrics ?? {}).map(([k, v]) => [k, formatValue(v)] as [string, string]), c, '  '));
+  section('tags', renderFields(Object.entries(run.tags ?? {}), c, '  '));
+  const timeline = run.timeline ?? [];
+  const statusWidth = Math.max(0, ...timeline.map((e) => e.status.length));
+  section(
+    'timeline',
+    timeline.map((e) => `  ${c.dim(formatTime(e.at))}  ${e.message ? `${e.status.padEnd(statusWidth)}  ${e.message}` : e.status}`),
+  );
+  return lines;
+}

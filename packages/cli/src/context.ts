@@ -1,0 +1,84 @@
+// What a command gets: the runlens instance, its output, colours and the interrupt signal.
+import { createRunlens, type Runlens, type Warning } from '@runlens/core';
+import type { CliIO, GlobalOptions } from './cli.js';
+import { colorEnabled, colors, type Colors } from './output/color.js';
+import { LineWriter, type OutputStream } from './output/writer.js';
+import { providers } from './providers.js';
+
+export interface CommandContext {
+  readonly runlens: Runlens;
+  /** stdout, batched. */
+  readonly out: LineWriter;
+  readonly stderr: OutputStream;
+  /** Colours for stdout: off unless stdout is a terminal (and NO_COLOR/--no-color are absent). */
+  readonly color: Colors;
+  /** Aborted by Ctrl-C. */
+  readonly signal: AbortSignal;
+  /** Terminal width for charts. */
+  readonly columns: number;
+  /** A `warning: …` line on stderr. */
+  warn(message: string): void;
+  warnAll(warnings: readonly Warning[]): void;
+}
+
+/** Per-provider settings from the global flags, only for the flags given. */
+export function providerSettings(globals: GlobalOptions): Record<string, Record<string, unknown>> {
+  const settings: Record<string, Record<string, unknown>> = {};
+  if (globals.region) {
+    settings.sagemaker = { region: globals.region };
+    settings.modelarts = { region: globals.region };
+  }
+  if (globals.workspace) settings.azureml = { workspace: globals.workspace };
+  return settings;
+}
+
+/**
+ * Creates the runlens instance, runs one command with it and closes it. Ctrl-C aborts the command's
+ * signal (a second Ctrl-C exits at once). Output buffered by the command is flushed before returning
+ * or rethrowing, so an error line always comes after the output that preceded it.
+ */
+export async function withContext(io: CliIO, globals: GlobalOptions, action: (context: CommandContext) => Promise<number>): Promise<number> {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  };
+  process.on('SIGINT', onInterrupt);
+  const out = new LineWriter(io.stdout);
+  const warn = (message: string) => {
+    out.flushNow();
+    io.stderr.write(`warning: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  };
+  const runlens = createRunlens({
+    providers,
+    env: io.env,
+    settings: providerSettings(globals),
+    ...(io.cwd ? { cwd: io.cwd } : {}),
+    ...(globals.debug ? { debug: (message: string) => void io.stderr.write(`debug: ${message}\n`) } : {}),
+  });
+  const context: CommandContext = {
+    runlens,
+    out,
+    stderr: io.stderr,
+    color: colors(colorEnabled(io.stdout, io.env, globals.color !== false)),
+    signal: controller.signal,
+    columns: io.stdout.columns || Number(io.env.COLUMNS) || 80,
+    warn,
+    warnAll: (warnings) => warnings.forEach((w) => warn(w.message)),
+  };
+  try {
+    return await action(context);
+  } catch (error) {
+    // Whatever broke after Ctrl-C (an aborted read, a closed stream) is the interrupt.
+    if (controller.signal.aborted) {
+      await out.flush();
+      io.stderr.write('runlens: interrupted\n');
+      return 130;
+    }
+    throw error;
+  } finally {
+    process.removeListener('SIGINT', onInterrupt);
+    await out.flush();
+    await runlens.close().catch(() => undefined);
+  }
+}

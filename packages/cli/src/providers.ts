@@ -1,0 +1,3 @@
+import { localProvider } from '@runlens/local';
+
+export const providers = [localProvider];
