@@ -34,7 +34,7 @@ try {
   runlens('metrics', x('modelarts-cpu-gaps'));
   runlens('metrics', x('modelarts-cpu-gaps'), '--metric', 'cpu.utilization', '--plot');
   runlens('metrics', x('azureml-seed004-metrics'), '--csv');
-  runlens('compare', x('sagemaker-xgboost-completed'), x('azureml-seed004-metrics'), x('modelarts-cpu-gaps'), '--metric', 'loss', '--metric', 'logloss');
+  runlens('compare', x('sagemaker-xgboost-completed'), x('azureml-seed004-metrics'), x('modelarts-cpu-gaps'), '--metric', 'loss', '--metric', 'validation:logloss');
   runlens('artifacts', x('azureml-seed004-metrics'), '--download', path.join(work, 'downloads'));
   runlens('export', x('sagemaker-hyperparameter-typo'), '--out', path.join(work, 'exported'));
   runlens('describe', `local:${path.join(work, 'exported')}`, '--json');

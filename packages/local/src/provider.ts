@@ -35,7 +35,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
 
   const logDir = (run: Run) => path.join(dirOf(run.id), ARCHIVE_FILES.logsDir);
 
-  const parseRecord = (file: string, text: string, line: number, streamId: string): LogRecord => {
+  const parseRecord = (file: string, text: string, line: number): LogRecord => {
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -44,14 +44,14 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     }
     const parsed = logRecordSchema.safeParse(json);
     if (!parsed.success) throw corrupt(file, line > 0 ? line : undefined, describeIssue(parsed.error));
-    return parsed.data.stream === undefined ? { ...parsed.data, stream: streamId } : parsed.data;
+    return parsed.data;
   };
 
   /** Nodes come from the records themselves; the file name is only a slug. */
   const streamNode = async (file: string, fallback: string): Promise<string> => {
     const chunk = await readLines(file, { offset: 0, line: 1 }, 1, true);
     const first = chunk.lines[0];
-    return first ? parseRecord(file, first.text, first.line, fallback).node : fallback;
+    return first ? parseRecord(file, first.text, first.line).node : fallback;
   };
 
   const listStreams = async (run: Run): Promise<LogStreamInfo[]> => {
@@ -105,7 +105,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
         const file = path.join(logDir(run), `${stream.id}.jsonl`);
         const from = (request.position as LinePosition | undefined) ?? { offset: 0, line: 1 };
         const chunk = await readLines(file, from, PAGE_LINES, isTerminal(run.status));
-        const records = chunk.lines.map((l) => parseRecord(file, l.text, l.line, stream.id));
+        const records = chunk.lines.map((l) => parseRecord(file, l.text, l.line));
         return { records, next: chunk.next as unknown as JsonValue, caughtUp: chunk.atEnd };
       },
       async tailStream(run, stream, request) {
@@ -113,7 +113,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
         // Reading backwards cannot know what lies before `until`: let core read forward then.
         if (request.until !== undefined) return undefined;
         const { lines, end } = await tailLines(file, request.count, isTerminal(run.status));
-        return { records: lines.map((text) => parseRecord(file, text, 0, stream.id)), next: { offset: end, line: 0 } };
+        return { records: lines.map((text) => parseRecord(file, text, 0)), next: { offset: end, line: 0 } };
       },
     },
 

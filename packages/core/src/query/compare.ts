@@ -96,7 +96,8 @@ export async function compareRuns(runlens: Runlens, refs: readonly string[], opt
       summaries[metric] = match ? summarize(match, metric) : null;
       if (!match) warnings.push({ type: 'not-found', message: `${run.ref} has no training metric matching '${metric}'` });
     }
-    return { ref: run.ref, provider: run.provider, name: run.name, status: run.status, ...(start !== undefined && end !== undefined ? { durationMs: end - start } : {}), metrics: summaries };
+    // An archive compares as the provider it came from.
+    return { ref: run.ref, provider: run.origin?.provider ?? run.provider, name: run.name, status: run.status, ...(start !== undefined && end !== undefined ? { durationMs: end - start } : {}), metrics: summaries };
   });
   const curves: Curve[] = metrics.map((metric) => {
     const matched = loaded.map(({ run, series }) => ({ ref: run.ref, series: matchSeries(series, metric) }));
