@@ -33,6 +33,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     return fromEnv ? fromEnv.split(path.delimiter).filter(Boolean) : ['.'];
   };
 
+  const seriesFiles = new WeakMap<MetricDescriptor, string>();
   const logDir = (run: Run) => path.join(dirOf(run.id), ARCHIVE_FILES.logsDir);
 
   const parseRecord = (file: string, text: string, line: number): LogRecord => {
@@ -121,13 +122,21 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
       async listMetrics(run) {
         const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
         const files = await listFiles(dir, '.jsonl');
-        return Promise.all(files.map(async (name) => ({ ...(await readMetricHeader(path.join(dir, name))), file: name }) as MetricDescriptor));
+        return Promise.all(
+          files.map(async (name) => {
+            const descriptor = await readMetricHeader(path.join(dir, name));
+            // Remember which file holds the series without putting file names into the public descriptor.
+            seriesFiles.set(descriptor, name);
+            return descriptor;
+          }),
+        );
       },
       async readMetrics(run, descriptors) {
         const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
         const series: MetricSeries[] = [];
         for (const descriptor of descriptors) {
-          const { file: name, ...rest } = descriptor as MetricDescriptor & { file: string };
+          const name = seriesFiles.get(descriptor);
+          if (!name) throw notFound(`metric '${descriptor.name}' was not listed for ${run.ref}`);
           const file = path.join(dir, name);
           const points: MetricPoint[] = [];
           for (let position: LinePosition = { offset: 0, line: 1 }, first = true; ; ) {
@@ -150,7 +159,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
             position = chunk.next;
             if (chunk.atEnd) break;
           }
-          series.push({ ...rest, points });
+          series.push({ ...descriptor, points });
         }
         return { series };
       },
