@@ -166,8 +166,8 @@ describe('azureml emulator: ARM with the real @azure/arm-machinelearning client'
     const fault = emulator.faults.inject({ path: '/jobs/rl-az-running', kind: 'throttle', times: 1, delayMs: 0 });
     const job = await client.jobs.get(emulator.resourceGroup, emulator.workspace, 'rl-az-running');
     expect(job.properties.status).toBe('Running');
-    expect(fault.fired).toBe(1);
+    expect(fault.hits).toBe(1);
     expect(emulator.requests.map((r) => r.status)).toEqual([429, 200]);
-    fault.remove();
+    fault.cancel();
   });
 });

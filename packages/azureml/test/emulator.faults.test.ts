@@ -99,16 +99,16 @@ describe('azureml emulator: fault injection', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(140);
   });
 
-  it('every and times select which matching requests fail; remove() retires a fault', async () => {
+  it('every and times select which matching requests fail; cancel() retires a fault', async () => {
     const fault = emulator.faults.inject({ path: '/jobs/', kind: '500', every: 2, times: 2 });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i += 1) statuses.push((await call(armJob)).status);
     expect(statuses).toEqual([200, 500, 200, 500, 200, 200]);
-    expect(fault.fired).toBe(2);
+    expect(fault.hits).toBe(2);
 
     const forever = emulator.faults.inject({ path: '/jobs/', kind: '503' });
     expect((await call(armJob)).status).toBe(503);
-    forever.remove();
+    forever.cancel();
     expect((await call(armJob)).status).toBe(200);
   });
 

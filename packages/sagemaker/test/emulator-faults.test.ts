@@ -54,7 +54,7 @@ async function errorOf(promise: Promise<unknown>): Promise<AwsError> {
 
 describe('faults', () => {
   it('throttles with HTTP 400 ThrottlingException once, then answers', async () => {
-    const fault = emulator.faults.inject({ operation: 'GetLogEvents', kind: 'throttle' });
+    const fault = emulator.faults.inject({ operation: 'GetLogEvents', kind: 'throttle', times: 1 });
     const error = await errorOf(firstLogPage());
     expect([error.name, error.message, error.$metadata?.httpStatusCode]).toEqual(['ThrottlingException', 'Rate exceeded', 400]);
     expect((await firstLogPage()).events).toHaveLength(10);
@@ -71,13 +71,13 @@ describe('faults', () => {
   });
 
   it('throttles CloudWatch metrics in the query-compatible form', async () => {
-    emulator.faults.inject({ operation: 'GetMetricData', kind: 'throttle' });
+    emulator.faults.inject({ operation: 'GetMetricData', kind: 'throttle', times: 1 });
     const query = { Id: 'cpu', MetricStat: { Metric: { Namespace: '/aws/sagemaker/TrainingJobs', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'Host', Value: `${COMPLETED_JOB.name}/algo-1` }] }, Period: 60, Stat: 'Average' } };
     const error = await errorOf(cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries: [query], StartTime: new Date(COMPLETED_JOB.created), EndTime: new Date(COMPLETED_JOB.created + 3_600_000) })));
     // The query error code from `x-amzn-query-error: Throttling;Sender` names the error.
     expect([error.name, error.Code, error.message, error.$metadata?.httpStatusCode]).toEqual(['Throttling', 'Throttling', 'Rate exceeded', 400]);
 
-    emulator.faults.inject({ operation: 'GetMetricData', kind: 'throttle' });
+    emulator.faults.inject({ operation: 'GetMetricData', kind: 'throttle', times: 1 });
     const raw = await fetch(emulator.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'GraniteServiceVersion20100801.GetMetricData', 'x-amzn-query-mode': 'true' },
@@ -89,16 +89,16 @@ describe('faults', () => {
   });
 
   it('answers 500 InternalFailure and 503 ServiceUnavailable as server faults', async () => {
-    emulator.faults.inject({ operation: '*', kind: '500' });
+    emulator.faults.inject({ operation: '*', kind: '500', times: 1 });
     const internal = await errorOf(describeJob());
     expect([internal.name, internal.$metadata?.httpStatusCode, internal.$fault]).toEqual(['InternalFailure', 500, 'server']);
-    emulator.faults.inject({ operation: 'GetLogEvents', kind: '503' });
+    emulator.faults.inject({ operation: 'GetLogEvents', kind: '503', times: 1 });
     const unavailable = await errorOf(firstLogPage());
     expect([unavailable.name, unavailable.$metadata?.httpStatusCode, unavailable.$fault]).toEqual(['ServiceUnavailableException', 503, 'server']);
   });
 
   it('drops the connection without an answer', async () => {
-    emulator.faults.inject({ operation: 'DescribeTrainingJob', kind: 'drop' });
+    emulator.faults.inject({ operation: 'DescribeTrainingJob', kind: 'drop', times: 1 });
     const error = await errorOf(describeJob());
     expect(error.$metadata?.httpStatusCode).toBeUndefined();
     expect(`${error.name} ${error.code ?? ''} ${error.message}`).toMatch(/ECONNRESET|socket hang up/);
@@ -106,7 +106,7 @@ describe('faults', () => {
   });
 
   it('delays a slow answer and then answers normally', async () => {
-    emulator.faults.inject({ operation: 'GetLogEvents', kind: 'slow', delayMs: 250 });
+    emulator.faults.inject({ operation: 'GetLogEvents', kind: 'slow', delayMs: 250, times: 1 });
     const started = performance.now();
     const page = await firstLogPage();
     expect(performance.now() - started).toBeGreaterThanOrEqual(240);
@@ -126,14 +126,14 @@ describe('faults', () => {
 
   it('returns an empty log page with a fresh token mid-stream', async () => {
     const first = await firstLogPage();
-    emulator.faults.inject({ operation: 'GetLogEvents', kind: 'empty' });
+    emulator.faults.inject({ operation: 'GetLogEvents', kind: 'empty', times: 1 });
     const empty = await firstLogPage(first.nextForwardToken);
     expect(empty.events).toEqual([]);
     expect(empty.nextForwardToken).not.toBe(first.nextForwardToken);
     const resumed = await firstLogPage(empty.nextForwardToken);
     expect(resumed.events?.map((e) => e.message)).toEqual(node1Messages.slice(10, 20));
 
-    emulator.faults.inject({ operation: 'FilterLogEvents', kind: 'empty' });
+    emulator.faults.inject({ operation: 'FilterLogEvents', kind: 'empty', times: 1 });
     const filter = await logs.send(new FilterLogEventsCommand({ logGroupName: SAGEMAKER_LOG_GROUP, logStreamNames: [node1.name] }));
     expect(filter.events).toEqual([]);
     expect(filter.nextToken).toBeDefined();
@@ -142,7 +142,7 @@ describe('faults', () => {
   });
 
   it('slows S3 down with 503 SlowDown', async () => {
-    emulator.faults.inject({ operation: 'GetObject', kind: 'throttle' });
+    emulator.faults.inject({ operation: 'GetObject', kind: 'throttle', times: 1 });
     const error = await errorOf(s3.send(new GetObjectCommand({ Bucket: 'rl-bucket', Key: 'rl-completed-4node/output/output.tar.gz' })));
     expect([error.name, error.$metadata?.httpStatusCode]).toEqual(['SlowDown', 503]);
     expect(emulator.requests.at(-1)).toMatchObject({ service: 's3', operation: 'GetObject', method: 'GET' });

@@ -256,14 +256,11 @@ function openExchange(req: IncomingMessage, res: ServerResponse, surface: Surfac
   return { req, res, url, record, requestId };
 }
 
-async function serve(exchange: Exchange, binding: SurfaceBinding, fired: readonly FiredFault[], token: string): Promise<void> {
+async function serve(exchange: Exchange, binding: SurfaceBinding, fault: FiredFault | undefined, token: string): Promise<void> {
   const { req, res, url } = exchange;
   try {
-    for (const fault of fired) {
-      if (fault.kind === 'slow') await sleep(fault.delayMs);
-    }
-    const fault = fired.find((f) => f.kind !== 'slow');
-    if (fault !== undefined) {
+    if (fault?.kind === 'slow') await sleep(fault.delayMs);
+    else if (fault !== undefined) {
       injectFault(exchange, binding.fail, fault);
       return;
     }

@@ -1,4 +1,5 @@
 /** Fault injection: throttling, 5xx, dropped connections and slow responses on matching requests. */
+import { FaultPlan, type FaultHandle, type FiredFault as Fired } from '@runlens/core/emulator';
 
 export type FaultKind = 'throttle' | '500' | '503' | 'drop' | 'slow';
 
@@ -14,64 +15,24 @@ export interface FaultSpec {
   delayMs?: number;
 }
 
-export interface FaultHandle {
-  /** How many times the fault has fired. */
-  readonly fired: number;
-  remove(): void;
-}
+export type { FaultHandle };
+export type FiredFault = Fired<FaultKind>;
 
-export interface FiredFault {
-  readonly kind: FaultKind;
-  readonly delayMs: number;
-}
-
-interface ActiveFault {
-  readonly spec: FaultSpec;
-  matched: number;
-  fired: number;
-}
-
+/** When faults fire is core's shared FaultPlan; emulator.ts decides what each looks like on Azure's wire. */
 export class FaultInjector {
-  private faults: ActiveFault[] = [];
+  private readonly plan = new FaultPlan<FaultKind>(['throttle', '500', '503', 'drop', 'slow']);
 
   inject(spec: FaultSpec): FaultHandle {
-    if (spec.every !== undefined && !(Number.isInteger(spec.every) && spec.every >= 1)) {
-      throw new RangeError('fault `every` must be a positive integer');
-    }
-    const fault: ActiveFault = { spec, matched: 0, fired: 0 };
-    this.faults.push(fault);
-    return {
-      get fired() {
-        return fault.fired;
-      },
-      remove: () => {
-        this.faults = this.faults.filter((f) => f !== fault);
-      },
-    };
+    const { path, ...rule } = spec;
+    return this.plan.inject({ ...rule, match: path });
   }
 
   clear(): void {
-    this.faults = [];
+    this.plan.clear();
   }
 
-  /** Faults firing for this request, in injection order. */
-  fire(target: string): FiredFault[] {
-    const fired: FiredFault[] = [];
-    for (const fault of this.faults) {
-      const { spec } = fault;
-      if (!matches(spec.path, target) || fault.fired >= (spec.times ?? Infinity)) continue;
-      fault.matched += 1;
-      if (fault.matched % (spec.every ?? 1) !== 0) continue;
-      fault.fired += 1;
-      fired.push({ kind: spec.kind, delayMs: spec.delayMs ?? 1000 });
-    }
-    return fired;
+  /** The fault for this request, if any. */
+  fire(target: string): FiredFault | undefined {
+    return this.plan.take(target);
   }
-}
-
-function matches(path: RegExp | string | undefined, target: string): boolean {
-  if (path === undefined) return true;
-  if (typeof path === 'string') return target.includes(path);
-  path.lastIndex = 0;
-  return path.test(target);
 }

@@ -146,7 +146,7 @@ export async function startModelartsEmulator(options: EmulatorOptions = {}): Pro
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === 'slow') await delay(fault.delayMs ?? 1000);
+    if (fault?.kind === 'slow') await delay(fault.delayMs);
     else if (fault) {
       const answer = faultAnswer(fault, obs);
       if (obs) return s3Error(res, answer.status, answer.code, answer.message, {}, answer.headers);

@@ -1,4 +1,7 @@
 /** Error and latency injection, checked before authentication on every request. */
+import { FaultPlan, type FaultHandle, type FiredFault } from '@runlens/core/emulator';
+
+export type { FaultHandle };
 
 export type FaultKind = 'throttle429' | 'throttle2799' | '500' | '503' | 'drop' | 'slow';
 
@@ -15,47 +18,27 @@ export interface FaultSpec {
 }
 
 export interface Faults {
-  inject(spec: FaultSpec): void;
+  inject(spec: FaultSpec): FaultHandle;
   clear(): void;
 }
 
-interface ActiveFault {
-  spec: FaultSpec;
-  seen: number;
-  fired: number;
-}
-
+/** When faults fire is core's shared FaultPlan; `faultAnswer` decides what each looks like on ModelArts' wire. */
 export class FaultInjector implements Faults {
-  #active: ActiveFault[] = [];
+  readonly #plan = new FaultPlan<FaultKind>(['throttle429', 'throttle2799', '500', '503', 'drop', 'slow']);
 
-  inject(spec: FaultSpec): void {
-    if (spec.every !== undefined && (!Number.isInteger(spec.every) || spec.every < 1)) throw new Error('every must be a positive integer');
-    this.#active.push({ spec: { ...spec }, seen: 0, fired: 0 });
+  inject(spec: FaultSpec): FaultHandle {
+    const { path, ...rule } = spec;
+    return this.#plan.inject({ ...rule, match: path });
   }
 
   clear(): void {
-    this.#active = [];
+    this.#plan.clear();
   }
 
   /** The first injected fault that fires for this request target, counting it. */
-  take(target: string): FaultSpec | undefined {
-    for (const fault of this.#active) {
-      if (!matches(fault.spec.path, target)) continue;
-      fault.seen += 1;
-      if (fault.seen % (fault.spec.every ?? 1) !== 0) continue;
-      if (fault.fired >= (fault.spec.times ?? Infinity)) continue;
-      fault.fired += 1;
-      return fault.spec;
-    }
-    return undefined;
+  take(target: string): FiredFault<FaultKind> | undefined {
+    return this.#plan.take(target);
   }
-}
-
-function matches(path: RegExp | string | undefined, target: string): boolean {
-  if (path === undefined) return true;
-  if (typeof path === 'string') return target.includes(path);
-  path.lastIndex = 0; // a /g RegExp would otherwise carry state between requests
-  return path.test(target);
 }
 
 export interface FaultAnswer {
@@ -66,7 +49,7 @@ export interface FaultAnswer {
 }
 
 /** The error a fault answers with: ModelArts/API Gateway JSON, or S3-style codes under /obs. */
-export function faultAnswer(spec: FaultSpec, obs: boolean): FaultAnswer {
+export function faultAnswer(spec: FiredFault<FaultKind>, obs: boolean): FaultAnswer {
   const throttled = spec.kind === 'throttle429' || spec.kind === 'throttle2799';
   if (obs) {
     if (throttled) return { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.', headers: {} };
@@ -74,7 +57,7 @@ export function faultAnswer(spec: FaultSpec, obs: boolean): FaultAnswer {
     return { status: 503, code: 'ServiceUnavailable', message: 'Service is unable to handle request.', headers: {} };
   }
   if (spec.kind === 'throttle429') {
-    const retryAfter = String(Math.max(1, Math.ceil((spec.delayMs ?? 1000) / 1000)));
+    const retryAfter = String(Math.max(1, Math.ceil(spec.delayMs / 1000)));
     return { status: 429, code: 'ModelArts.2799', message: 'Too many requests', headers: { 'retry-after': retryAfter } };
   }
   if (spec.kind === 'throttle2799') return { status: 429, code: 'ModelArts.2799', message: 'Too many requests', headers: {} };

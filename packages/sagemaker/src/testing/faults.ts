@@ -1,4 +1,6 @@
-// Fault injection: make chosen requests fail the way AWS fails them.
+// Fault injection: make chosen requests fail the way AWS fails them. When a fault fires is core's
+// shared FaultPlan; what it looks like on the wire is in server.ts.
+import { FaultPlan, type FaultHandle, type FiredFault } from '@runlens/core/emulator';
 
 export type FaultKind =
   /** HTTP 400 ThrottlingException (S3: 503 SlowDown). */
@@ -18,78 +20,31 @@ export interface FaultSpec {
   /** Operation name (`GetLogEvents`, `GetObject`...) or `*`; omitted means every operation. */
   operation?: string;
   kind: FaultKind;
-  /** How many requests to affect; default 1, or unlimited when `every` is given. */
+  /** How many requests to affect; default: until cancelled. */
   times?: number;
-  /** Affect every Nth matching request instead of the next ones. */
+  /** Affect every Nth matching request. */
   every?: number;
   /** For `slow`; default 1000. */
   delayMs?: number;
 }
 
-export interface FaultHandle {
-  /** Matching requests seen so far. */
-  readonly seen: number;
-  /** Requests this fault was applied to. */
-  readonly hits: number;
-  cancel(): void;
-}
-
-export interface Fault {
-  kind: FaultKind;
-  delayMs: number;
-}
-
-const KINDS: readonly FaultKind[] = ['throttle', '500', '503', 'drop', 'slow', 'empty'];
-
-interface Rule {
-  spec: FaultSpec;
-  limit: number;
-  seen: number;
-  hits: number;
-}
+export type { FaultHandle };
+export type Fault = FiredFault<FaultKind>;
 
 export class FaultInjector {
-  private rules: Rule[] = [];
+  private readonly plan = new FaultPlan<FaultKind>(['throttle', '500', '503', 'drop', 'slow', 'empty']);
 
   inject(spec: FaultSpec): FaultHandle {
-    if (!KINDS.includes(spec.kind)) throw new Error(`unknown fault kind ${String(spec.kind)}`);
-    for (const [name, value] of [['times', spec.times], ['every', spec.every], ['delayMs', spec.delayMs]] as const) {
-      if (value !== undefined && (!Number.isInteger(value) || value < (name === 'delayMs' ? 0 : 1))) throw new Error(`invalid fault ${name}: ${value}`);
-    }
-    const rule: Rule = { spec, limit: spec.times ?? (spec.every ? Number.POSITIVE_INFINITY : 1), seen: 0, hits: 0 };
-    this.rules.push(rule);
-    return {
-      get seen() {
-        return rule.seen;
-      },
-      get hits() {
-        return rule.hits;
-      },
-      cancel: () => {
-        this.rules = this.rules.filter((candidate) => candidate !== rule);
-      },
-    };
+    const { operation, ...rule } = spec;
+    return this.plan.inject({ ...rule, match: operation === undefined || operation === '*' ? undefined : new RegExp(`^${operation}$`) });
   }
 
   clear(): void {
-    this.rules = [];
+    this.plan.clear();
   }
 
   /** The fault for this request, if any; the first rule that fires wins. */
   take(operation: string): Fault | undefined {
-    let chosen: Fault | undefined;
-    for (const rule of this.rules) {
-      const { spec } = rule;
-      if (spec.operation !== undefined && spec.operation !== '*' && spec.operation !== operation) continue;
-      if (rule.hits >= rule.limit) continue;
-      rule.seen += 1;
-      const due = spec.every === undefined || rule.seen % spec.every === 0;
-      if (due && !chosen) {
-        rule.hits += 1;
-        chosen = { kind: spec.kind, delayMs: spec.delayMs ?? 1000 };
-      }
-    }
-    this.rules = this.rules.filter((rule) => rule.hits < rule.limit);
-    return chosen;
+    return this.plan.take(operation);
   }
 }

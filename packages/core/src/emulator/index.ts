@@ -1,0 +1,1 @@
+export { FaultPlan, type FaultRule, type FaultHandle, type FiredFault } from './faults.js';
