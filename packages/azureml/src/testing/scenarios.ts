@@ -3,6 +3,7 @@
  */
 import type { LazyBody } from './content.js';
 import type { Workspace } from './state.js';
+import { seededRandom } from '@runlens/core/emulator';
 
 export const SCENARIO_NAMES = [
   'rl-az-completed-2node',
@@ -23,18 +24,6 @@ export function seedScenarios(workspace: Workspace): void {
   seedFailed(workspace);
   seedRunning(workspace);
   seedSeed004(workspace);
-}
-
-/** Small seeded PRNG (mulberry32) so curves and noise are identical on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const round6 = (value: number): number => Math.round(value * 1e6) / 1e6;
@@ -78,7 +67,7 @@ function seedCompleted2Node(workspace: Workspace): void {
     endedAt: T0 + 41 * MINUTE + 55 * SECOND,
   });
 
-  const noise = random(2024);
+  const noise = seededRandom(2024);
   const stepMs = 900;
   const firstStepAt = startedAt + 30 * SECOND;
   const loss: number[] = [];
@@ -195,7 +184,7 @@ function seedRunning(workspace: Workspace): void {
     createdAt: T0 + 120 * MINUTE,
     startedAt,
   });
-  const noise = random(7);
+  const noise = seededRandom(7);
   for (let step = 0; step < 50; step += 1) {
     workspace.logMetric(name, 'loss', round6(1.2 * Math.exp(-step / 80) + 0.01 * noise()), step, startedAt + 20 * SECOND + step * SECOND);
   }

@@ -5,17 +5,8 @@ import { gzipSync } from 'node:zlib';
 import type { LogEventInput } from './logs.js';
 import type { ObjectBody } from './s3.js';
 
-/** mulberry32: small, fast and reproducible. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG shared by every emulator (mulberry32). */
+export { seededRandom as prng } from '@runlens/core/emulator';
 
 /** A stateless 32-bit hash of two integers, for values computed from an index. */
 export function hash32(a: number, b: number): number {

@@ -1,6 +1,6 @@
 // Failures from the SageMaker "Logs for built-in algorithms" page (seed 003), 2017 containers.
 
-import { SCENARIO_BUCKET, ROLE_ARN, channels, pythonTraceback, seconds, streamName, transitions } from './kit.js';
+import { SCENARIO_BUCKET, ROLE_ARN, channels, pythonTraceback, seconds, streamName, transitions, trainingPhases } from './kit.js';
 import type { ScenarioJob } from './kit.js';
 import { StreamWriter, builtinTime, hash32 } from '../fixtures.js';
 
@@ -46,9 +46,7 @@ function builtinJob(options: {
       TrainingEndTime: end,
       LastModifiedTime: end + 1_000,
       SecondaryStatusTransitions: transitions([
-        { status: 'Starting', start: created, end: trainingStart, message: 'Preparing the instances for training' },
-        { status: 'Downloading', start: trainingStart, end: downloadEnd, message: 'Downloading input data' },
-        { status: 'Training', start: downloadEnd, end, message: 'Training image download completed. Training in progress.' },
+        ...trainingPhases(created, trainingStart, downloadEnd, end),
         { status: 'Failed', start: end, end, message: 'Training job failed' },
       ]),
       TrainingTimeInSeconds: seconds(trainingStart, end),

@@ -1,7 +1,7 @@
 // rl-completed-4node (a distributed PyTorch job with metrics and artifacts) and rl-60node (more
 // streams than one DescribeLogStreams page).
 
-import { SCENARIO_BUCKET, GIB, MINUTE, ROLE_ARN, algorithmMetric, channels, pytorchAlgorithm, round, scriptHyperParameters, seconds, streamName, systemMetrics, toolkitPreamble, transitions } from './kit.js';
+import { SCENARIO_BUCKET, GIB, MINUTE, ROLE_ARN, algorithmMetric, channels, pytorchAlgorithm, round, scriptHyperParameters, seconds, streamName, systemMetrics, toolkitPreamble, transitions, trainingPhases } from './kit.js';
 import type { ScenarioJob, ScenarioObject } from './kit.js';
 import type { TrainingJobSeed } from '../sagemaker.js';
 import { StreamWriter, generatedBody, prng, tarGz, toolkitTime } from '../fixtures.js';
@@ -92,9 +92,7 @@ export function completedFourNodeJob(): ScenarioJob {
     TrainingEndTime: end,
     LastModifiedTime: end + 2_000,
     SecondaryStatusTransitions: transitions([
-      { status: 'Starting', start: created, end: trainingStart, message: 'Preparing the instances for training' },
-      { status: 'Downloading', start: trainingStart, end: downloadEnd, message: 'Downloading input data' },
-      { status: 'Training', start: downloadEnd, end: uploadStart, message: 'Training image download completed. Training in progress.' },
+      ...trainingPhases(created, trainingStart, downloadEnd, uploadStart),
       { status: 'Uploading', start: uploadStart, end, message: 'Uploading generated training model' },
       { status: 'Completed', start: end, end, message: 'Training job completed' },
     ]),
@@ -184,9 +182,7 @@ export function sixtyNodeJob(): ScenarioJob {
       TrainingEndTime: end + 30_000,
       LastModifiedTime: end + 31_000,
       SecondaryStatusTransitions: transitions([
-        { status: 'Starting', start: created, end: trainingStart, message: 'Preparing the instances for training' },
-        { status: 'Downloading', start: trainingStart, end: containerBase, message: 'Downloading input data' },
-        { status: 'Training', start: containerBase, end, message: 'Training image download completed. Training in progress.' },
+        ...trainingPhases(created, trainingStart, containerBase, end),
         { status: 'Uploading', start: end, end: end + 30_000, message: 'Uploading generated training model' },
         { status: 'Completed', start: end + 30_000, end: end + 30_000, message: 'Training job completed' },
       ]),

@@ -59,6 +59,15 @@ export interface Phase {
   message: string;
 }
 
+/** The usual path into training: Starting until `trainingStart`, Downloading until `trainingAt`, Training until `until`. */
+export function trainingPhases(created: number, trainingStart: number, trainingAt: number, until: number): Phase[] {
+  return [
+    { status: 'Starting', start: created, end: trainingStart, message: 'Preparing the instances for training' },
+    { status: 'Downloading', start: trainingStart, end: trainingAt, message: 'Downloading input data' },
+    { status: 'Training', start: trainingAt, end: until, message: 'Training image download completed. Training in progress.' },
+  ];
+}
+
 export function transitions(phases: Phase[]): TrainingJobSeed['SecondaryStatusTransitions'] {
   return phases.map((phase) => ({
     Status: phase.status,

@@ -1,6 +1,6 @@
 // rl-running-2node: an InProgress job that grows when the emulator is told to advance.
 
-import { SCENARIO_BUCKET, MINUTE, ROLE_ARN, algorithmMetric, channels, pytorchAlgorithm, round, scriptHyperParameters, seconds, streamName, systemMetrics, toolkitPreamble, transitions } from './kit.js';
+import { SCENARIO_BUCKET, MINUTE, ROLE_ARN, algorithmMetric, channels, pytorchAlgorithm, round, scriptHyperParameters, seconds, streamName, systemMetrics, toolkitPreamble, transitions, trainingPhases } from './kit.js';
 import type { ScenarioDelta, ScenarioJob } from './kit.js';
 import { StreamWriter, hash32, toolkitTime } from '../fixtures.js';
 
@@ -77,9 +77,7 @@ export class RunningJobScript {
         BillableTimeInSeconds: seconds(this.trainingStart, end),
         ModelArtifacts: { S3ModelArtifacts: `s3://${SCENARIO_BUCKET}/${this.name}/output/model.tar.gz` },
         SecondaryStatusTransitions: transitions([
-          { status: 'Starting', start: RUNNING_JOB.created, end: this.trainingStart, message: 'Preparing the instances for training' },
-          { status: 'Downloading', start: this.trainingStart, end: running, message: 'Downloading input data' },
-          { status: 'Training', start: running, end: end - 30_000, message: 'Training image download completed. Training in progress.' },
+          ...trainingPhases(RUNNING_JOB.created, this.trainingStart, running, end - 30_000),
           { status: 'Uploading', start: end - 30_000, end, message: 'Uploading generated training model' },
           { status: 'Completed', start: end, end, message: 'Training job completed' },
         ]),

@@ -1,7 +1,7 @@
 // Script-mode failures (OOM, setup, permission, capacity) and stopped jobs.
 
 import type { TrainingInstanceType } from '@aws-sdk/client-sagemaker';
-import { SCENARIO_BUCKET, MINUTE, ROLE_ARN, channels, pythonTraceback, pytorchAlgorithm, scriptHyperParameters, seconds, streamName, toolkitPreamble, transitions } from './kit.js';
+import { SCENARIO_BUCKET, MINUTE, ROLE_ARN, channels, pythonTraceback, pytorchAlgorithm, scriptHyperParameters, seconds, streamName, toolkitPreamble, transitions, trainingPhases } from './kit.js';
 import type { Phase, ScenarioJob, ScenarioStream } from './kit.js';
 import { REGION } from '../wire.js';
 import { StreamWriter, prng, toolkitTime } from '../fixtures.js';
@@ -106,9 +106,7 @@ export function failedOomJob(): ScenarioJob {
     end,
     hyperParameters: { 'batch-size': '64', 'model-name': '"meta-llama/Llama-3.2-1B"' },
     phases: [
-      { status: 'Starting', start: created, end: trainingStart, message: 'Preparing the instances for training' },
-      { status: 'Downloading', start: trainingStart, end: containerStart, message: 'Downloading input data' },
-      { status: 'Training', start: containerStart, end, message: 'Training image download completed. Training in progress.' },
+      ...trainingPhases(created, trainingStart, containerStart, end),
       { status: 'Failed', start: end, end, message: 'Training job failed' },
     ],
     streams: [stream],
@@ -145,9 +143,7 @@ export function failedPermissionJob(): ScenarioJob {
     end,
     hyperParameters: { 'export-uri': '"s3://rl-private/exports/model.onnx"' },
     phases: [
-      { status: 'Starting', start: created, end: trainingStart, message: 'Preparing the instances for training' },
-      { status: 'Downloading', start: trainingStart, end: containerStart, message: 'Downloading input data' },
-      { status: 'Training', start: containerStart, end, message: 'Training image download completed. Training in progress.' },
+      ...trainingPhases(created, trainingStart, containerStart, end),
       { status: 'Failed', start: end, end, message: 'Training job failed' },
     ],
     streams: [stream],
@@ -222,9 +218,7 @@ export function stoppedTimeoutJob(): ScenarioJob {
     end,
     hyperParameters: { epochs: '20' },
     phases: [
-      { status: 'Starting', start: created, end: trainingStart, message: 'Preparing the instances for training' },
-      { status: 'Downloading', start: trainingStart, end: created + 172_000, message: 'Downloading input data' },
-      { status: 'Training', start: created + 172_000, end, message: 'Training image download completed. Training in progress.' },
+      ...trainingPhases(created, trainingStart, created + 172_000, end),
       { status: 'MaxRuntimeExceeded', start: end, end, message: 'Training job exceeded MaxRuntimeInSeconds provided' },
     ],
     streams,
@@ -252,9 +246,7 @@ export function stoppedUserJob(): ScenarioJob {
     end,
     hyperParameters: { epochs: '10' },
     phases: [
-      { status: 'Starting', start: created, end: trainingStart, message: 'Preparing the instances for training' },
-      { status: 'Downloading', start: trainingStart, end: containerStart, message: 'Downloading input data' },
-      { status: 'Training', start: containerStart, end: stopping, message: 'Training image download completed. Training in progress.' },
+      ...trainingPhases(created, trainingStart, containerStart, stopping),
       { status: 'Stopping', start: stopping, end, message: 'Stopping the training job' },
       { status: 'Stopped', start: end, end, message: 'Training job stopped' },
     ],
