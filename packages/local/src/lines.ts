@@ -31,7 +31,7 @@ export async function readLines(file: string, from: LinePosition, maxLines: numb
       const buffer = Buffer.alloc(Math.min(READ_BYTES, size - offset - pending.length));
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset + pending.length);
       if (bytesRead === 0) break;
-      let data = pending.length > 0 ? Buffer.concat([pending, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
+      const data = pending.length > 0 ? Buffer.concat([pending, buffer.subarray(0, bytesRead)]) : buffer.subarray(0, bytesRead);
       let start = 0;
       for (let nl = data.indexOf(10, start); nl >= 0 && lines.length < maxLines; nl = data.indexOf(10, start)) {
         const text = data.subarray(start, nl).toString('utf8');
@@ -41,7 +41,6 @@ export async function readLines(file: string, from: LinePosition, maxLines: numb
       }
       offset += start;
       pending = Buffer.from(data.subarray(start));
-      data = Buffer.alloc(0);
       if (lines.length >= maxLines) break;
     }
     const scannedToEnd = offset + pending.length >= size;

@@ -136,6 +136,56 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     return new LogReader({ provider: p, source: p.logs, run, describe: () => describeRaw(ref, query.signal) }, query);
   };
 
+  // The query methods below resolve a ref and describe the run once; these do the rest with that run,
+  // so composite operations (export) cost one description, not one per part.
+  const metricsOf = async (ref: RunRef, run: Run, query: MetricQuery): Promise<MetricsResult> => {
+    const p = await provider(ref.provider);
+    if (!p.metrics) return { run, series: [], warnings: [{ type: 'unsupported', message: `${ref.provider} exposes no metrics` }] };
+    const warnings: Warning[] = [];
+    const all = await withContext(ref, () => p.metrics!.listMetrics(run, { signal: query.signal }));
+    const selected = selectMetrics(all, query, warnings, run.ref);
+    if (selected.length === 0) return { run, series: [], warnings };
+    const result = await withContext(ref, () => p.metrics!.readMetrics(run, selected, { since: query.since, until: query.until, signal: query.signal }));
+    warnings.push(...(result.warnings ?? []));
+    const inWindow = (t: number) => (query.since === undefined || t >= query.since) && (query.until === undefined || t < query.until);
+    return { run, series: result.series.map((s) => ({ ...s, points: s.points.filter((pt) => inWindow(pt.timestamp)) })), warnings };
+  };
+
+  const artifactsOf = async (ref: RunRef, run: Run, signal?: AbortSignal): Promise<ArtifactInfo[]> => {
+    const p = await provider(ref.provider);
+    if (!p.artifacts) return [];
+    return withContext(ref, async () => {
+      const all: ArtifactInfo[] = [];
+      for await (const page of p.artifacts!.listArtifacts(run, { signal })) all.push(...page);
+      return all;
+    });
+  };
+
+  const downloadOf = async (ref: RunRef, run: Run, dir: string, options: { paths?: readonly string[]; onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal }): Promise<ArtifactInfo[]> => {
+    const listed = await artifactsOf(ref, run, options.signal);
+    const wanted = options.paths;
+    const chosen = wanted ? listed.filter((a) => wanted.some((w) => a.path === w || a.path.startsWith(w.endsWith('/') ? w : `${w}/`))) : listed;
+    if (wanted && chosen.length === 0) throw invalidInput(`no artifact matches ${wanted.join(', ')}`, { provider: ref.provider, run: ref.id });
+    const p = await provider(ref.provider);
+    const written: ArtifactInfo[] = [];
+    for (const artifact of chosen) {
+      const target = safeJoin(dir, artifact.path);
+      const body = await withContext(ref, () => p.artifacts!.openArtifact(run, artifact.path, { signal: options.signal }));
+      let bytes = 0;
+      const total = artifact.size ?? body.size;
+      const result = await withContext(ref, () =>
+        streamToFile(body, target, (n) => {
+          bytes += n;
+          options.onProgress?.({ path: artifact.path, bytes, total });
+        }),
+      );
+      if (artifact.sha256 && artifact.sha256 !== result.sha256) throw providerError(`artifact '${artifact.path}' is corrupt: its SHA-256 does not match the listing`, { provider: ref.provider, run: ref.id });
+      if (artifact.size !== undefined && artifact.size !== result.size) throw providerError(`artifact '${artifact.path}' is truncated: ${result.size} of ${artifact.size} bytes`, { provider: ref.provider, run: ref.id });
+      written.push({ ...artifact, size: result.size, sha256: result.sha256 });
+    }
+    return written;
+  };
+
   const api: Runlens = {
     providers: () => registry.ids(),
     capabilities: (id) => registry.get(id).capabilities,
@@ -220,33 +270,13 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       if (query.kind === 'system') capable(ref, 'systemMetrics', 'system metrics');
       if (query.kind === 'training') capable(ref, 'trainingMetrics', 'training metrics');
       if (!caps.systemMetrics && !caps.trainingMetrics) capable(ref, 'trainingMetrics', 'metrics');
-      const p = await provider(ref.provider);
-      const run = await describeRaw(ref, query.signal);
-      if (!p.metrics) return { run, series: [], warnings: [{ type: 'unsupported', message: `${ref.provider} exposes no metrics` }] };
-      const warnings: Warning[] = [];
-      const all = await withContext(ref, () => p.metrics!.listMetrics(run, { signal: query.signal }));
-      const selected = selectMetrics(all, query, warnings, run.ref);
-      if (selected.length === 0) return { run, series: [], warnings };
-      const result = await withContext(ref, () => p.metrics!.readMetrics(run, selected, { since: query.since, until: query.until, signal: query.signal }));
-      warnings.push(...(result.warnings ?? []));
-      const series = result.series.map((s) => ({
-        ...s,
-        points: s.points.filter((pt) => (query.since === undefined || pt.timestamp >= query.since) && (query.until === undefined || pt.timestamp < query.until)),
-      }));
-      return { run, series, warnings };
+      return metricsOf(ref, await describeRaw(ref, query.signal), query);
     },
 
     async artifacts(text, artifactOptions = {}) {
       const ref = registry.resolve(text);
       capable(ref, 'artifacts', 'artifacts');
-      const p = await provider(ref.provider);
-      const run = await describeRaw(ref, artifactOptions.signal);
-      if (!p.artifacts) return [];
-      return withContext(ref, async () => {
-        const all: ArtifactInfo[] = [];
-        for await (const page of p.artifacts!.listArtifacts(run, artifactOptions)) all.push(...page);
-        return all;
-      });
+      return artifactsOf(ref, await describeRaw(ref, artifactOptions.signal), artifactOptions.signal);
     },
 
     async openArtifact(text, artifactPath, artifactOptions = {}) {
@@ -260,29 +290,8 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
 
     async download(text, dir, downloadOptions = {}) {
       const ref = registry.resolve(text);
-      const listed = await api.artifacts(text, downloadOptions);
-      const wanted = downloadOptions.paths;
-      const chosen = wanted ? listed.filter((a) => wanted.some((w) => a.path === w || a.path.startsWith(w.endsWith('/') ? w : `${w}/`))) : listed;
-      if (wanted && chosen.length === 0) throw invalidInput(`no artifact matches ${wanted.join(', ')}`, { provider: ref.provider, run: ref.id });
-      const p = await provider(ref.provider);
-      const run = await describeRaw(ref, downloadOptions.signal);
-      const written: ArtifactInfo[] = [];
-      for (const artifact of chosen) {
-        const target = safeJoin(dir, artifact.path);
-        const body = await withContext(ref, () => p.artifacts!.openArtifact(run, artifact.path, downloadOptions));
-        let bytes = 0;
-        const total = artifact.size ?? body.size;
-        const result = await withContext(ref, () =>
-          streamToFile(body, target, (n) => {
-            bytes += n;
-            downloadOptions.onProgress?.({ path: artifact.path, bytes, total });
-          }),
-        );
-        if (artifact.sha256 && artifact.sha256 !== result.sha256) throw providerError(`artifact '${artifact.path}' is corrupt: its SHA-256 does not match the listing`, { provider: ref.provider, run: ref.id });
-        if (artifact.size !== undefined && artifact.size !== result.size) throw providerError(`artifact '${artifact.path}' is truncated: ${result.size} of ${artifact.size} bytes`, { provider: ref.provider, run: ref.id });
-        written.push({ ...artifact, size: result.size, sha256: result.sha256 });
-      }
-      return written;
+      capable(ref, 'artifacts', 'artifacts');
+      return downloadOf(ref, await describeRaw(ref, downloadOptions.signal), dir, downloadOptions);
     },
 
     compare: (refs, compareOptions = {}) => compareRuns(api, refs, compareOptions),
@@ -300,7 +309,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       const nodeFiles = new NodeLogFiles(path.join(dir, ARCHIVE_FILES.logsDir));
       if (caps.logs) {
         exportOptions.onProgress?.({ phase: 'logs', detail: 'reading logs' });
-        const reader = await api.logs(text, { signal: exportOptions.signal });
+        const reader = await readerFor(ref, run, { signal: exportOptions.signal });
         try {
           for await (const record of reader) {
             await nodeFiles.write(record.node, record);
@@ -316,7 +325,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       let points = 0;
       if (caps.systemMetrics || caps.trainingMetrics) {
         exportOptions.onProgress?.({ phase: 'metrics', detail: 'reading metrics' });
-        const result = await api.metrics(text, { signal: exportOptions.signal });
+        const result = await metricsOf(ref, run, { signal: exportOptions.signal });
         warnings.push(...result.warnings);
         const taken = new Set<string>();
         for (const series of result.series) {
@@ -333,7 +342,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       let artifacts: ArtifactInfo[] = [];
       if (caps.artifacts && exportOptions.artifacts !== false) {
         exportOptions.onProgress?.({ phase: 'artifacts', detail: 'downloading artifacts' });
-        artifacts = await api.download(text, path.join(dir, ARCHIVE_FILES.artifactsDir), { signal: exportOptions.signal });
+        artifacts = await downloadOf(ref, run, path.join(dir, ARCHIVE_FILES.artifactsDir), { signal: exportOptions.signal });
       }
       await writeJson(
         path.join(dir, ARCHIVE_FILES.artifactManifest),

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunlensError } from '../errors.js';
+import { encodeCursor } from '../machinery/cursor.js';
 import type { LogRecord } from '../model/log.js';
 import type { RunStatus } from '../model/run.js';
 import { createRunlens, type Runlens } from '../query/runlens.js';
@@ -137,8 +138,11 @@ export function runConformance(options: ConformanceOptions): void {
     });
 
     it('rejects a cursor of another run and a malformed one', async () => {
-      await expectCode(runlens.logs(ref, { cursor: 'rl1.bm9wZQ' }).then((r) => collect(r)), 'InvalidInput');
-      await expectCode(runlens.logs(ref, { cursor: 'garbage' }).then((r) => collect(r)), 'InvalidInput');
+      const elsewhere = encodeCursor({ ref: `${options.provider.id}:another-run`, streams: {} });
+      const mismatch = await expectCode(runlens.logs(ref, { cursor: elsewhere }).then((r) => collect(r)), 'InvalidInput');
+      expect(mismatch.message).toContain(`the cursor belongs to ${options.provider.id}:another-run`);
+      const malformed = await expectCode(runlens.logs(ref, { cursor: 'garbage' }).then((r) => collect(r)), 'InvalidInput');
+      expect(malformed.message).toContain('invalid cursor');
     });
 
     it.runIf(caps.follow)('follows a running run: late nodes join, it ends after the run does, then a cursor resumes', async () => {
