@@ -60,14 +60,15 @@ export class RunlensError extends Error {
   /** A copy naming the run and provider, for errors raised below the point that knew them. */
   withContext(context: { provider?: string; run?: string }): RunlensError {
     if ((this.provider || !context.provider) && (this.run || !context.run)) return this;
-    return new RunlensError(this.code, this.bareMessage(), {
+    return new RunlensError(this.code, this.detail, {
       ...this.options(),
       provider: this.provider ?? context.provider,
       run: this.run ?? context.run,
     });
   }
 
-  private bareMessage(): string {
+  /** The message without its `provider run id: ` prefix. */
+  get detail(): string {
     const prefix = contextPrefix(this.provider, this.run);
     return prefix && this.message.startsWith(prefix) ? this.message.slice(prefix.length) : this.message;
   }

@@ -59,9 +59,11 @@ export function isGenericReason(reason: string | undefined): boolean {
 
 /** Adds log evidence to a failure and re-classifies it when the provider's reason was not enough. */
 export function enrichFailure(failure: RunFailure | undefined, tail: readonly LogRecord[], rules: readonly FailureRule[] = []): RunFailure {
-  const evidence = extractEvidence(tail);
-  const reason = failure && !isGenericReason(failure.reason) ? failure.reason : evidence.find((l) => /\b(ERROR|FATAL)\b|Error\b/.test(l)) ?? failure?.reason ?? 'no reason reported';
+  const given = failure?.evidence ?? [];
+  const fromLogs = extractEvidence(tail).filter((line) => !given.includes(line));
+  const reason =
+    failure && !isGenericReason(failure.reason) ? failure.reason : (fromLogs.find((line) => /\b(ERROR|FATAL)\b|Error\b/.test(line)) ?? failure?.reason ?? 'no reason reported');
   const category =
-    failure && failure.category !== 'unknown' ? failure.category : classifyFailure([reason, ...evidence, ...(failure ? [failure.reason] : [])], rules);
-  return { category, reason, evidence: [...(failure?.evidence ?? []), ...evidence.filter((l) => !(failure?.evidence ?? []).includes(l))], ...(failure?.code ? { code: failure.code } : {}) };
+    failure && failure.category !== 'unknown' ? failure.category : classifyFailure([reason, ...given, ...fromLogs, ...(failure ? [failure.reason] : [])], rules);
+  return { category, reason, evidence: [...given, ...fromLogs], ...(failure?.code ? { code: failure.code } : {}) };
 }

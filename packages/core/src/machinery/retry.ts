@@ -33,7 +33,7 @@ export async function withRetry<T>(
       if (!error.retryable || error.code === 'Interrupted' || options.signal?.aborted) throw error;
       if (n >= policy.maxAttempts) {
         if (error.code === 'Throttled') {
-          throw throttled(`still throttled after ${n} attempts: ${stripContext(error)}`, {
+          throw throttled(`still throttled after ${n} attempts: ${error.detail}`, {
             provider: error.provider,
             run: error.run,
             providerCode: error.providerCode,
@@ -48,9 +48,4 @@ export async function withRetry<T>(
       await sleep(delay, options.signal);
     }
   }
-}
-
-function stripContext(error: RunlensError): string {
-  const prefix = error.provider && error.run ? `${error.provider} run ${error.run}: ` : error.provider ? `${error.provider}: ` : '';
-  return error.message.startsWith(prefix) ? error.message.slice(prefix.length) : error.message;
 }
