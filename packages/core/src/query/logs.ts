@@ -37,11 +37,14 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private readonly grep?: RegExp;
   private nextOrder = 0;
   private iterated = false;
+  /** The run as last described: reads after it ended see it ended (an unterminated last line is final then). */
+  private run: Run;
 
   constructor(
     private readonly deps: LogReaderDeps,
     private readonly query: LogQuery = {},
   ) {
+    this.run = deps.run;
     if (query.grep !== undefined) this.grep = compileGrep(query.grep);
     if (query.tail !== undefined && (!Number.isInteger(query.tail) || query.tail < 0)) throw invalidInput(`invalid tail '${query.tail}' (use a whole number of lines)`);
     if (query.since !== undefined && query.until !== undefined && query.since >= query.until) throw invalidInput('since must be earlier than until');
@@ -96,9 +99,8 @@ export class LogReader implements AsyncIterable<LogRecord> {
     let lastStatus = Number.NEGATIVE_INFINITY;
     let lastDiscovery = performance.now();
     let idle = delivered === 0;
-    let run = this.deps.run;
     for (;;) {
-      if (isTerminal(run.status)) {
+      if (isTerminal(this.run.status)) {
         // Lines written just before the end can reach the provider late: wait once, drain once, stop.
         await sleep(poll.min, query.signal);
         await this.discover();
@@ -107,12 +109,12 @@ export class LogReader implements AsyncIterable<LogRecord> {
       }
       if (query.until !== undefined && Date.now() >= query.until) return;
       if (idle || performance.now() - lastStatus >= statusEvery) {
-        run = await this.deps.describe();
+        this.run = await this.deps.describe();
         lastStatus = performance.now();
-        if (isTerminal(run.status)) continue;
+        if (isTerminal(this.run.status)) continue;
       }
       await sleep(interval, query.signal);
-      if (performance.now() - lastDiscovery >= discoverEvery || this.states.size < run.nodes.length) {
+      if (performance.now() - lastDiscovery >= discoverEvery || this.states.size < this.run.nodes.length) {
         await this.discover();
         lastDiscovery = performance.now();
       }
@@ -129,7 +131,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
 
   /** Lists streams and adds the new ones (nodes that started late join here). */
   private async discover(fromCursor?: Readonly<Record<string, StreamCursor>>): Promise<void> {
-    const listed = await this.deps.source.listStreams(this.deps.run, { signal: this.query.signal });
+    const listed = await this.deps.source.listStreams(this.run, { signal: this.query.signal });
     const wanted = this.query.nodes;
     const fresh = listed.filter((s) => !this.states.has(s.id) && (!wanted || wanted.includes(s.node)));
     fresh.sort((a, b) => compareNatural(a.node, b.node) || compareNatural(a.id, b.id));
@@ -175,9 +177,10 @@ export class LogReader implements AsyncIterable<LogRecord> {
    * page only when the merge asks for the next one, i.e. when every record of it was delivered.
    */
   private pageSource(state: StreamState): MergeSource<LogRecord> {
-    const { source, run } = this.deps;
+    const { source } = this.deps;
     const { since, until, signal } = this.query;
-    const read = (position: JsonValue | undefined) => source.readStream(run, state.info, { position, since, until, signal });
+    // `this.run` is read at each call: after the run ends, reads see it ended.
+    const read = (position: JsonValue | undefined) => source.readStream(this.run, state.info, { position, since, until, signal });
     let current: LogPage | undefined;
     let ahead: Promise<LogPage> | undefined;
     let carry = state.skip;
@@ -217,7 +220,8 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   private async tail(count: number): Promise<LogRecord[]> {
-    const { source, run } = this.deps;
+    const { source } = this.deps;
+    const run = this.run;
     const tailStream = source.tailStream?.bind(source);
     // The provider's own tail only knows `until`; other filters need the forward read.
     if (tailStream && this.grep === undefined && this.query.since === undefined) {

@@ -26,7 +26,16 @@ export const FIXTURE_EPOCH = Date.UTC(2026, 0, 5, 10, 0, 0);
  * A multi-node run whose logs interleave, with equal timestamps across nodes and within a node, a few
  * ERROR lines for grep, and (with `burst`) a run of lines sharing one millisecond long enough to span pages.
  */
-export function interleavedFixture(options: { name: string; nodes: readonly string[]; linesPerNode?: number; burst?: number; status?: RunStatus; withMetrics?: boolean; withArtifacts?: boolean }): RunFixture {
+export function interleavedFixture(options: {
+  name: string;
+  nodes: readonly string[];
+  linesPerNode?: number;
+  burst?: number;
+  status?: RunStatus;
+  /** Which metric kinds to include: a provider without system (or training) metrics gets none of that kind. */
+  withMetrics?: boolean | { system: boolean; training: boolean };
+  withArtifacts?: boolean;
+}): RunFixture {
   const perNode = options.linesPerNode ?? 40;
   const logs: Record<string, { timestamp: number; message: string }[]> = {};
   options.nodes.forEach((node, n) => {
@@ -52,18 +61,22 @@ export function interleavedFixture(options: { name: string; nodes: readonly stri
     logs,
     startedAt: FIXTURE_EPOCH - 60_000,
     ...((options.status ?? 'completed') === 'running' ? {} : { endedAt: end }),
-    ...(options.withMetrics
-      ? {
-          metrics: [
-            { name: 'cpu.utilization', node: options.nodes[0], kind: 'system' as const, points: [0, 1, 2, 3, 4, 5].map((i) => ({ timestamp: FIXTURE_EPOCH + i * 60_000, value: i === 1 ? null : 10 + i * 5 })) },
-            { name: 'loss', kind: 'training' as const, points: [0, 1, 2, 3, 4].map((i) => ({ timestamp: FIXTURE_EPOCH + i * 30_000, step: i * 100, value: 2 / (i + 1) })) },
-          ],
-        }
-      : {}),
+    ...(options.withMetrics ? { metrics: fixtureMetrics(options.nodes, options.withMetrics === true ? { system: true, training: true } : options.withMetrics) } : {}),
     ...(options.withArtifacts
       ? { artifacts: [{ path: 'model/model.bin', content: new Uint8Array(Array.from({ length: 300_000 }, (_, i) => (i * 31) % 251)) }, { path: 'notes.txt', content: new TextEncoder().encode('trained with runlens fixtures\n') }] }
       : {}),
   };
+}
+
+function fixtureMetrics(nodes: readonly string[], kinds: { system: boolean; training: boolean }): FixtureSeries[] {
+  const series: FixtureSeries[] = [];
+  if (kinds.system) {
+    series.push({ name: 'cpu.utilization', node: nodes[0], kind: 'system', points: [0, 1, 2, 3, 4, 5].map((i) => ({ timestamp: FIXTURE_EPOCH + i * 60_000, value: i === 1 ? null : 10 + i * 5 })) });
+  }
+  if (kinds.training) {
+    series.push({ name: 'loss', kind: 'training', points: [0, 1, 2, 3, 4].map((i) => ({ timestamp: FIXTURE_EPOCH + i * 30_000, step: i * 100, value: 2 / (i + 1) })) });
+  }
+  return series;
 }
 
 /** The merged timeline core must produce: by timestamp, ties by node order (natural), then line order. */
