@@ -1,3 +1,7 @@
+// Every provider the CLI knows. Definitions are cheap: each adapter's SDK loads only when one of
+// its refs is used.
+import { azuremlProvider } from '@runlens/azureml';
+import type { ProviderDefinitionV1 } from '@runlens/core';
 import { localProvider } from '@runlens/local';
 
-export const providers = [localProvider];
+export const providers: ProviderDefinitionV1[] = [localProvider, azuremlProvider];

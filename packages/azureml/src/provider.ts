@@ -1,0 +1,66 @@
+// The loaded Azure ML provider: ARM for jobs, Run History for times, errors and log links, blob
+// ranges for log bytes, MLflow for metrics and artifact listings, the artifact service for downloads.
+import { RunlensError, type ProviderEnvironment, type ProviderV1, type Run } from '@runlens/core';
+import type { Dispatcher } from 'undici';
+import { AzuremlArtifacts } from './artifacts.js';
+import { AzuremlClient } from './client.js';
+import { locateJob, readConfig } from './config.js';
+import { toRun } from './convert-run.js';
+import { credentialFor } from './credentials.js';
+import { mapAzureError } from './errors.js';
+import { listRuns } from './list.js';
+import { AzuremlLogs } from './logs.js';
+import { AzuremlMetrics } from './metrics.js';
+
+const WORKSPACE_MISSING = new Set(['SubscriptionNotFound', 'ResourceGroupNotFound', 'ResourceNotFound', 'WorkspaceNotFound']);
+
+export function createAzuremlProvider(environment: ProviderEnvironment): ProviderV1 {
+  const config = readConfig(environment);
+  const requester = environment.requests.requester({ mapError: (error, call) => mapAzureError(error, call) });
+  const settings = environment.settings;
+  const dispatcher = settings.dispatcher as Dispatcher | undefined;
+  const client = new AzuremlClient(config, credentialFor(config), requester, environment.debug, dispatcher);
+  const locate = (id: string) => locateJob(id, config);
+  const positive = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined);
+
+  const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Run> => {
+    const loc = locate(id);
+    const context = { run: id, ...(options.signal ? { signal: options.signal } : {}) };
+    // ARM has the job; Run History its times, error and log links; MLflow its latest metric values.
+    const [job, details, mlflow] = await Promise.allSettled([client.getJob(loc, context), client.runDetails(loc, context), client.mlflowRun(loc, context)]);
+    if (job.status === 'rejected') {
+      const error = job.reason as unknown;
+      if (RunlensError.isInstance(error) && error.code === 'NotFound') {
+        // ARM names what is missing: the workspace's subscription, group or the workspace itself, else the job.
+        const what = WORKSPACE_MISSING.has(error.providerCode ?? '')
+          ? `workspace '${loc.workspace}' (resource group '${loc.resourceGroup}', subscription '${loc.subscriptionId}') not found`
+          : `job '${loc.job}' not found in workspace '${loc.workspace}'`;
+        throw new RunlensError('NotFound', what, { provider: 'azureml', run: id, ...(error.providerCode ? { providerCode: error.providerCode } : {}), ...(error.status ? { status: error.status } : {}), cause: error });
+      }
+      throw error;
+    }
+    // A job without a Run History record yet (just submitted) is still a job.
+    if (details.status === 'rejected' && !(RunlensError.isInstance(details.reason) && details.reason.code === 'NotFound')) throw details.reason;
+    if (mlflow.status === 'rejected') {
+      const reason = mlflow.reason as unknown;
+      if (RunlensError.isInstance(reason) && reason.code === 'Interrupted') throw reason;
+      environment.debug(`azureml: latest metrics unavailable for ${loc.job}: ${(reason as Error).message}`);
+    }
+    return toRun(id, job.value, details.status === 'fulfilled' ? details.value : undefined, mlflow.status === 'fulfilled' ? mlflow.value : undefined);
+  };
+
+  return {
+    specificationVersion: 'v1',
+    id: 'azureml',
+    followPollMs: config.followPollMs,
+    statusPollMs: config.statusPollMs,
+    streamDiscoveryMs: config.streamDiscoveryMs,
+    catalog: {
+      describe,
+      list: (filter, options = {}) => listRuns(client, filter, options.signal),
+    },
+    logs: new AzuremlLogs(client, locate, positive(settings.logPageBytes)),
+    metrics: new AzuremlMetrics(client, locate),
+    artifacts: new AzuremlArtifacts(client, locate, positive(settings.artifactChunkBytes)),
+  };
+}
