@@ -22,7 +22,7 @@ describe('azureml metrics', () => {
   });
 
   it('reads the training series of a neutral fixture with their steps, times and values', async () => {
-    const fixture = interleavedFixture({ name: 'metrics', nodes: ['rank-0'], withMetrics: true });
+    const fixture = interleavedFixture({ name: 'metrics', nodes: ['rank-0'], withMetrics: { system: false, training: true } });
     seedFixture(s.emulator, 'fixture-metrics', fixture);
     const { series } = await s.runlens.metrics('azureml:fixture-metrics');
     const training = fixture.metrics!.filter((m) => m.kind === 'training');
