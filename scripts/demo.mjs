@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm demo`: a tour of every runlens command over the example archives, as a user would type them.
 // It needs nothing but a built workspace: no cloud account, no network.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,12 +13,74 @@ const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 
 const bold = (s) => (process.stdout.isTTY && !process.env.NO_COLOR ? `\x1b[1m${s}\x1b[0m` : s);
 let failures = 0;
 
-function runlens(...args) {
+/** Starts the loopback emulators and adds their environment, so cloud refs work offline. */
+async function startEmulators() {
+  const started = [];
+  const { startSagemakerEmulator } = await import('../packages/sagemaker/dist/testing/index.js');
+  started.push(['sagemaker', await startSagemakerEmulator()]);
+  const { startAzuremlEmulator } = await import('../packages/azureml/dist/testing/index.js');
+  started.push(['azureml', await startAzuremlEmulator({ scenarios: true })]);
+  for (const [, emulator] of started) Object.assign(env, emulator.env);
+  return Object.fromEntries(started);
+}
+
+async function follow(args, grow) {
   console.log(`\n${bold(`$ runlens ${args.join(' ')}`)}`);
-  const result = spawnSync(process.execPath, [cli, ...args], { cwd: root, env, stdio: 'inherit' });
-  if (result.status !== 0) {
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env, stdio: 'inherit' });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  await grow();
+  const code = await exited;
+  if (code !== 0) failures++;
+  console.log(`(follow ended by itself with exit ${code} once the run completed)`);
+}
+
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function cloudTour() {
+  console.log(`\n${bold('The same commands on cloud runs, served by loopback emulators that speak each provider\'s wire API:')}`);
+  const emulators = await startEmulators();
+  try {
+    const { sagemaker, azureml } = emulators;
+    await runlens('runs', '--provider', 'sagemaker', '--limit', '5');
+    await runlens('describe', 'sagemaker:rl-failed-hyperparameter');
+    await runlens('logs', 'sagemaker:rl-completed-4node', '--tail', '8');
+    await runlens('metrics', 'sagemaker:rl-completed-4node', '--kind', 'system', '--node', 'algo-1');
+    await runlens('artifacts', 'sagemaker:rl-completed-4node');
+    await follow(['logs', 'sagemaker:rl-running-2node', '--tail', '3', '--follow', '--poll-interval', '200'], async () => {
+      for (let i = 0; i < 3; i++) {
+        await pause(400);
+        sagemaker.advance('rl-running-2node');
+      }
+      sagemaker.complete('rl-running-2node');
+    });
+    await runlens('describe', 'azureml:rl-az-failed');
+    await runlens('logs', 'azureml:rl-az-completed-2node', '--tail', '6');
+    await runlens('metrics', 'azureml:rl-az-seed004');
+    await runlens('compare', 'azureml:rl-az-completed-2node', 'sagemaker:rl-completed-4node', x('azureml-seed004-metrics'), '--metric', 'loss');
+    await follow(['logs', 'azureml:rl-az-running', '--tail', '2', '--follow', '--poll-interval', '200'], async () => {
+      for (let i = 1; i <= 3; i++) {
+        await pause(400);
+        azureml.appendLog('rl-az-running', 'user_logs/std_log_process_0.txt', `${new Date(Date.now()).toISOString()} INFO step ${i}00 loss ${(1 / (i + 1)).toFixed(3)}\n`);
+      }
+      azureml.setStatus('rl-az-running', 'Completed');
+    });
+    await runlens('export', 'sagemaker:rl-completed-4node', '--out', path.join(work, 'sagemaker-export'));
+    await runlens('logs', `local:${path.join(work, 'sagemaker-export')}`, '--tail', '3');
+    await runlens('export', 'azureml:rl-az-seed004', '--out', path.join(work, 'azure-export'));
+    await runlens('metrics', `local:${path.join(work, 'azure-export')}`, '--csv');
+  } finally {
+    await Promise.all(Object.values(emulators).map((e) => e.close()));
+  }
+}
+
+/** Runs the CLI as a user would. Asynchronously: the emulators answer from this same process. */
+async function runlens(...args) {
+  console.log(`\n${bold(`$ runlens ${args.join(' ')}`)}`);
+  const child = spawn(process.execPath, [cli, ...args], { cwd: root, env, stdio: 'inherit' });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0) {
     failures++;
-    console.log(`(exit ${result.status})`);
+    console.log(`(exit ${code})`);
   }
 }
 
@@ -27,17 +89,17 @@ const work = await mkdtemp(path.join(tmpdir(), 'runlens-demo-'));
 try {
   console.log(bold('runlens tour: one query API over SageMaker, ModelArts and Azure ML runs (here: local archives)'));
 
-  runlens('runs', '--provider', 'local');
-  runlens('describe', x('sagemaker-hyperparameter-typo'));
-  runlens('logs', x('sagemaker-hyperparameter-typo'), '--tail', '6');
-  runlens('logs', x('sagemaker-xgboost-completed'), '--node', 'algo-2', '--grep', 'logloss', '--tail', '3', '--json');
-  runlens('metrics', x('modelarts-cpu-gaps'));
-  runlens('metrics', x('modelarts-cpu-gaps'), '--metric', 'cpu.utilization', '--plot');
-  runlens('metrics', x('azureml-seed004-metrics'), '--csv');
-  runlens('compare', x('sagemaker-xgboost-completed'), x('azureml-seed004-metrics'), x('modelarts-cpu-gaps'), '--metric', 'loss', '--metric', 'validation:logloss');
-  runlens('artifacts', x('azureml-seed004-metrics'), '--download', path.join(work, 'downloads'));
-  runlens('export', x('sagemaker-hyperparameter-typo'), '--out', path.join(work, 'exported'));
-  runlens('describe', `local:${path.join(work, 'exported')}`, '--json');
+  await runlens('runs', '--provider', 'local');
+  await runlens('describe', x('sagemaker-hyperparameter-typo'));
+  await runlens('logs', x('sagemaker-hyperparameter-typo'), '--tail', '6');
+  await runlens('logs', x('sagemaker-xgboost-completed'), '--node', 'algo-2', '--grep', 'logloss', '--tail', '3', '--json');
+  await runlens('metrics', x('modelarts-cpu-gaps'));
+  await runlens('metrics', x('modelarts-cpu-gaps'), '--metric', 'cpu.utilization', '--plot');
+  await runlens('metrics', x('azureml-seed004-metrics'), '--csv');
+  await runlens('compare', x('sagemaker-xgboost-completed'), x('azureml-seed004-metrics'), x('modelarts-cpu-gaps'), '--metric', 'loss', '--metric', 'validation:logloss');
+  await runlens('artifacts', x('azureml-seed004-metrics'), '--download', path.join(work, 'downloads'));
+  await runlens('export', x('sagemaker-hyperparameter-typo'), '--out', path.join(work, 'exported'));
+  await runlens('describe', `local:${path.join(work, 'exported')}`, '--json');
 
   // Follow: a run that is still writing. The demo appends lines and then marks it completed;
   // runlens prints the new lines as they land and exits by itself after a final drain.
@@ -59,8 +121,10 @@ try {
   if (code !== 0) failures++;
   console.log(`(follow ended by itself with exit ${code} once the run completed)`);
 
+  await cloudTour();
+
   console.log(`\n${bold('Bad input gets one line and a documented exit code:')}`);
-  runlens('describe', 'local:./examples/runs/no-such-run');
+  await runlens('describe', 'local:./examples/runs/no-such-run');
   failures--; // expected: exit 3
 } finally {
   await rm(work, { recursive: true, force: true });

@@ -3,5 +3,6 @@
 import { azuremlProvider } from '@runlens/azureml';
 import type { ProviderDefinitionV1 } from '@runlens/core';
 import { localProvider } from '@runlens/local';
+import { sagemakerProvider } from '@runlens/sagemaker';
 
-export const providers: ProviderDefinitionV1[] = [localProvider, azuremlProvider];
+export const providers: ProviderDefinitionV1[] = [localProvider, sagemakerProvider, azuremlProvider];

@@ -14,7 +14,9 @@ export type FaultKind =
   /** Wait `delayMs`, then answer normally. */
   | 'slow'
   /** GetLogEvents / FilterLogEvents only: an empty page with a fresh token, as the service returns mid-stream. */
-  | 'empty';
+  | 'empty'
+  /** The caller's role lacks the permission: 400 AccessDeniedException (CloudWatch: 403 AccessDenied; S3: 403 AccessDenied). */
+  | 'deny';
 
 export interface FaultSpec {
   /** Operation name (`GetLogEvents`, `GetObject`...) or `*`; omitted means every operation. */
@@ -32,7 +34,7 @@ export type { FaultHandle };
 export type Fault = FiredFault<FaultKind>;
 
 export class FaultInjector {
-  private readonly plan = new FaultPlan<FaultKind>(['throttle', '500', '503', 'drop', 'slow', 'empty']);
+  private readonly plan = new FaultPlan<FaultKind>(['throttle', '500', '503', 'drop', 'slow', 'empty', 'deny']);
 
   inject(spec: FaultSpec): FaultHandle {
     const { operation, ...rule } = spec;

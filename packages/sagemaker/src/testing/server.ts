@@ -98,7 +98,7 @@ export function createEmulatorServer(services: EmulatorServices, faults: FaultIn
     if (fault?.kind === 'slow') await sleep(fault.delayMs, undefined, { signal: closing.signal });
     if (fault && fault.kind !== 'slow' && fault.kind !== 'empty') {
       if (service === 's3') return sendS3Fault(res, req.method ?? 'GET', fault, requestId);
-      return sendError(faultError(service, fault));
+      return sendError(faultError(service, { ...fault, operation }));
     }
 
     if (service === 's3') return services.objects.handle(req, res, url, requestId);
@@ -195,13 +195,19 @@ function sendJsonError(res: ServerResponse, service: JsonService, error: Service
   sendJson(res, '1.1', service, { __type: error.jsonType ?? error.code, message: error.message }, requestId, error.status);
 }
 
-function faultError(service: JsonService, fault: Fault): ServiceError {
+const DENIED_PRINCIPAL = 'arn:aws:sts::123456789012:assumed-role/RunlensReadOnly/runlens';
+
+function faultError(service: JsonService, fault: Fault & { operation: string }): ServiceError {
   const monitoring = service === 'monitoring';
   switch (fault.kind) {
     case 'throttle':
       return monitoring
         ? new ServiceError('Throttling', 'Rate exceeded', 400, 'com.amazon.coral.availability#ThrottlingException')
         : new ServiceError('ThrottlingException', 'Rate exceeded', 400);
+    case 'deny':
+      return monitoring
+        ? new ServiceError('AccessDenied', `User: ${DENIED_PRINCIPAL} is not authorized to perform: cloudwatch:GetMetricData because no identity-based policy allows the cloudwatch:GetMetricData action`, 403, 'com.amazon.coral.service#AccessDeniedException')
+        : new ServiceError('AccessDeniedException', `User: ${DENIED_PRINCIPAL} is not authorized to perform: ${service === 'logs' ? 'logs' : 'sagemaker'}:${fault.operation} because no identity-based policy allows the ${service === 'logs' ? 'logs' : 'sagemaker'}:${fault.operation} action`, 400);
     case '500':
       return monitoring
         ? new ServiceError('InternalServiceError', 'Internal service error.', 500, 'com.amazonaws.cloudwatch#InternalServiceFault')
@@ -214,6 +220,7 @@ function faultError(service: JsonService, fault: Fault): ServiceError {
 }
 
 function sendS3Fault(res: ServerResponse, method: string, fault: Fault, requestId: string): void {
+  if (fault.kind === 'deny') return sendS3Error(res, method, 403, 'AccessDenied', 'Access Denied', requestId);
   if (fault.kind === 'throttle') return sendS3Error(res, method, 503, 'SlowDown', 'Please reduce your request rate.', requestId);
   if (fault.kind === '500') return sendS3Error(res, method, 500, 'InternalError', 'We encountered an internal error. Please try again.', requestId);
   sendS3Error(res, method, 503, 'ServiceUnavailable', 'Service is unable to handle request.', requestId);

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// SageMaker adapter benchmark (loopback emulator only; run after a build: `node bench/sagemaker.mjs`).
+//  1. `runlens logs sagemaker:<job> --json > /dev/null` on a 16-node x 100,000-line job, run by the
+//     built CLI in a child process: wall time, peak RSS (GNU time %M), and API calls per 10,000
+//     events against the floor (one GetLogEvents per page the service must return, plus stream
+//     discovery). A second run into a pipe counts the lines (none lost or repeated).
+//  2. `runlens logs --tail 100` on the same job: calls (it must not read the whole log).
+//  3. The Debian AWS CLI v2 (`aws logs tail`, FilterLogEvents) reading the same job from the same
+//     emulator in the same run, when it is installed; the ratio of wall times.
+// Options: --nodes N (default 16), --lines N (default 100000), --skip-aws.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, openSync, closeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'packages/cli/dist/main.js');
+const { startSagemakerEmulator, largeJobEvent, largeJobSpec } = await import(path.join(root, 'packages/sagemaker/dist/testing/index.js'));
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const NODES = arg('nodes', 16);
+const LINES = arg('lines', 100_000);
+const JOB = 'rl-large-16node';
+const TIMEOUT_MS = 15 * 60_000;
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** The Debian package's `aws` (v2), not whatever else is first on PATH. */
+function debianAws() {
+  const listed = spawnSync('dpkg', ['-L', 'awscli'], { encoding: 'utf8' });
+  return listed.status === 0 ? listed.stdout.split('\n').find((line) => /\/bin\/aws$/.test(line)) : undefined;
+}
+
+/** Runs a command with stdout to /dev/null or counted through a pipe; wall time and peak RSS (KiB). */
+function measure(command, args, env, { count = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const devnull = count ? undefined : openSync('/dev/null', 'w');
+    const argv = GNU_TIME ? [GNU_TIME, '-f', '__rss_kib=%M', command, ...args] : [command, ...args];
+    const started = performance.now();
+    const child = spawn(argv[0], argv.slice(1), { cwd: root, env, stdio: ['ignore', count ? 'pipe' : devnull, 'pipe'] });
+    let lines = 0;
+    let stderr = '';
+    child.stdout?.on('data', (chunk) => {
+      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (devnull !== undefined) closeSync(devnull);
+      const seconds = (performance.now() - started) / 1000;
+      const rss = /__rss_kib=(\d+)/.exec(stderr);
+      if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      resolve({ seconds, peakRssMb: rss ? Math.round(Number(rss[1]) / 1024) : undefined, lines, stderr: stderr.replace(/__rss_kib=\d+\n?/, '') });
+    });
+  });
+}
+
+/** GetLogEvents pages the service must return for one stream: 10,000 events or 1 MB (message bytes + 26). */
+function pagesFor(spec, node) {
+  let pages = 0;
+  let events = 0;
+  let bytes = 0;
+  for (let i = 0; i < spec.linesPerNode; i++) {
+    const size = Buffer.byteLength(largeJobEvent(spec, node, i).message) + 26;
+    if (events > 0 && (events === 10_000 || bytes + size > 1_048_576)) {
+      pages++;
+      events = 0;
+      bytes = 0;
+    }
+    events++;
+    bytes += size;
+  }
+  return pages + (events > 0 ? 1 : 0);
+}
+
+const rows = [];
+const emulator = await startSagemakerEmulator({ scenarios: false });
+try {
+  const info = emulator.seedLargeJob(JOB, { nodes: NODES, linesPerNode: LINES });
+  const spec = largeJobSpec(JOB, { nodes: NODES, linesPerNode: LINES });
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...emulator.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const floorPages = Array.from({ length: NODES }, (_, n) => pagesFor(spec, n + 1)).reduce((a, b) => a + b, 0);
+  const discoveryPages = Math.ceil(NODES / 50);
+  const floor = floorPages + discoveryPages;
+  const count = (operation) => emulator.requests.filter((r) => r.operation === operation).length;
+
+  // 1. The whole log, --json > /dev/null.
+  emulator.resetRequests();
+  const whole = await measure(process.execPath, [cli, 'logs', `sagemaker:${JOB}`, '--json'], env);
+  const gets = count('GetLogEvents');
+  const streams = count('DescribeLogStreams');
+  const logCalls = gets + streams;
+  const per10k = (calls) => ((calls / info.totalEvents) * 10_000).toFixed(2);
+  rows.push([
+    `runlens logs --json > /dev/null, ${NODES} nodes x ${LINES.toLocaleString('en')} lines`,
+    `${whole.seconds.toFixed(1)} s, ${whole.peakRssMb ?? '?'} MB peak RSS`,
+    `${(info.totalEvents / whole.seconds).toFixed(0)} lines/s; ${logCalls} log calls (${gets} GetLogEvents + ${streams} DescribeLogStreams) + ${count('DescribeTrainingJob')} DescribeTrainingJob`,
+  ]);
+  rows.push([
+    'API calls per 10,000 events',
+    `${per10k(logCalls)} (floor ${per10k(floor)}: **${((logCalls / floor - 1) * 100).toFixed(1)}% over**)`,
+    `floor = ${floorPages} GetLogEvents pages the service must return (10,000 events or 1 MB each) + ${discoveryPages} DescribeLogStreams; the extra ${logCalls - floor} are one "token came back unchanged" call per stream, CloudWatch's only end-of-stream signal`,
+  ]);
+
+  // Correctness: the same read into a pipe, every line counted.
+  const counted = await measure(process.execPath, [cli, 'logs', `sagemaker:${JOB}`, '--json'], env, { count: true });
+  if (counted.lines !== info.totalEvents) throw new Error(`lines lost or repeated: ${counted.lines} of ${info.totalEvents}`);
+  rows.push(['same read into a pipe (line count check)', `${counted.seconds.toFixed(1)} s`, `${counted.lines.toLocaleString('en')} lines = ${info.totalEvents.toLocaleString('en')} events, none lost or repeated`]);
+
+  // 2. --tail 100.
+  emulator.resetRequests();
+  const tail = await measure(process.execPath, [cli, 'logs', `sagemaker:${JOB}`, '--tail', '100'], env, { count: true });
+  rows.push(['runlens logs --tail 100 (same job)', `${tail.seconds.toFixed(2)} s, ${tail.lines} lines`, `${count('GetLogEvents')} GetLogEvents (newest first, one per stream) + ${count('DescribeLogStreams')} DescribeLogStreams, not the ${gets} of a whole read`]);
+
+  // 3. aws logs tail (AWS CLI v2 from Debian), same job, same emulator, same run.
+  const skip = process.argv.includes('--skip-aws');
+  const aws = skip ? undefined : debianAws();
+  if (!aws) {
+    rows.push(['aws logs tail (AWS CLI v2)', 'skipped', skip ? '--skip-aws' : 'the Debian package awscli is not installed (apt-get install -y awscli)']);
+  } else {
+    emulator.resetRequests();
+    const awsEnv = { ...env, AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const version = spawnSync(aws, ['--version'], { encoding: 'utf8', env: awsEnv }).stdout.trim().split(' ')[0];
+    // --since must stay after 1970 (startTime >= 0); the job is from 2025.
+    const since = `${Math.ceil((Date.now() - spec.startTime) / 86_400_000) + 1}d`;
+    const theirs = await measure(aws, ['logs', 'tail', '/aws/sagemaker/TrainingJobs', '--log-stream-name-prefix', `${JOB}/`, '--since', since, '--endpoint-url', emulator.endpoint, '--region', 'us-east-1'], awsEnv, { count: true });
+    const filters = count('FilterLogEvents');
+    rows.push([
+      `aws logs tail (${version}, FilterLogEvents), same job`,
+      `${theirs.seconds.toFixed(1)} s, ${theirs.peakRssMb ?? '?'} MB peak RSS`,
+      `${theirs.lines.toLocaleString('en')} lines, ${filters} FilterLogEvents calls; runlens is **${(theirs.seconds / whole.seconds).toFixed(1)}x** faster (${whole.seconds.toFixed(1)} s vs ${theirs.seconds.toFixed(1)} s)`,
+    ]);
+  }
+} finally {
+  await emulator.close();
+}
+
+console.log('| benchmark | result | context |\n| --- | --- | --- |');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);

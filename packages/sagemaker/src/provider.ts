@@ -1,0 +1,32 @@
+// The loaded SageMaker provider: catalog, logs, metrics and artifacts over the AWS SDK v3 clients.
+import type { FailureRule, ProviderEnvironment, ProviderV1 } from '@runlens/core';
+import { createArtifactSource } from './artifacts.js';
+import { createCatalog } from './catalog.js';
+import { AwsClients } from './clients.js';
+import { readConfig } from './config.js';
+import { SAGEMAKER_FAILURE_RULES } from './convert-run.js';
+import { mapAwsError } from './errors.js';
+import { createLogSource } from './logs.js';
+import { createMetricSource } from './metrics.js';
+
+/** A ProviderV1 plus the adapter's failure rules (for core to use when it classifies from logs). */
+export type SagemakerProviderV1 = ProviderV1 & { readonly failureRules: readonly FailureRule[] };
+
+export function createSagemakerProvider(environment: ProviderEnvironment): SagemakerProviderV1 {
+  const config = readConfig(environment);
+  const requester = environment.requests.requester({ mapError: mapAwsError });
+  const clients = new AwsClients(config, requester);
+  return {
+    specificationVersion: 'v1',
+    id: 'sagemaker',
+    catalog: createCatalog(clients),
+    logs: createLogSource(clients),
+    metrics: createMetricSource(clients, config),
+    artifacts: createArtifactSource(clients),
+    followPollMs: config.followPollMs,
+    statusPollMs: config.statusPollMs,
+    streamDiscoveryMs: config.streamDiscoveryMs,
+    failureRules: SAGEMAKER_FAILURE_RULES,
+    close: () => clients.close(),
+  };
+}

@@ -1,0 +1,193 @@
+// The built `runlens` binary against the emulator, as a user runs it: describe, logs (merged, tail,
+// node, json, follow), metrics, artifacts, runs, export and read-back, and a missing job.
+// Needs a build first (`node_modules/.bin/tsc -b` at the repo root; the root test command does it).
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMPLETED_JOB, RUNNING_JOB, completedFourNodeJob, startSagemakerEmulator, type SagemakerEmulator } from '../src/testing/index.js';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const BIN = path.join(REPO, 'packages/cli/dist/main.js');
+
+let emulator: SagemakerEmulator;
+let scratch: string;
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`build the CLI first (node_modules/.bin/tsc -b): ${BIN} is missing`);
+  const registered = readFileSync(path.join(REPO, 'packages/cli/dist/providers.js'), 'utf8');
+  if (!registered.includes('sagemakerProvider')) throw new Error('the built CLI does not register sagemakerProvider: add it to packages/cli/src/providers.ts and rebuild');
+  emulator = await startSagemakerEmulator();
+  scratch = mkdtempSync(path.join(tmpdir(), 'runlens-sagemaker-cli-'));
+});
+afterAll(async () => {
+  await emulator?.close();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+function env(): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = {};
+  // Nothing from the developer's own AWS setup may leak in.
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_') && key !== 'FORCE_COLOR' && key !== 'RUNLENS_LOCAL_ROOT') base[key] = value;
+  return { ...base, ...emulator.env, NO_COLOR: '1', COLUMNS: '120', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+}
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Asynchronous on purpose: the emulator answers from this process's event loop. */
+function runlens(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: scratch, env: env(), maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const lines = (text: string) => text.split('\n').filter((line) => line !== '');
+const REF = `sagemaker:${COMPLETED_JOB.name}`;
+
+/** The completed job's lines as `runlens logs --json` must print them: merged by time, natural node order. */
+function expectedJson(): { timestamp: number; node: string; message: string }[] {
+  const all = completedFourNodeJob().streams.flatMap((stream, n) =>
+    [...stream.events]
+      .sort((a, b) => a.timestamp - b.timestamp)
+      .map((event, i) => ({ timestamp: event.timestamp, node: `algo-${n + 1}`, message: event.message, n, i })),
+  );
+  all.sort((a, b) => a.timestamp - b.timestamp || a.n - b.n || a.i - b.i);
+  return all.map(({ timestamp, node, message }) => ({ timestamp, node, message }));
+}
+
+describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
+  it('describes a job as text and as JSON', async () => {
+    const text = await runlens('describe', REF);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/status\s+completed \(Completed\)/);
+    expect(text.stdout).toMatch(/algo-4 \(ml\.g5\.2xlarge\)/);
+    expect(text.stdout).toMatch(/validation:accuracy\s+0\.9/);
+    expect(text.stdout).toMatch(/Uploading\s+Uploading generated training model/);
+    const json = await runlens('describe', REF, '--json');
+    const run = JSON.parse(json.stdout) as { ref: string; status: string; nodes: unknown[]; raw: { TrainingJobArn: string } };
+    expect([run.ref, run.status, run.nodes.length]).toEqual([REF, 'completed', 4]);
+    expect(run.raw.TrainingJobArn).toContain(':training-job/');
+  });
+
+  it('explains a failed job from its logs in one describe', async () => {
+    const { code, stdout } = await runlens('describe', 'sagemaker:rl-failed-hyperparameter');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/category\s+invalid-hyperparameter/);
+    expect(stdout).toContain("Additional properties are not allowed (u'mini_batch_siz' was unexpected)");
+  });
+
+  it('merges the logs of every node (text and --json)', async () => {
+    const expected = expectedJson();
+    const json = await runlens('logs', REF, '--json');
+    expect(json.code).toBe(0);
+    const records = lines(json.stdout).map((line) => JSON.parse(line) as { timestamp: number; node: string; message: string; stream: string });
+    expect(records.map(({ timestamp, node, message }) => ({ timestamp, node, message }))).toEqual(expected);
+    expect(records[0]?.stream).toMatch(new RegExp(`^${COMPLETED_JOB.name}/algo-\\d+-\\d+$`));
+    const text = await runlens('logs', REF);
+    const first = expected[0]!;
+    expect(lines(text.stdout)[0]).toBe(`${first.node} ${new Date(first.timestamp).toISOString()} ${first.message}`);
+  });
+
+  it('tails and filters by node', async () => {
+    const expected = expectedJson();
+    const tail = await runlens('logs', REF, '--tail', '5', '--json');
+    expect(lines(tail.stdout).map((line) => (JSON.parse(line) as { message: string }).message)).toEqual(expected.slice(-5).map((r) => r.message));
+    const node = await runlens('logs', REF, '--node', 'algo-3', '--json');
+    const records = lines(node.stdout).map((line) => JSON.parse(line) as { node: string; message: string });
+    expect(records.map((r) => r.message)).toEqual(expected.filter((r) => r.node === 'algo-3').map((r) => r.message));
+  });
+
+  it('follows a running job as it grows and gains a node, and exits 0 once it completes', async () => {
+    const child = spawn(process.execPath, [BIN, 'logs', `sagemaker:${RUNNING_JOB.name}`, '--follow', '--json', '--poll-interval', '50'], { cwd: scratch, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const waitFor = async (test: () => boolean, what: string) => {
+      for (let waited = 0; !test(); waited += 20) {
+        if (waited > 15_000) throw new Error(`timed out waiting for ${what}; stdout:\n${stdout.slice(-2000)}\nstderr:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    try {
+      await waitFor(() => stdout.includes('step=200 train:loss'), 'the first five minutes');
+      emulator.advance(RUNNING_JOB.name);
+      await waitFor(() => stdout.includes('"node":"algo-2"') && stdout.includes('step=240 '), 'the sixth minute and the late node');
+      emulator.advance(RUNNING_JOB.name);
+      emulator.complete(RUNNING_JOB.name);
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+    }
+    const followed = lines(stdout).map((line) => JSON.parse(line) as { timestamp: number; node: string; message: string });
+    expect(followed.filter((r) => r.message.includes('Reporting training SUCCESS')).map((r) => r.node).sort()).toEqual(['algo-1', 'algo-2']);
+    // Exactly the lines the finished job has, each once.
+    const after = await runlens('logs', `sagemaker:${RUNNING_JOB.name}`, '--json');
+    const key = (r: { timestamp: number; node: string; message: string }) => `${r.node}|${r.timestamp}|${r.message}`;
+    expect(followed.map(key).sort()).toEqual(lines(after.stdout).map((line) => key(JSON.parse(line))).sort());
+  });
+
+  it('prints metrics as JSON and CSV', async () => {
+    const json = await runlens('metrics', REF, '--json');
+    expect(json.code).toBe(0);
+    const { series } = JSON.parse(json.stdout) as { series: { name: string; node?: string; kind: string; providerName: string; points: { value: number | null }[] }[] };
+    expect(series.filter((s) => s.name === 'cpu.utilization').map((s) => s.node)).toEqual(['algo-1', 'algo-2', 'algo-3', 'algo-4']);
+    expect(series.find((s) => s.name === 'gpu.memory.utilization')?.providerName).toBe('GPUMemoryUtilization');
+    expect(series.find((s) => s.name === 'train:loss')?.kind).toBe('training');
+    const csv = await runlens('metrics', REF, '--csv', '--metric', 'cpu.utilization', '--node', 'algo-1');
+    const rows = lines(csv.stdout);
+    expect(rows[0]).toBe('name,node,kind,unit,timestamp,step,value');
+    expect(rows.length).toBeGreaterThan(100);
+    expect(rows.slice(1).every((row) => row.startsWith('cpu.utilization,algo-1,system,percent,'))).toBe(true);
+  });
+
+  it('downloads artifacts with identical bytes', async () => {
+    const dir = path.join(scratch, 'download');
+    const { code, stderr } = await runlens('artifacts', REF, '--download', dir);
+    expect([code, stderr]).toEqual([0, expect.any(String)]);
+    for (const object of completedFourNodeJob().objects.filter((o) => !o.key.includes('/checkpoints/'))) {
+      const file = path.join(dir, ...object.key.slice(`${COMPLETED_JOB.name}/`.length).split('/'));
+      expect(Buffer.compare(readFileSync(file), object.body as Buffer), file).toBe(0);
+    }
+    expect(existsSync(path.join(dir, 'checkpoints'))).toBe(false);
+  });
+
+  it('lists runs of the sagemaker provider', async () => {
+    const { code, stdout } = await runlens('runs', '--provider', 'sagemaker', '--json');
+    expect(code).toBe(0);
+    const { runs } = JSON.parse(stdout) as { runs: { ref: string; status: string }[] };
+    expect(runs.map((r) => r.ref)).toEqual(expect.arrayContaining([REF, 'sagemaker:rl-failed-oom', 'sagemaker:rl-60node']));
+    const failed = await runlens('runs', '--provider', 'sagemaker', '--status', 'failed', '--json');
+    expect((JSON.parse(failed.stdout) as { runs: { status: string }[] }).runs.every((r) => r.status === 'failed')).toBe(true);
+  });
+
+  it('exports a job to an archive that reads back with the same lines', async () => {
+    const dir = path.join(scratch, 'archive');
+    const exported = await runlens('export', REF, '--out', dir);
+    expect(exported.code).toBe(0);
+    const original = await runlens('logs', REF);
+    const copy = await runlens('logs', `local:${dir}`);
+    expect(copy.code).toBe(0);
+    expect(copy.stdout).toBe(original.stdout);
+    const described = JSON.parse((await runlens('describe', `local:${dir}`, '--json')).stdout) as { origin?: { ref: string } };
+    expect(described.origin?.ref).toBe(REF);
+  });
+
+  it('exits 3 with one stderr line for a job that does not exist', async () => {
+    const { code, stdout, stderr } = await runlens('describe', 'sagemaker:rl-no-such-job');
+    expect(code).toBe(3);
+    expect(stdout).toBe('');
+    expect(lines(stderr)).toHaveLength(1);
+    expect(stderr).toMatch(/^runlens: .*sagemaker.*rl-no-such-job.*not found/);
+  });
+});
