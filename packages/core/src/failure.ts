@@ -16,7 +16,8 @@ export const COMMON_FAILURE_RULES: readonly FailureRule[] = [
   { category: 'capacity', pattern: /CapacityError|InsufficientInstanceCapacity|insufficient capacity|ResourceLimitExceeded|no available resources?|resource pool|not enough (compute|quota)|quota exceeded/i },
   { category: 'permission', pattern: /AccessDenied|access denied|not authori[sz]ed|permission denied|\bForbidden\b|AuthorizationFailed|is not allowed to assume/i },
   { category: 'timeout', pattern: /MaxRuntimeExceeded|MaxWaitTimeExceeded|max(imum)? run ?time|timed? ?out|deadline exceeded/i },
-  { category: 'invalid-hyperparameter', pattern: /hyper-?parameter|Additional properties are not allowed|is not valid under any of the given schemas/i },
+  // Not any mention of "hyperparameters" (tracebacks are full of them): an invalid, unknown or missing one.
+  { category: 'invalid-hyperparameter', pattern: /(invalid|unknown|unexpected|unsupported|missing|bad)\b[^\n]{0,40}hyper-?parameter|hyper-?parameter[^\n]{0,60}\b(invalid|not valid|unexpected|not allowed|unknown|missing|must be|out of range)|Additional properties are not allowed|is not valid under any of the given schemas/i },
   { category: 'invalid-input-data', pattern: /cannot copy sequence with size \d+ to array axis with dimension \d+|invalid (input )?data|(data|input) (format|shape)|shape mismatch|protobuf|could not parse (record|input)/i },
   { category: 'setup', pattern: /image|ErrImagePull|manifest unknown|NoSuchBucket|NoSuchKey|S3 (location|path|uri|bucket)|obs (path|url)|failed to download|could not download|ModuleNotFoundError|No module named|code download|environment (build|preparation)/i },
   { category: 'user-code-error', pattern: /Traceback|exception|exit(ed)?( with)?( code| status)? [1-9]\d*|non-zero exit|AlgorithmError|UserError|Error:/i },

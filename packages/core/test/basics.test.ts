@@ -115,3 +115,11 @@ describe('registry and refs', () => {
     await expect(runlens.artifacts('sagemaker:my-job')).rejects.toMatchObject({ code: 'Unsupported' });
   });
 });
+
+describe('hyperparameter rule', () => {
+  it('is not fooled by a traceback that merely mentions hyperparameters', () => {
+    expect(classifyFailure(['    train(resource_config, hyperparameters, data_config)', 'cannot copy sequence with size 785 to array axis with dimension 784'])).toBe('invalid-input-data');
+    expect(classifyFailure(['ValueError: invalid hyperparameter learning_rate=-1'])).toBe('invalid-hyperparameter');
+    expect(classifyFailure(['hyperparameter epochs must be a positive integer'])).toBe('invalid-hyperparameter');
+  });
+});

@@ -5,7 +5,6 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { setMaxListeners } from 'node:events';
 import { invalidInput, type BudgetSpec, type Requester } from '@runlens/core';
 import type { AdapterConfig, AwsService } from './config.js';
 
@@ -44,7 +43,6 @@ type AnyClient = ClientMap[AwsService];
 
 export class AwsClients {
   private readonly clients = new Map<string, Promise<AnyClient>>();
-  private readonly widened = new WeakSet<AbortSignal>();
 
   constructor(
     private readonly config: AdapterConfig,
@@ -124,12 +122,6 @@ export class AwsClients {
     send: (client: ClientMap[S], signal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> {
     const client = await this.client(service, options.region);
-    // One caller signal covers every stream read in flight (60 nodes read ahead = 120 requests), each
-    // adding an abort listener for its duration: not a leak, so no MaxListenersExceededWarning.
-    if (options.signal && !this.widened.has(options.signal)) {
-      this.widened.add(options.signal);
-      setMaxListeners(0, options.signal);
-    }
     return this.requester.call({ operation, budget: this.budget(operation, options.region), run: options.run, signal: options.signal }, (signal) => send(client, signal));
   }
 

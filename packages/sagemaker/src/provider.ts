@@ -1,5 +1,5 @@
 // The loaded SageMaker provider: catalog, logs, metrics and artifacts over the AWS SDK v3 clients.
-import type { FailureRule, ProviderEnvironment, ProviderV1 } from '@runlens/core';
+import type { ProviderEnvironment, ProviderV1 } from '@runlens/core';
 import { createArtifactSource } from './artifacts.js';
 import { createCatalog } from './catalog.js';
 import { AwsClients } from './clients.js';
@@ -9,10 +9,7 @@ import { mapAwsError } from './errors.js';
 import { createLogSource } from './logs.js';
 import { createMetricSource } from './metrics.js';
 
-/** A ProviderV1 plus the adapter's failure rules (for core to use when it classifies from logs). */
-export type SagemakerProviderV1 = ProviderV1 & { readonly failureRules: readonly FailureRule[] };
-
-export function createSagemakerProvider(environment: ProviderEnvironment): SagemakerProviderV1 {
+export function createSagemakerProvider(environment: ProviderEnvironment): ProviderV1 {
   const config = readConfig(environment);
   const requester = environment.requests.requester({ mapError: mapAwsError });
   const clients = new AwsClients(config, requester);

@@ -1,9 +1,9 @@
 // The emulator's scenarios through the adapter: status and failure mapping for every seed-003 job,
 // node counts, metric normalization, 60-node stream discovery and the artifact layout.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRunlens, enrichFailure, type LogRecord, type Runlens } from '@runlens/core';
+import { createRunlens, type LogRecord, type Runlens } from '@runlens/core';
 import { sagemakerProvider } from '../src/index.js';
-import { SAGEMAKER_FAILURE_RULES, mapStatus } from '../src/convert-run.js';
+import { mapStatus } from '../src/convert-run.js';
 import { instanceShape } from '../src/instances.js';
 import { nodeOfStream } from '../src/logs.js';
 import { withGaps } from '../src/metrics.js';
@@ -77,14 +77,12 @@ describe('failures of seed 003 and the script scenarios', () => {
   });
 
   it('classifies a generic reason from the log evidence with the SageMaker rules (data shape: invalid-input-data)', async () => {
-    // What core's describe does, plus the adapter's rules: core does not pass provider rules to
-    // enrichFailure yet, and its common rules alone read the traceback's "hyperparameters" first.
-    const run = await runlens.describe('sagemaker:rl-failed-data-shape', { evidence: false });
-    expect(run.failure).toMatchObject({ category: 'unknown', reason: 'AlgorithmError: See job logs for more information' });
-    const tail = await collect(await runlens.logs('sagemaker:rl-failed-data-shape', { tail: 200 }));
-    const enriched = enrichFailure(run.failure, tail, SAGEMAKER_FAILURE_RULES);
-    expect(enriched.category).toBe('invalid-input-data');
-    expect(enriched.reason).toContain('cannot copy sequence with size 785 to array axis with dimension 784');
+    const bare = await runlens.describe('sagemaker:rl-failed-data-shape', { evidence: false });
+    expect(bare.failure).toMatchObject({ category: 'unknown', reason: 'AlgorithmError: See job logs for more information' });
+    // describe() reads the end of the logs and applies the provider's rules before core's.
+    const run = await runlens.describe('sagemaker:rl-failed-data-shape');
+    expect(run.failure?.category).toBe('invalid-input-data');
+    expect(run.failure?.reason).toContain('cannot copy sequence with size 785 to array axis with dimension 784');
   });
 
   it('maps every TrainingJobStatus, including Deleting and values added later, without crashing', () => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { RunlensError, interrupted } from '../errors.js';
 import type { Requester, RequesterOptions, RequestContext, RequestSpec } from '../spec/v1.js';
 import type { RequestBudget } from './budget.js';
@@ -12,10 +13,17 @@ export function createRequestContext(options: {
   stats?: { calls: number; retries: number };
 }): RequestContext {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const widened = new WeakSet<AbortSignal>();
   return {
     requester(requesterOptions: RequesterOptions): Requester {
       return {
         async call<T>(spec: RequestSpec, send: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+          // One caller's signal covers every request in flight (dozens of streams read at once), each
+          // listening for abort while it runs: expected, not a leak, so no MaxListenersExceededWarning.
+          if (spec.signal && !widened.has(spec.signal)) {
+            widened.add(spec.signal);
+            setMaxListeners(0, spec.signal);
+          }
           const toError = (e: unknown): RunlensError => {
             if (RunlensError.isInstance(e)) return e.withContext({ provider: options.provider, run: spec.run });
             if (spec.signal?.aborted) return interrupted();

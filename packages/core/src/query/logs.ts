@@ -9,6 +9,8 @@ import type { JsonValue, LogPage, LogTail, ProviderV1, RunLogSourceV1 } from '..
 
 const DEFAULT_POLL = { min: 2_000, max: 30_000 };
 const TAIL_CONCURRENCY = 8;
+/** Pages up to this size get a read-ahead (see pageSource). */
+const READ_AHEAD_MAX_RECORDS = 2_000;
 
 interface StreamState {
   readonly info: LogStreamInfo;
@@ -173,7 +175,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   /**
-   * Pages of one stream, read one ahead so the merge rarely waits. The state's position moves past a
+   * Pages of one stream, small ones read one ahead so the merge rarely waits. The state's position moves past a
    * page only when the merge asks for the next one, i.e. when every record of it was delivered.
    */
   private pageSource(state: StreamState): MergeSource<LogRecord> {
@@ -209,7 +211,10 @@ export class LogReader implements AsyncIterable<LogRecord> {
             state.skip = skipped;
             carry -= skipped;
           }
-          if (!current.caughtUp) {
+          // Small pages are read one ahead so the merge rarely waits; large pages (CloudWatch's run
+          // to thousands of events) already amortise the wait, and a second one per stream would
+          // double the memory the merge holds.
+          if (!current.caughtUp && page.records.length <= READ_AHEAD_MAX_RECORDS) {
             ahead = read(current.next);
             ahead.catch(() => undefined);
           }

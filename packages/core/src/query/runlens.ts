@@ -196,15 +196,16 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       const run = await describeRaw(ref, describeOptions.signal);
       if (run.status !== 'failed' || describeOptions.evidence === false || !registry.get(ref.provider).capabilities.logs) return run;
       // A failed run's reason is often generic or empty; the end of its logs usually says why.
+      const rules = (await provider(ref.provider)).failureRules;
       try {
         const reader = await readerFor(ref, run, { tail: EVIDENCE_TAIL, signal: describeOptions.signal });
         const tail: LogRecord[] = [];
         for await (const record of reader) tail.push(record);
-        return { ...run, failure: enrichFailure(run.failure, tail) };
+        return { ...run, failure: enrichFailure(run.failure, tail, rules) };
       } catch (e) {
         if (RunlensError.isInstance(e) && e.code === 'Interrupted') throw e;
         debug(`evidence from logs unavailable: ${(e as Error).message}`);
-        return run.failure ? run : { ...run, failure: enrichFailure(undefined, []) };
+        return run.failure ? run : { ...run, failure: enrichFailure(undefined, [], rules) };
       }
     },
 

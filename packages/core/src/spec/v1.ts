@@ -7,6 +7,7 @@ import type { MetricDescriptor, MetricSeries } from '../model/metric.js';
 import type { Run, RunFilter, RunSummary } from '../model/run.js';
 import type { Warning } from '../model/warning.js';
 import type { RunlensError } from '../errors.js';
+import type { FailureRule } from '../failure.js';
 
 export type SpecificationVersion = 'v1';
 export const SUPPORTED_SPECIFICATION_VERSIONS: readonly string[] = ['v1'];
@@ -105,6 +106,11 @@ export interface ProviderV1 {
   readonly statusPollMs?: number;
   /** How often follow looks for streams of nodes that started late. */
   readonly streamDiscoveryMs?: number;
+  /**
+   * Provider-specific failure patterns (on codes and texts only this provider produces), tried before
+   * core's common rules when core classifies a failure from log evidence.
+   */
+  readonly failureRules?: readonly FailureRule[];
   close?(): Promise<void>;
 }
 
