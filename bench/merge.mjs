@@ -4,7 +4,7 @@ import { LogReader } from '../packages/core/dist/index.js';
 
 const streams = Number(process.argv[2] ?? 16);
 const perStream = Number(process.argv[3] ?? 100_000);
-const pageSize = 1_000;
+const pageSize = Number(process.argv[4] ?? 1_000);
 
 const run = { ref: 'bench:run', provider: 'bench', id: 'run', name: 'run', status: 'completed', providerStatus: 'Completed', nodes: [], hyperparameters: {}, raw: null };
 const source = {

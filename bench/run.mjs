@@ -36,3 +36,12 @@ results.push(['runlens --version start-up', `${version.toFixed(0)} ms median`, `
 
 console.log('| benchmark | result | context |\n| --- | --- | --- |');
 for (const row of results) console.log(`| ${row.join(' | ')} |`);
+
+// The adapters' benchmarks run against their loopback emulators, each in its own process.
+for (const adapter of ['sagemaker', 'modelarts', 'azureml']) {
+  const script = path.join(root, 'bench', `${adapter}.mjs`);
+  console.log(`\n## ${adapter}\n`);
+  const result = spawnSync(process.execPath, [script], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.error || result.status !== 0) console.log(`(${adapter} benchmark failed: ${result.error?.message ?? `exit ${result.status}`})`);
+  else console.log(result.stdout.trim());
+}
