@@ -3,6 +3,7 @@
 import { azuremlProvider } from '@runlens/azureml';
 import type { ProviderDefinitionV1 } from '@runlens/core';
 import { localProvider } from '@runlens/local';
+import { modelartsProvider } from '@runlens/modelarts';
 import { sagemakerProvider } from '@runlens/sagemaker';
 
-export const providers: ProviderDefinitionV1[] = [localProvider, sagemakerProvider, azuremlProvider];
+export const providers: ProviderDefinitionV1[] = [localProvider, sagemakerProvider, modelartsProvider, azuremlProvider];

@@ -129,6 +129,7 @@ describe('API Gateway authentication', () => {
       HUAWEICLOUD_SDK_PROJECT_ID: emulator.projectId,
       HUAWEICLOUD_REGION: 'cn-north-4',
       MODELARTS_ENDPOINT: emulator.endpoint,
+      HUAWEICLOUD_OBS_ENDPOINT: `${emulator.endpoint}/obs`,
     });
     expect(emulator.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
   });

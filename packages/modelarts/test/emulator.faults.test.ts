@@ -84,4 +84,16 @@ describe('fault injection', () => {
     expect(res.statusCode).toBe(503);
     expect(await res.body.text()).toContain('<Code>SlowDown</Code>');
   });
+
+  it('cut closes the connection halfway through a normal body', async () => {
+    emulator.faults.inject({ kind: 'cut', times: 1, path: '/obs/' });
+    const url = `${emulator.endpoint}/obs/${SCENARIO.bucket}/resnet50/output/model/resnet50.pth`;
+    const headers = { authorization: `OBS ${emulator.credentials.accessKey}:signature-not-checked` };
+    const res = await request(url, { headers });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-length']).toBe('4096');
+    await expect(res.body.arrayBuffer()).rejects.toThrow();
+    const again = await request(url, { headers });
+    expect((await again.body.arrayBuffer()).byteLength).toBe(4096);
+  });
 });

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { authenticate, type GatewayIdentity } from './auth.js';
 import { syntheticLog, type LazyLog } from './bytes.js';
-import { FaultInjector, faultAnswer, type Faults } from './faults.js';
+import { cutHalfway, FaultInjector, faultAnswer, type Faults } from './faults.js';
 import { matchRoute, readBody, sendGatewayError, sendJson, sendModelartsError, type Exchange, type Route } from './http.js';
 import { JobStore, type JobOptions } from './jobs.js';
 import type { JobEvent, TaskMetric, TrainingJobDetail, V1JobVersion } from './model.js';
@@ -50,7 +50,7 @@ export interface ModelartsEmulator {
   readonly region: string;
   readonly credentials: { accessKey: string; secretKey: string };
   readonly iamToken: string;
-  /** HUAWEICLOUD_SDK_AK/SK/PROJECT_ID, HUAWEICLOUD_REGION, MODELARTS_ENDPOINT. */
+  /** HUAWEICLOUD_SDK_AK/SK/PROJECT_ID, HUAWEICLOUD_REGION, MODELARTS_ENDPOINT, HUAWEICLOUD_OBS_ENDPOINT (`<endpoint>/obs`). */
   readonly env: Readonly<Record<string, string>>;
   readonly faults: Faults;
   readonly requests: readonly RecordedRequest[];
@@ -147,6 +147,7 @@ export async function startModelartsEmulator(options: EmulatorOptions = {}): Pro
       return;
     }
     if (fault?.kind === 'slow') await delay(fault.delayMs);
+    else if (fault?.kind === 'cut') cutHalfway(res);
     else if (fault) {
       const answer = faultAnswer(fault, obs);
       if (obs) return s3Error(res, answer.status, answer.code, answer.message, {}, answer.headers);
@@ -189,6 +190,7 @@ export async function startModelartsEmulator(options: EmulatorOptions = {}): Pro
       HUAWEICLOUD_SDK_PROJECT_ID: projectId,
       HUAWEICLOUD_REGION: REGION,
       MODELARTS_ENDPOINT: endpoint,
+      HUAWEICLOUD_OBS_ENDPOINT: `${endpoint}/obs`,
     },
     faults,
     requests,

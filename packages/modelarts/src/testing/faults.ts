@@ -1,9 +1,10 @@
 /** Error and latency injection, checked before authentication on every request. */
+import type { ServerResponse } from 'node:http';
 import { FaultPlan, type FaultHandle, type FiredFault } from '@runlens/core/emulator';
 
 export type { FaultHandle };
 
-export type FaultKind = 'throttle429' | 'throttle2799' | '500' | '503' | 'drop' | 'slow';
+export type FaultKind = 'throttle429' | 'throttle2799' | '500' | '503' | 'drop' | 'slow' | 'cut';
 
 export interface FaultSpec {
   /** Request target (path + query) to match: substring for a string, test() for a RegExp. Default: all. */
@@ -24,7 +25,7 @@ export interface Faults {
 
 /** When faults fire is core's shared FaultPlan; `faultAnswer` decides what each looks like on ModelArts' wire. */
 export class FaultInjector implements Faults {
-  readonly #plan = new FaultPlan<FaultKind>(['throttle429', 'throttle2799', '500', '503', 'drop', 'slow']);
+  readonly #plan = new FaultPlan<FaultKind>(['throttle429', 'throttle2799', '500', '503', 'drop', 'slow', 'cut']);
 
   inject(spec: FaultSpec): FaultHandle {
     const { path, ...rule } = spec;
@@ -46,6 +47,42 @@ export interface FaultAnswer {
   code: string;
   message: string;
   headers: Record<string, string>;
+}
+
+/**
+ * `cut`: the normal answer, but the connection is closed after half of its body (a reset in the
+ * middle of a download). Needs a content-length, which every emulator answer has.
+ */
+export function cutHalfway(res: ServerResponse): void {
+  res.setHeader('x-emulator-fault', 'cut');
+  const write = res.write.bind(res) as (chunk: Buffer) => boolean;
+  let left: number | undefined;
+  let cut = false;
+  const close = () => {
+    cut = true;
+    // end(), not destroy(): what was written (headers, half the body) still goes out first.
+    res.socket?.end();
+  };
+  res.write = ((chunk: string | Uint8Array) => {
+    if (cut) return false;
+    const bytes = Buffer.from(chunk);
+    if (left === undefined) {
+      const length = Number(res.getHeader('content-length'));
+      left = Number.isFinite(length) ? Math.floor(length / 2) : 0;
+    }
+    if (bytes.length >= left) {
+      if (left > 0) write(bytes.subarray(0, left));
+      close();
+      return false;
+    }
+    left -= bytes.length;
+    return write(bytes);
+  }) as typeof res.write;
+  res.end = ((chunk?: unknown) => {
+    if (chunk !== undefined && typeof chunk !== 'function') res.write(chunk as Uint8Array);
+    if (!cut) close();
+    return res;
+  }) as typeof res.end;
 }
 
 /** The error a fault answers with: ModelArts/API Gateway JSON, or S3-style codes under /obs. */

@@ -9,7 +9,7 @@ export {
 } from './emulator.js';
 export { SCENARIO, SEED_METRICS } from './scenarios.js';
 export { callEmulator, type CallOptions, type CallResult } from './client.js';
-export { syntheticLog, SYNTHETIC_LINE_WIDTH, type LazyLog } from './bytes.js';
+export { syntheticLine, syntheticLog, SYNTHETIC_LINE_WIDTH, type LazyLog } from './bytes.js';
 export type { FaultHandle, FaultKind, FaultSpec, Faults } from './faults.js';
 export type { JobOptions } from './jobs.js';
 export type { V1Options } from './v1jobs.js';

@@ -1,0 +1,125 @@
+// Listing: v2 jobs through `POST /v2/{project_id}/training-job-searches` (every page), then v1 jobs
+// through `GET /v1/{project_id}/training-jobs`. Filters are sent where the API has them and applied
+// again here (the service's filter semantics are not all documented).
+import { paginate, RunlensError, type RunFilter, type RunSummary } from '@runlens/core';
+import type { ModelartsClient } from './client.js';
+import { PHASES_OF, v1Summary, v2Summary } from './convert-run.js';
+import { asArray, asObject, num, str, type JsonObject } from './json.js';
+
+/** The search API's maximum `limit`. */
+export const SEARCH_LIMIT = 50;
+const V1_PER_PAGE = 100;
+/** `create_time between` needs an upper bound: 2100-01-01. */
+const FAR_FUTURE = 4_102_444_800_000;
+
+interface SearchPage {
+  /** The `offset` sent. */
+  readonly offset: number;
+  readonly items: JsonObject[];
+  readonly total?: number;
+}
+
+/**
+ * How `offset` is read by the service: the API reference calls it a page number ("0 = first page"),
+ * as the emulator does; a service reading it as a record offset would answer the second request
+ * with the first page shifted by one record. Paging starts with page indexes and switches to
+ * record offsets if the second page comes back overlapping the first.
+ */
+type OffsetMode = 'page' | 'record';
+
+export function searchBody(filter: RunFilter, page: number): JsonObject {
+  const filters: JsonObject[] = [];
+  if (filter.status && filter.status.length > 0) filters.push({ key: 'phase', operator: 'in', value: filter.status.flatMap((s) => [...PHASES_OF[s]]) });
+  if (filter.nameContains) filters.push({ key: 'name', operator: 'like', value: [filter.nameContains] });
+  if (filter.since !== undefined || filter.until !== undefined) {
+    filters.push({ key: 'create_time', operator: 'between', value: [String(filter.since ?? 0), String((filter.until ?? FAR_FUTURE) - 1)] });
+  }
+  return { offset: page, limit: SEARCH_LIMIT, sort_by: 'create_time', order: 'desc', ...(filters.length > 0 ? { filters } : {}) };
+}
+
+function keep(summary: RunSummary, filter: RunFilter): boolean {
+  const created = summary.createdAt ? Date.parse(summary.createdAt) : undefined;
+  if (filter.since !== undefined && (created === undefined || created < filter.since)) return false;
+  if (filter.until !== undefined && (created === undefined || created >= filter.until)) return false;
+  if (filter.nameContains && !summary.name.includes(filter.nameContains)) return false;
+  return true;
+}
+
+export async function* listRuns(client: ModelartsClient, filter: RunFilter, debug: (m: string) => void, signal?: AbortSignal): AsyncGenerator<RunSummary[]> {
+  const seen = new Set<string>();
+  let count = 0;
+  let mode: OffsetMode = 'page';
+  let pagesRead = 0;
+  const pages = paginate<SearchPage, number>({
+    fetch: async (token) => {
+      const offset = token ?? 0;
+      const answer = await client.api({ operation: 'ListTrainingJobs', method: 'POST', path: client.projectPath('v2', '/training-job-searches'), body: searchBody(filter, offset), ...(signal ? { signal } : {}) });
+      const body = asObject(answer.json) ?? {};
+      const items = asArray(body.items).map(asObject).filter((i): i is JsonObject => i !== undefined);
+      const total = num(body.total);
+      return { offset, items, ...(total !== undefined ? { total } : {}) };
+    },
+    // Another page while this one was full and the total says more remain.
+    nextToken: (page) => {
+      if (page.items.length < SEARCH_LIMIT) return undefined;
+      if (mode === 'record') return page.total === undefined || seen.size < page.total ? seen.size : undefined;
+      return page.total === undefined || (page.offset + 1) * SEARCH_LIMIT < page.total ? page.offset + 1 : undefined;
+    },
+    stopOnSameToken: true,
+  });
+  for await (const page of pages) {
+    pagesRead++;
+    const ids = page.items.map((item) => str(asObject(item.metadata)?.id) ?? '');
+    const repeated = ids.filter((id) => seen.has(id)).length;
+    if (mode === 'page' && pagesRead === 2 && repeated > ids.length / 2) {
+      mode = 'record';
+      debug('modelarts: the search API reads offset as a record offset; paging by records');
+    }
+    const summaries = page.items.map(v2Summary).filter((s) => s.id !== '' && !seen.has(s.id));
+    for (const s of summaries) seen.add(s.id);
+    const kept = summaries.filter((s) => keep(s, filter));
+    count += kept.length;
+    if (kept.length > 0) yield kept;
+    if (filter.limit !== undefined && count >= filter.limit) return;
+  }
+  yield* listV1(client, filter, debug, signal);
+}
+
+async function* listV1(client: ModelartsClient, filter: RunFilter, debug: (m: string) => void, signal?: AbortSignal): AsyncGenerator<RunSummary[]> {
+  const pages = paginate<{ page: number; jobs: JsonObject[]; total?: number }, number>({
+    fetch: async (token) => {
+      const page = token ?? 1;
+      const query: [string, string][] = [
+        ['per_page', String(V1_PER_PAGE)],
+        ['page', String(page)],
+        ['sortBy', 'create_time'],
+        ['order', 'desc'],
+        ...(filter.nameContains && filter.nameContains.length <= 100 ? ([['search_content', filter.nameContains]] as [string, string][]) : []),
+      ];
+      const answer = await client.api({ operation: 'ListV1TrainingJobs', method: 'GET', path: client.projectPath('v1', '/training-jobs'), query, ...(signal ? { signal } : {}) });
+      const body = asObject(answer.json) ?? {};
+      const total = num(body.job_total_count);
+      return { page, jobs: asArray(body.jobs).map(asObject).filter((j): j is JsonObject => j !== undefined), ...(total !== undefined ? { total } : {}) };
+    },
+    nextToken: (p) => (p.jobs.length >= V1_PER_PAGE && (p.total === undefined || p.page * V1_PER_PAGE < p.total) && p.page < 65_535 ? p.page + 1 : undefined),
+  });
+  try {
+    for await (const page of pages) {
+      const summaries = page.jobs
+        .map((job) => {
+          const jobId = str(job.job_id);
+          const versionId = str(job.version_id);
+          return jobId && versionId ? v1Summary(job, jobId, versionId) : undefined;
+        })
+        .filter((s): s is RunSummary => s !== undefined && keep(s, filter));
+      if (summaries.length > 0) yield summaries;
+    }
+  } catch (e) {
+    // Regions where the old API is retired answer APIGW.0101 (no such API): there are no v1 jobs there.
+    if (RunlensError.isInstance(e) && e.code === 'NotFound') {
+      debug(`modelarts: no v1 job list at this endpoint (${e.providerCode ?? e.code})`);
+      return;
+    }
+    throw e;
+  }
+}

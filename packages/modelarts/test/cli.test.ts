@@ -1,0 +1,180 @@
+// The built CLI (`node packages/cli/dist/main.js`, built by `tsc -b`) against the emulator's scenarios,
+// as a user runs it: only environment variables configure it.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SCENARIO, startModelartsEmulator, type ModelartsEmulator } from '../src/testing/index.js';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+/** The built CLI (RUNLENS_TEST_CLI may point at another build of it). */
+const BIN = process.env.RUNLENS_TEST_CLI ?? path.join(REPO, 'packages/cli/dist/main.js');
+
+let emulator: ModelartsEmulator;
+const temp: string[] = [];
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cliEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', COLUMNS: '120', ...emulator.env };
+  for (const key of ['FORCE_COLOR', 'RUNLENS_LOCAL_ROOT', 'HUAWEICLOUD_SDK_IAM_TOKEN', 'HUAWEICLOUD_SDK_SECURITY_TOKEN']) delete env[key];
+  return env;
+}
+
+function runlens(...args: string[]): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: REPO, env: cliEnv(), maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error ? ((error as { code?: unknown }).code as number | null) : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'runlens-modelarts-cli-'));
+  temp.push(dir);
+  return dir;
+}
+
+const jsonLines = (stdout: string) => stdout.trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { timestamp: number; node: string; message: string; stream?: string });
+
+const completed = `modelarts:${SCENARIO.completedJobId}`;
+const failed = `modelarts:${SCENARIO.failedJobId}`;
+
+beforeAll(async () => {
+  emulator = await startModelartsEmulator({ scenarios: true });
+});
+afterAll(async () => {
+  await emulator.close();
+  for (const dir of temp) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('runlens CLI on ModelArts refs', () => {
+  it('describe: text and --json', async () => {
+    const text = await runlens('describe', completed);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('trainjob-resnet50-2nodes');
+    expect(text.stdout).toContain('completed');
+    expect(text.stdout).toMatch(/worker-0[\s\S]*worker-1/);
+    const json = await runlens('describe', failed, '--json');
+    expect(json.code).toBe(0);
+    const run = JSON.parse(json.stdout) as { ref: string; status: string; failure: { category: string; code: string; evidence: string[] } };
+    expect(run).toMatchObject({ ref: failed, status: 'failed', failure: { category: 'out-of-memory', code: 'exit 137' } });
+    expect(run.failure.evidence.join('\n')).toContain('CUDA out of memory');
+    const failedText = await runlens('describe', failed);
+    expect(failedText.stdout).toContain('out-of-memory');
+  });
+
+  it('logs: merged text, --json, --tail, --node', async () => {
+    const json = await runlens('logs', completed, '--json');
+    expect(json.code).toBe(0);
+    const records = jsonLines(json.stdout);
+    expect(new Set(records.map((r) => r.node))).toEqual(new Set(['worker-0', 'worker-1']));
+    expect(records.map((r) => r.timestamp)).toEqual([...records.map((r) => r.timestamp)].sort((a, b) => a - b));
+    const text = await runlens('logs', completed);
+    const lines = text.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(records.length);
+    expect(lines[0]).toBe(`worker-0 ${new Date(records[0]!.timestamp).toISOString()} ${records[0]!.message}`);
+    const tail = jsonLines((await runlens('logs', completed, '--tail', '3', '--json')).stdout);
+    expect(tail).toEqual(records.slice(-3));
+    const node = jsonLines((await runlens('logs', completed, '--node', 'worker-1', '--json')).stdout);
+    expect(node).toEqual(records.filter((r) => r.node === 'worker-1'));
+  });
+
+  it('logs of a v1 job: one stream per log file', async () => {
+    const result = await runlens('logs', `modelarts:${SCENARIO.v1.jobId}/${SCENARIO.v1.versionId}`, '--json');
+    expect(result.code).toBe(0);
+    const records = jsonLines(result.stdout);
+    expect(new Set(records.map((r) => r.stream))).toEqual(new Set(SCENARIO.v1.files));
+    expect(records.some((r) => r.message.endsWith('=训练数据加载完成'))).toBe(true);
+  });
+
+  it('logs --follow on a running job prints what grows and exits 0 once the job completes', async () => {
+    const child = spawn(process.execPath, [BIN, 'logs', `modelarts:${SCENARIO.runningJobId}`, '--follow', '--poll-interval', '50', '--json'], { cwd: REPO, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const waitFor = async (text: string) => {
+      for (let i = 0; i < 500 && !stdout.includes(text); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(stdout, stderr).toContain(text);
+    };
+    await waitFor('worker-0 sidecar started');
+    emulator.appendTaskLog(SCENARIO.runningJobId, 'worker-0', '[ModelArts Service Log][INFO][2023/06/01 10:05:00,000]: epoch 1 done\n');
+    await waitFor('epoch 1 done');
+    emulator.appendTaskLog(SCENARIO.runningJobId, 'worker-0', 'plain line without a stamp\n');
+    emulator.setPhase(SCENARIO.runningJobId, 'Completed');
+    expect(await exited).toBe(0);
+    const messages = jsonLines(stdout).map((r) => r.message);
+    expect(messages.slice(-2)).toEqual(['[ModelArts Service Log][INFO][2023/06/01 10:05:00,000]: epoch 1 done', 'plain line without a stamp']);
+    expect(new Set(messages).size).toBe(messages.length);
+  });
+
+  it('metrics --json and --csv', async () => {
+    const json = await runlens('metrics', completed, '--json');
+    expect(json.code).toBe(0);
+    const { series } = JSON.parse(json.stdout) as { series: { name: string; node: string; points: { value: number | null }[] }[] };
+    expect(series.map((s) => `${s.name}@${s.node}`).sort()).toEqual(['cpu.utilization@worker-0', 'cpu.utilization@worker-1', 'memory.utilization@worker-0', 'memory.utilization@worker-1']);
+    expect(series.find((s) => s.name === 'cpu.utilization' && s.node === 'worker-0')!.points.slice(0, 3).map((p) => p.value)).toEqual([null, null, 2.43]);
+    const csv = await runlens('metrics', completed, '--csv', '--metric', 'cpu.utilization', '--node', 'worker-0');
+    const rows = csv.stdout.trimEnd().split('\n');
+    expect(rows[0]).toBe('name,node,kind,unit,timestamp,step,value');
+    expect(rows).toHaveLength(16);
+    expect(rows[1]).toBe('cpu.utilization,worker-0,system,percent,2021-05-18T06:05:14.000Z,,');
+    expect(rows[3]).toBe('cpu.utilization,worker-0,system,percent,2021-05-18T06:07:14.000Z,,2.43');
+  });
+
+  it('artifacts: list, and --download gives identical bytes', async () => {
+    const list = await runlens('artifacts', completed, '--json');
+    expect(list.code).toBe(0);
+    const { artifacts } = JSON.parse(list.stdout) as { artifacts: { path: string; size: number }[] };
+    expect(artifacts.map((a) => a.path)).toEqual(['logs/events.out.tfevents.1621318000.worker-0', 'metrics.json', 'model/config.json', 'model/resnet50.pth']);
+    const dir = tempDir();
+    const download = await runlens('artifacts', completed, '--download', dir);
+    expect(download.code, download.stderr).toBe(0);
+    expect(download.stdout).toContain('downloaded 4 artifacts');
+    expect(readFileSync(path.join(dir, 'model', 'resnet50.pth'))).toEqual(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 31) % 256)));
+    expect(readFileSync(path.join(dir, 'model', 'config.json'), 'utf8')).toBe('{"arch":"resnet50","num_classes":1000}\n');
+  });
+
+  it('runs --provider modelarts lists v2 and v1 jobs, newest first', async () => {
+    const result = await runlens('runs', '--provider', 'modelarts', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const { runs } = JSON.parse(result.stdout) as { runs: { ref: string; status: string }[] };
+    expect(runs.map((r) => r.ref)).toEqual([
+      `modelarts:${SCENARIO.creatingJobId}`,
+      `modelarts:${SCENARIO.runningJobId}`,
+      `modelarts:${SCENARIO.largeLogJobId}`,
+      failed,
+      completed,
+      `modelarts:${SCENARIO.v1.jobId}/${SCENARIO.v1.versionId}`,
+    ]);
+    expect(runs[0]!.status).toBe('pending');
+  });
+
+  it('export --out then logs local:DIR gives the same lines', async () => {
+    const dir = path.join(tempDir(), 'archive');
+    const exported = await runlens('export', failed, '--out', dir);
+    expect(exported.code, exported.stderr).toBe(0);
+    const original = jsonLines((await runlens('logs', failed, '--json')).stdout);
+    const copy = jsonLines((await runlens('logs', `local:${dir}`, '--json')).stdout);
+    expect(copy).toEqual(original);
+    expect(readFileSync(path.join(dir, 'artifacts', 'checkpoint-100', 'pytorch_model.bin'))).toEqual(Buffer.alloc(2048, 7));
+    const described = JSON.parse((await runlens('describe', `local:${dir}`, '--json')).stdout) as { status: string; origin: { ref: string } };
+    expect(described).toMatchObject({ status: 'failed', origin: { ref: failed } });
+  });
+
+  it('a missing job exits 3 with one line on stderr', async () => {
+    const result = await runlens('describe', 'modelarts:00000000-0000-4000-8000-000000000000');
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trimEnd().split('\n')).toEqual(['runlens: modelarts run 00000000-0000-4000-8000-000000000000: training job not found [ModelArts.2775]']);
+  });
+});

@@ -1,0 +1,138 @@
+// Pure parts: configuration, refs, line timestamps, page cuts, v1 chunk interpretation, OBS URLs.
+import { RunlensError } from '@runlens/core';
+import { describe, expect, it } from 'vitest';
+import { outputsOf, parseObsUrl } from '../src/artifacts.js';
+import { endpointForRegion, readConfig } from '../src/config.js';
+import { modelartsProvider } from '../src/index.js';
+import { parseLossless } from '../src/json.js';
+import { cutLines, LineParser, utf8Boundary } from '../src/lines.js';
+import { interpretChunk, nodeOfFile } from '../src/logs-v1.js';
+import { parseJobRef } from '../src/refs.js';
+
+const CREDS = { HUAWEICLOUD_SDK_AK: 'ak', HUAWEICLOUD_SDK_SK: 'sk', HUAWEICLOUD_SDK_PROJECT_ID: 'p1' };
+const config = (env: Record<string, string | undefined>, settings: Record<string, unknown> = {}) => readConfig({ env: { ...CREDS, ...env }, settings });
+const codeOf = (f: () => unknown) => {
+  try {
+    f();
+  } catch (e) {
+    return RunlensError.isInstance(e) ? e.code : String(e);
+  }
+  return 'ok';
+};
+
+describe('configuration', () => {
+  it('derives the endpoint from the region, with ap-southeast-1 under .myhuaweicloud.cn', () => {
+    expect(config({ HUAWEICLOUD_REGION: 'cn-north-4' }).endpoint).toBe('https://modelarts.cn-north-4.myhuaweicloud.com');
+    expect(endpointForRegion('ap-southeast-1')).toBe('https://modelarts.ap-southeast-1.myhuaweicloud.cn');
+    expect(config({ HUAWEICLOUD_REGION: 'cn-north-4' }, { region: 'ap-southeast-3' }).endpoint).toBe('https://modelarts.ap-southeast-3.myhuaweicloud.com');
+    expect(config({ HUAWEICLOUD_REGION: 'cn-north-4' }).obsEndpoint).toBe('https://obs.cn-north-4.myhuaweicloud.com');
+  });
+
+  it('accepts http:// only for loopback hosts', () => {
+    for (const ok of ['http://127.0.0.1:8080', 'http://127.3.2.1', 'http://localhost:1', 'http://[::1]:9', 'https://modelarts.example.com/']) {
+      expect(codeOf(() => config({ MODELARTS_ENDPOINT: ok })), ok).toBe('ok');
+    }
+    for (const bad of ['http://10.0.0.1', 'http://modelarts.example.com', 'ftp://127.0.0.1', 'not a url', 'https://x.example.com/?a=1']) {
+      expect(codeOf(() => config({ MODELARTS_ENDPOINT: bad })), bad).toBe('InvalidInput');
+    }
+    expect(config({ MODELARTS_ENDPOINT: 'https://modelarts.example.com/' }).endpoint).toBe('https://modelarts.example.com');
+  });
+
+  it('names what is missing', () => {
+    expect(codeOf(() => readConfig({ env: { HUAWEICLOUD_REGION: 'cn-north-4' }, settings: {} }))).toBe('AuthError');
+    expect(codeOf(() => readConfig({ env: { HUAWEICLOUD_SDK_AK: 'a', HUAWEICLOUD_REGION: 'cn-north-4', HUAWEICLOUD_SDK_PROJECT_ID: 'p' }, settings: {} }))).toBe('AuthError');
+    expect(codeOf(() => config({}))).toBe('InvalidInput');
+    expect(codeOf(() => config({ HUAWEICLOUD_REGION: 'Not A Region' }))).toBe('InvalidInput');
+    expect(config({ HUAWEICLOUD_REGION: 'cn-north-4', HUAWEICLOUD_SDK_AK: undefined, HUAWEICLOUD_SDK_SK: undefined, HUAWEICLOUD_SDK_IAM_TOKEN: 'tok' }).credentials).toEqual({ kind: 'token', token: 'tok' });
+  });
+
+  it('claims console URLs and is configured only with credentials and a project', () => {
+    expect(modelartsProvider.claim?.('https://console.huaweicloud.com/modelarts/?region=cn-north-4#/trainingJobs/2cd88daa-31a4-40a8-a58f-d186b0e93e4f')).toBe('2cd88daa-31a4-40a8-a58f-d186b0e93e4f');
+    expect(modelartsProvider.isConfigured?.({ env: { ...CREDS, HUAWEICLOUD_REGION: 'cn-north-4' }, settings: {} } as never)).toBe(true);
+    expect(modelartsProvider.isConfigured?.({ env: CREDS, settings: { region: 'cn-north-4' } } as never)).toBe(true);
+    expect(modelartsProvider.isConfigured?.({ env: CREDS, settings: {} } as never)).toBe(false);
+    expect(modelartsProvider.isConfigured?.({ env: { HUAWEICLOUD_SDK_AK: 'a', HUAWEICLOUD_REGION: 'cn-north-4' }, settings: {} } as never)).toBe(false);
+  });
+});
+
+describe('refs', () => {
+  it('tells v2 ids from v1 job/version pairs', () => {
+    expect(parseJobRef('2cd88daa-31a4-40a8-a58f-d186b0e93e4f')).toEqual({ kind: 'v2', id: '2cd88daa-31a4-40a8-a58f-d186b0e93e4f' });
+    expect(parseJobRef('182626/278813')).toEqual({ kind: 'v1', jobId: '182626', versionId: '278813' });
+    expect(codeOf(() => parseJobRef('a/b'))).toBe('InvalidInput');
+    expect(codeOf(() => parseJobRef('x?y'))).toBe('InvalidInput');
+  });
+});
+
+describe('line timestamps', () => {
+  const parser = new LineParser(8 * 60);
+  it('reads ModelArts service stamps as China time and keeps the message whole', () => {
+    expect(parser.parse('[ModelArts Service Log][INFO][2021/05/18 14:28:14,207]: output-handler finalized')).toEqual({
+      timestamp: Date.UTC(2021, 4, 18, 6, 28, 14, 207),
+      message: '[ModelArts Service Log][INFO][2021/05/18 14:28:14,207]: output-handler finalized',
+    });
+    expect(parser.parse('[Modelarts Service Log][2021/05/18 14:28:14]x').timestamp).toBe(Date.UTC(2021, 4, 18, 6, 28, 14));
+    expect(parser.parse('[Modelarts Service Log]exit with 0').timestamp).toBeUndefined();
+  });
+
+  it('strips an RFC 3339 prefix (kubectl --timestamps) and honours its zone and fraction', () => {
+    expect(parser.parse('2026-01-05T10:00:00.007Z [INFO] step')).toEqual({ timestamp: Date.UTC(2026, 0, 5, 10, 0, 0, 7), message: '[INFO] step' });
+    expect(parser.parse('2026-01-05T18:00:00.123456789+08:00 x')).toEqual({ timestamp: Date.UTC(2026, 0, 5, 10, 0, 0, 123), message: 'x' });
+  });
+
+  it('reads Python logging stamps (zone-less: China time) without touching the message', () => {
+    expect(parser.parse('2021-05-18 14:28:14,207 INFO train')).toEqual({ timestamp: Date.UTC(2021, 4, 18, 6, 28, 14, 207), message: '2021-05-18 14:28:14,207 INFO train' });
+    expect(new LineParser(0).parse('2021-05-18 14:28:14 x').timestamp).toBe(Date.UTC(2021, 4, 18, 14, 28, 14));
+    expect(parser.parse('2021-13-45 99:00:00 nonsense').timestamp).toBeUndefined();
+    expect(parser.parse('Epoch 1/3 step 100').timestamp).toBeUndefined();
+  });
+});
+
+describe('page cuts', () => {
+  it('cuts after whole lines within the limits, keeps a partial line unless the log ended', () => {
+    const buf = Buffer.from('a\nbb\nccc');
+    expect(cutLines(buf, 10, 100, false)).toEqual({ end: 5, partialTail: false });
+    expect(cutLines(buf, 10, 100, true)).toEqual({ end: 8, partialTail: true });
+    expect(cutLines(buf, 1, 100, true)).toEqual({ end: 2, partialTail: false });
+    expect(cutLines(buf, 10, 4, true)).toEqual({ end: 2, partialTail: false });
+  });
+
+  it('splits a line longer than a page at a character boundary', () => {
+    const buf = Buffer.from('训练训练训练\n');
+    expect(utf8Boundary(buf, 4)).toBe(3);
+    expect(cutLines(buf, 10, 8, false)).toEqual({ end: 6, partialTail: true });
+  });
+});
+
+describe('v1 chunks', () => {
+  it('backs off over a character cut at the end of a full chunk, whatever the answer shape', () => {
+    const text = `${'a'.repeat(2047)}\uFFFD`;
+    expect(interpretChunk({ text, bytes: 2048 }, 2048, false)).toEqual({ text: 'a'.repeat(2047), consumed: 2047, eof: false });
+    expect(interpretChunk({ text: `${'a'.repeat(2046)}\uFFFD`, bytes: 2048 }, 2048, false)).toEqual({ text: 'a'.repeat(2046), consumed: 2046, eof: false });
+    expect(interpretChunk({ text }, 2048, false)).toEqual({ text: 'a'.repeat(2047), consumed: 2047, eof: false });
+  });
+
+  it('keeps a real U+FFFD at the end of a finished log and reads numbers given as strings', () => {
+    expect(interpretChunk({ text: 'x\uFFFD', bytes: 4 }, 2048, true)).toEqual({ text: 'x\uFFFD', consumed: 4, eof: true });
+    expect(interpretChunk({ text: 'abc', bytes: 3 }, 2048, false)).toEqual({ text: 'abc', consumed: 3, eof: true });
+  });
+
+  it('names nodes after the file suffix and parses 19-digit numbers losslessly', () => {
+    expect(nodeOfFile('job-job-0713-191758.1')).toBe('worker-1');
+    expect(nodeOfFile('train.log')).toBe('train.log');
+    expect(parseLossless('{"start_line":1551252759254000002,"lines":"1","x":2.5}')).toEqual({ start_line: '1551252759254000002', lines: '1', x: 2.5 });
+  });
+});
+
+describe('outputs', () => {
+  it('parses obs://, s3:// and /bucket/prefix/ forms', () => {
+    expect(parseObsUrl('obs://bkt/a/b/')).toEqual({ bucket: 'bkt', prefix: 'a/b/' });
+    expect(parseObsUrl('/bkt/a/b')).toEqual({ bucket: 'bkt', prefix: 'a/b/' });
+    expect(parseObsUrl('s3://bkt')).toEqual({ bucket: 'bkt', prefix: '' });
+    const run = { id: 'x', raw: { algorithm: { outputs: [{ name: 'a', remote: { obs: { obs_url: 'obs://b1/p/' } } }, { name: 'b', remote: { obs: { obs_url: '/b2/q/' } } }] } } };
+    expect(outputsOf(run as never, { kind: 'v2', id: 'x' })).toEqual([
+      { name: 'a', bucket: 'b1', prefix: 'p/' },
+      { name: 'b', bucket: 'b2', prefix: 'q/' },
+    ]);
+  });
+});
