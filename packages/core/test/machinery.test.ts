@@ -40,8 +40,32 @@ describe('mergeByKey', () => {
       return { nextPage: async () => pages[i++] };
     };
     const out = [];
-    for await (const { item, source: s } of mergeByKey([source([[1, 3], [], [3, 9]]), source([[1, 2], [3]]), source([[0, 5, 4]])], (x) => x)) out.push(`${s}:${item}`);
+    for await (const batch of mergeByKey([source([[1, 3], [], [3, 9]]), source([[1, 2], [3]]), source([[0, 5, 4]])], (x) => x)) {
+      batch.items.forEach((item, i) => out.push(`${batch.sources[i]}:${item}`));
+    }
     expect(out).toEqual(['2:0', '0:1', '1:1', '1:2', '0:3', '0:3', '1:3', '2:5', '2:4', '0:9']);
+  });
+
+  it('batches what it can merge before a source needs its next page', async () => {
+    const pages = (list: number[][]) => {
+      let i = 0;
+      return { nextPage: async () => list[i++] };
+    };
+    const big = pages([Array.from({ length: 5_000 }, (_, i) => i * 2)]);
+    const small = pages([[1, 3], [5, 7]]);
+    const sizes: number[] = [];
+    let last = -1;
+    for await (const batch of mergeByKey([big, small], (x) => x, 1_024)) {
+      sizes.push(batch.items.length);
+      for (const item of batch.items) {
+        expect(item).toBeGreaterThanOrEqual(last);
+        last = item;
+      }
+    }
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(5_004);
+    // The small source's first page runs out at 3: the batch stops there to fetch its next page.
+    expect(sizes[0]).toBe(4);
+    expect(Math.max(...sizes)).toBe(1_024);
   });
 });
 

@@ -13,12 +13,19 @@ interface Head<T> {
   readonly index: number;
 }
 
+/** Merged items in order, each with the index of its source (for cursor bookkeeping). */
+export interface MergeBatch<T> {
+  readonly items: T[];
+  readonly sources: number[];
+}
+
 /**
  * k-way merge of sources by key. Stable: equal keys come out in source order, and each source's own
  * order is never changed (even if its keys go backwards). Memory is one page per source.
- * Yields each item with the index of its source (for cursor bookkeeping).
+ * Items come in batches: everything that can be merged before some source needs its next page, so
+ * the per-item cost is a heap operation, not a promise.
  */
-export async function* mergeByKey<T>(sources: readonly MergeSource<T>[], key: (item: T) => number): AsyncGenerator<{ item: T; source: number }> {
+export async function* mergeByKey<T>(sources: readonly MergeSource<T>[], key: (item: T) => number, maxBatch = 1_024): AsyncGenerator<MergeBatch<T>> {
   const heap = new MinHeap<Head<T>>((a, b) => {
     const ka = key(a.item);
     const kb = key(b.item);
@@ -36,11 +43,24 @@ export async function* mergeByKey<T>(sources: readonly MergeSource<T>[], key: (i
   };
   await Promise.all(sources.map((_, i) => fill(i)));
   for (;;) {
-    const head = heap.pop();
-    if (!head) return;
-    yield { item: head.item, source: head.source };
-    const nextIndex = head.index + 1;
-    if (nextIndex < head.page.length) heap.push({ item: head.page[nextIndex]!, source: head.source, page: head.page, index: nextIndex });
-    else await fill(head.source);
+    const batch: MergeBatch<T> = { items: [], sources: [] };
+    let refill: number | undefined;
+    while (batch.items.length < maxBatch) {
+      const head = heap.pop();
+      if (!head) break;
+      batch.items.push(head.item);
+      batch.sources.push(head.source);
+      const next = head.index + 1;
+      if (next < head.page.length) {
+        heap.push({ item: head.page[next]!, source: head.source, page: head.page, index: next });
+      } else {
+        // This source's next item may sort before every other head: fetch it before merging on.
+        refill = head.source;
+        break;
+      }
+    }
+    if (batch.items.length > 0) yield batch;
+    if (refill !== undefined) await fill(refill);
+    else if (heap.size === 0) return;
   }
 }

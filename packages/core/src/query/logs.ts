@@ -1,6 +1,6 @@
 import { interrupted, invalidInput } from '../errors.js';
 import { decodeCursor, encodeCursor, type StreamCursor } from '../machinery/cursor.js';
-import { mergeByKey, type MergeSource } from '../machinery/merge.js';
+import { mergeByKey, type MergeBatch, type MergeSource } from '../machinery/merge.js';
 import { sleep } from '../machinery/sleep.js';
 import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
 import { isTerminal, type Run } from '../model/run.js';
@@ -18,6 +18,18 @@ interface StreamState {
   /** Where the page being delivered was read; with `skip`, exactly what has been delivered. */
   position?: JsonValue;
   skip: number;
+  /** Pages handed to the merge and not yet wholly delivered, oldest first. */
+  readonly handed: HandedPage[];
+}
+
+/** A page the merge holds: where it was read, where the next one starts, and how much of it is out. */
+interface HandedPage {
+  readonly start: JsonValue | undefined;
+  readonly next: JsonValue;
+  /** Index in the page of the first record handed (records before it were delivered earlier). */
+  readonly first: number;
+  readonly count: number;
+  delivered: number;
 }
 
 /** Everything the reader needs from the query API, so it can be tested and reused by export. */
@@ -77,18 +89,15 @@ export class LogReader implements AsyncIterable<LogRecord> {
     await this.discover(resume?.streams);
     this.warnUnknownNodes();
 
-    let delivered = 0;
+    const yielded = { count: 0 };
     if (query.tail !== undefined && !resume) {
       for (const record of await this.tail(query.tail)) {
-        delivered++;
+        yielded.count++;
         yield record;
       }
       if (!query.follow) return;
     } else {
-      for await (const record of this.round()) {
-        delivered++;
-        yield record;
-      }
+      for await (const batch of this.pass()) yield* this.deliver(batch, yielded);
     }
     if (!query.follow) return;
 
@@ -100,13 +109,13 @@ export class LogReader implements AsyncIterable<LogRecord> {
     let interval = poll.min;
     let lastStatus = Number.NEGATIVE_INFINITY;
     let lastDiscovery = performance.now();
-    let idle = delivered === 0;
+    let idle = yielded.count === 0;
     for (;;) {
       if (isTerminal(this.run.status)) {
         // Lines written just before the end can reach the provider late: wait once, drain once, stop.
         await sleep(poll.min, query.signal);
         await this.discover();
-        yield* this.round();
+        for await (const batch of this.pass()) yield* this.deliver(batch, yielded);
         return;
       }
       if (query.until !== undefined && Date.now() >= query.until) return;
@@ -120,12 +129,9 @@ export class LogReader implements AsyncIterable<LogRecord> {
         await this.discover();
         lastDiscovery = performance.now();
       }
-      let fresh = 0;
-      for await (const record of this.round()) {
-        fresh++;
-        yield record;
-      }
-      idle = fresh === 0;
+      const before = yielded.count;
+      for await (const batch of this.pass()) yield* this.deliver(batch, yielded);
+      idle = yielded.count === before;
       // Adaptive back-off: quiet runs are polled less and less often, busy ones at the minimum.
       interval = idle ? Math.min(poll.max, Math.round(interval * 1.5)) : poll.min;
     }
@@ -139,7 +145,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     fresh.sort((a, b) => compareNatural(a.node, b.node) || compareNatural(a.id, b.id));
     for (const info of fresh) {
       const saved = fromCursor?.[info.id];
-      this.states.set(info.id, { info, order: this.nextOrder++, position: saved?.position, skip: saved?.skip ?? 0 });
+      this.states.set(info.id, { info, order: this.nextOrder++, position: saved?.position, skip: saved?.skip ?? 0, handed: [] });
     }
   }
 
@@ -152,14 +158,27 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   /** One merged pass over every stream from its current position until each is caught up. */
-  private async *round(): AsyncGenerator<LogRecord> {
+  private async *pass(): AsyncGenerator<{ batch: MergeBatch<LogRecord>; states: StreamState[] }> {
     const states = [...this.states.values()].sort((a, b) => a.order - b.order);
+    for (const state of states) state.handed.length = 0;
     const sources = states.map((state) => this.pageSource(state));
-    for await (const { item, source } of mergeByKey(sources, (r) => r.timestamp)) {
-      // Checked before counting the line as delivered, so an abort never skips one.
+    for await (const batch of mergeByKey(sources, (r) => r.timestamp)) yield { batch, states };
+  }
+
+  /**
+   * Hands merged records to the caller one by one. A record counts as delivered (and moves the
+   * cursor) only here, when the caller asks for it, so stopping or aborting at any point leaves a
+   * cursor that names exactly what the caller received.
+   */
+  private *deliver({ batch, states }: { batch: MergeBatch<LogRecord>; states: StreamState[] }, yielded: { count: number }): Generator<LogRecord> {
+    for (let i = 0; i < batch.items.length; i++) {
       if (this.query.signal?.aborted) throw interrupted();
-      states[source]!.skip++;
-      if (this.accepts(item)) yield item;
+      delivered(states[batch.sources[i]!]!);
+      const record = batch.items[i]!;
+      if (this.accepts(record)) {
+        yielded.count++;
+        yield record;
+      }
     }
   }
 
@@ -175,50 +194,40 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   /**
-   * Pages of one stream, small ones read one ahead so the merge rarely waits. The state's position moves past a
-   * page only when the merge asks for the next one, i.e. when every record of it was delivered.
+   * Pages of one stream, small ones read one ahead so the merge rarely waits. Each page handed to the
+   * merge is queued on the stream's state; `delivered` moves the cursor through it.
    */
   private pageSource(state: StreamState): MergeSource<LogRecord> {
     const { source } = this.deps;
     const { since, until, signal } = this.query;
     // `this.run` is read at each call: after the run ends, reads see it ended.
     const read = (position: JsonValue | undefined) => source.readStream(this.run, state.info, { position, since, until, signal });
-    let current: LogPage | undefined;
-    let ahead: Promise<LogPage> | undefined;
+    let at = state.position;
     let carry = state.skip;
+    let ahead: Promise<LogPage> | undefined;
     let done = false;
     return {
       async nextPage() {
         for (;;) {
-          if (current) {
-            state.position = current.next;
-            state.skip = 0;
-            if (current.caughtUp) done = true;
-            current = undefined;
-          }
           if (done) return undefined;
-          const startedAt = state.position;
-          const page = await (ahead ?? read(startedAt));
+          const start = at;
+          const page = await (ahead ?? read(start));
           ahead = undefined;
           // Same position back with nothing new is the end, whatever the adapter says (CloudWatch's token rule).
-          const stalled = page.records.length === 0 && samePosition(page.next, startedAt);
-          current = stalled ? { ...page, caughtUp: true } : page;
-          let records = page.records;
-          if (carry > 0) {
-            // Resuming inside a page: these records were delivered before the cursor was taken.
-            const skipped = Math.min(carry, records.length);
-            records = records.slice(skipped);
-            state.skip = skipped;
-            carry -= skipped;
-          }
+          done = page.caughtUp || (page.records.length === 0 && samePosition(page.next, start));
+          at = page.next;
+          // Resuming inside a page: its first records were delivered before the cursor was taken.
+          const first = Math.min(carry, page.records.length);
+          carry -= first;
+          hand(state, { start, next: page.next, first, count: page.records.length - first, delivered: 0 });
           // Small pages are read one ahead so the merge rarely waits; large pages (CloudWatch's run
           // to thousands of events) already amortise the wait, and a second one per stream would
           // double the memory the merge holds.
-          if (!current.caughtUp && page.records.length <= READ_AHEAD_MAX_RECORDS) {
-            ahead = read(current.next);
+          if (!done && page.records.length <= READ_AHEAD_MAX_RECORDS) {
+            ahead = read(page.next);
             ahead.catch(() => undefined);
           }
-          if (records.length > 0) return records;
+          if (page.records.length > first) return first === 0 ? page.records : page.records.slice(first);
         }
       },
     };
@@ -236,12 +245,12 @@ export class LogReader implements AsyncIterable<LogRecord> {
     }
     // No provider tail: read forward keeping only the last `count` lines (memory stays bounded).
     const ring: LogRecord[] = new Array(count);
-    if (count === 0) {
-      for await (const _ of this.round()) void _;
-      return [];
-    }
     let seen = 0;
-    for await (const record of this.round()) ring[seen++ % count] = record;
+    const none = { count: 0 };
+    for await (const batch of this.pass()) {
+      for (const record of this.deliver(batch, none)) if (count > 0) ring[seen++ % count] = record;
+    }
+    if (count === 0) return [];
     const start = seen > count ? seen % count : 0;
     const kept = Math.min(seen, count);
     return Array.from({ length: kept }, (_, i) => ring[(start + i) % count]!);
@@ -256,6 +265,29 @@ export class LogReader implements AsyncIterable<LogRecord> {
     });
     tagged.sort((a, b) => a.record.timestamp - b.record.timestamp || a.order - b.order || a.index - b.index);
     return count === 0 ? [] : tagged.slice(-count).map((t) => t.record);
+  }
+}
+
+/** Queues a page handed to the merge; a page with nothing to deliver settles at once if it is next. */
+function hand(state: StreamState, page: HandedPage): void {
+  state.handed.push(page);
+  settle(state);
+}
+
+/** One record of the oldest handed page reached the caller. */
+function delivered(state: StreamState): void {
+  const page = state.handed[0]!;
+  page.delivered++;
+  state.position = page.start;
+  state.skip = page.first + page.delivered;
+  settle(state);
+}
+
+/** Wholly delivered pages are done: the cursor moves to where the next one starts. */
+function settle(state: StreamState): void {
+  while (state.handed.length > 0 && state.handed[0]!.delivered === state.handed[0]!.count) {
+    state.position = state.handed.shift()!.next;
+    state.skip = 0;
   }
 }
 
