@@ -9,8 +9,8 @@ import type { JsonValue, LogPage, LogTail, ProviderV1, RunLogSourceV1 } from '..
 
 const DEFAULT_POLL = { min: 2_000, max: 30_000 };
 const TAIL_CONCURRENCY = 8;
-/** Pages up to this size get a read-ahead (see pageSource). */
-const READ_AHEAD_MAX_RECORDS = 2_000;
+/** Read-ahead is allowed while every stream's next page together stays under this many records (see pageSource). */
+const READ_AHEAD_BUDGET_RECORDS = 40_000;
 
 interface StreamState {
   readonly info: LogStreamInfo;
@@ -161,7 +161,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private async *pass(): AsyncGenerator<{ batch: MergeBatch<LogRecord>; states: StreamState[] }> {
     const states = [...this.states.values()].sort((a, b) => a.order - b.order);
     for (const state of states) state.handed.length = 0;
-    const sources = states.map((state) => this.pageSource(state));
+    const sources = states.map((state) => this.pageSource(state, states.length));
     for await (const batch of mergeByKey(sources, (r) => r.timestamp)) yield { batch, states };
   }
 
@@ -194,10 +194,10 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   /**
-   * Pages of one stream, small ones read one ahead so the merge rarely waits. Each page handed to the
+   * Pages of one stream, read one ahead where memory allows so the merge rarely waits. Each page handed to the
    * merge is queued on the stream's state; `delivered` moves the cursor through it.
    */
-  private pageSource(state: StreamState): MergeSource<LogRecord> {
+  private pageSource(state: StreamState, streams: number): MergeSource<LogRecord> {
     const { source } = this.deps;
     const { since, until, signal } = this.query;
     // `this.run` is read at each call: after the run ends, reads see it ended.
@@ -220,10 +220,10 @@ export class LogReader implements AsyncIterable<LogRecord> {
           const first = Math.min(carry, page.records.length);
           carry -= first;
           hand(state, { start, next: page.next, first, count: page.records.length - first, delivered: 0 });
-          // Small pages are read one ahead so the merge rarely waits; large pages (CloudWatch's run
-          // to thousands of events) already amortise the wait, and a second one per stream would
-          // double the memory the merge holds.
-          if (!done && page.records.length <= READ_AHEAD_MAX_RECORDS) {
+          // The next page is read while this one is merged, so the merge rarely waits on the network,
+          // unless a page per stream ahead would be too much to hold (16 CloudWatch streams of
+          // ~7,700 events would double the memory the merge holds).
+          if (!done && page.records.length * streams <= READ_AHEAD_BUDGET_RECORDS) {
             ahead = read(page.next);
             ahead.catch(() => undefined);
           }
