@@ -4,7 +4,7 @@
 //  - the complete log behind a temporary OBS URL (`…/logs/url`, valid ~5 minutes), read with ranged GETs.
 // A position is a byte offset into the complete log, the carried timestamp of the last timestamped
 // line before it, and which source continues (`s: 'obs'` once the log outgrew one page).
-import { isTerminal, RunlensError, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run } from '@runlens/core';
+import { isTerminal, RunlensError, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run, type Warning } from '@runlens/core';
 import { encode, type ModelartsClient } from './client.js';
 import type { ModelartsConfig } from './config.js';
 import { runStartMs } from './convert-run.js';
@@ -54,6 +54,8 @@ function position(p: V2Position): JsonValue {
 
 export class V2Logs {
   private readonly urls = new Map<string, { url: string; at: number }>();
+  /** Tasks whose log ModelArts says is not generated, cleared, or only on the old API: told to the user once. */
+  private readonly noLog = new Map<string, string>();
 
   constructor(
     private readonly client: ModelartsClient,
@@ -87,6 +89,7 @@ export class V2Logs {
     } catch (e) {
       if (RunlensError.isInstance(e) && e.providerCode && NO_LOG.has(e.providerCode)) {
         this.debug(`modelarts ${run.id} ${task}: no log (${e.providerCode})`);
+        this.noLog.set(`${run.id}/${task}`, e.providerCode);
         return undefined;
       }
       throw e;
@@ -173,13 +176,20 @@ export class V2Logs {
     }
   }
 
+  private noLogWarning(run: Run, task: string): { warnings?: Warning[] } {
+    const code = this.noLog.get(`${run.id}/${task}`);
+    if (!code) return {};
+    const why = code === 'ModelArts.2819' ? 'has been cleared' : code === 'ModelArts.2820' ? 'is only available through the old (v1) API' : 'was not generated';
+    return { warnings: [{ type: 'degraded', message: `the log of task ${task} in ${run.ref} ${why} (${code})` }] };
+  }
+
   async readStream(run: Run, task: string, at: JsonValue | undefined, signal?: AbortSignal): Promise<LogPage> {
     const start = runStartMs(run);
     let pos = decodeV2Position(at) ?? { o: 0, t: start };
     const terminal = isTerminal(run.status);
     if (pos.s !== 'obs') {
       const preview = await this.preview(run, task, signal);
-      if (!preview) return { records: [], next: position(pos), caughtUp: true };
+      if (!preview) return { records: [], next: position(pos), caughtUp: true, ...this.noLogWarning(run, task) };
       if (preview.full < pos.o) {
         // The log shrank: it was rotated or rewritten. Start again from its beginning.
         this.debug(`modelarts ${run.id} ${task}: the log shrank (${preview.full} < ${pos.o} bytes); reading it again from the start`);

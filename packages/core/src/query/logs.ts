@@ -202,6 +202,9 @@ export class LogReader implements AsyncIterable<LogRecord> {
     const { since, until, signal } = this.query;
     // `this.run` is read at each call: after the run ends, reads see it ended.
     const read = (position: JsonValue | undefined) => source.readStream(this.run, state.info, { position, since, until, signal });
+    const warn = (warning: Warning) => {
+      if (!this.warnings.some((w) => w.message === warning.message)) this.warnings.push(warning);
+    };
     let at = state.position;
     let carry = state.skip;
     let ahead: Promise<LogPage> | undefined;
@@ -213,6 +216,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
           const start = at;
           const page = await (ahead ?? read(start));
           ahead = undefined;
+          for (const warning of page.warnings ?? []) warn(warning);
           // Same position back with nothing new is the end, whatever the adapter says (CloudWatch's token rule).
           done = page.caughtUp || (page.records.length === 0 && samePosition(page.next, start));
           at = page.next;

@@ -139,6 +139,8 @@ export interface LogPage {
   readonly next: JsonValue;
   /** Nothing more is available now at `next` (more may arrive later while the run is live). */
   readonly caughtUp: boolean;
+  /** Why a stream reads short or empty (a log the provider has cleared, for one); the reader passes each on once. */
+  readonly warnings?: readonly Warning[];
 }
 
 export interface LogTail {
