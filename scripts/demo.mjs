@@ -18,6 +18,8 @@ async function startEmulators() {
   const started = [];
   const { startSagemakerEmulator } = await import('../packages/sagemaker/dist/testing/index.js');
   started.push(['sagemaker', await startSagemakerEmulator()]);
+  const { startModelartsEmulator } = await import('../packages/modelarts/dist/testing/index.js');
+  started.push(['modelarts', await startModelartsEmulator({ scenarios: true })]);
   const { startAzuremlEmulator } = await import('../packages/azureml/dist/testing/index.js');
   started.push(['azureml', await startAzuremlEmulator({ scenarios: true })]);
   for (const [, emulator] of started) Object.assign(env, emulator.env);
@@ -53,10 +55,14 @@ async function cloudTour() {
       }
       sagemaker.complete('rl-running-2node');
     });
+    await runlens('describe', 'modelarts:5bd61eea-9de2-4864-a0f7-5fae966171b5');
+    await runlens('logs', 'modelarts:2cd88daa-31a4-40a8-a58f-d186b0e93e4f', '--tail', '6');
+    await runlens('metrics', 'modelarts:2cd88daa-31a4-40a8-a58f-d186b0e93e4f', '--metric', 'cpu.utilization', '--node', 'worker-0', '--plot');
+    await runlens('logs', 'modelarts:182626/278813', '--tail', '4');
     await runlens('describe', 'azureml:rl-az-failed');
     await runlens('logs', 'azureml:rl-az-completed-2node', '--tail', '6');
     await runlens('metrics', 'azureml:rl-az-seed004');
-    await runlens('compare', 'azureml:rl-az-completed-2node', 'sagemaker:rl-completed-4node', x('azureml-seed004-metrics'), '--metric', 'loss');
+    await runlens('compare', 'azureml:rl-az-completed-2node', 'sagemaker:rl-completed-4node', 'modelarts:2cd88daa-31a4-40a8-a58f-d186b0e93e4f', '--metric', 'loss');
     await follow(['logs', 'azureml:rl-az-running', '--tail', '2', '--follow', '--poll-interval', '200'], async () => {
       for (let i = 1; i <= 3; i++) {
         await pause(400);
