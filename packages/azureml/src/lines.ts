@@ -80,10 +80,3 @@ export function splitLines(bytes: Uint8Array, from: LinePosition, final: boolean
   return { lines, next: { o: from.o + start, t } };
 }
 
-/** The largest prefix length of `bytes` (≤ `max`) that does not end inside a UTF-8 sequence. */
-export function utf8Boundary(bytes: Uint8Array, max: number): number {
-  let cut = Math.min(max, bytes.length);
-  // Step back over continuation bytes (10xxxxxx) to the start of the character they belong to.
-  while (cut > 0 && cut < bytes.length && (bytes[cut]! & 0xc0) === 0x80) cut--;
-  return cut > 0 ? cut : Math.min(max, bytes.length);
-}

@@ -1,9 +1,9 @@
 // Logs: one stream per Run History log file (every rank), read with HTTP Range requests from a byte
 // offset, so following a run downloads each byte once instead of every whole file at every poll.
-import { invalidInput, isTerminal, notFound, RunlensError, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run, type RunLogSourceV1 } from '@runlens/core';
+import { invalidInput, isTerminal, notFound, RunlensError, utf8Boundary, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run, type RunLogSourceV1 } from '@runlens/core';
 import type { AzuremlClient, RangeRead } from './client.js';
 import type { JobLocation } from './config.js';
-import { parseLine, splitLines, utf8Boundary, type LinePosition, type ParsedLine } from './lines.js';
+import { parseLine, splitLines, type LinePosition, type ParsedLine } from './lines.js';
 import { logFilesOf } from './log-files.js';
 
 /** Bytes asked for per page: about 8,000 lines of 128 bytes. */

@@ -4,7 +4,8 @@ import { checkEndpoint, dataPlaneFromWorkspace, isLoopbackHost, locateJob, readC
 import { failureOf, mapStatus, nodesOf } from '../src/convert-run.js';
 import { parseErrorBody, retryAfterFrom } from '../src/errors.js';
 import { classifyLogFile, logFilesOf } from '../src/log-files.js';
-import { leadingTimestamp, parseLine, splitLines, utf8Boundary } from '../src/lines.js';
+import { utf8Boundary } from '@runlens/core';
+import { leadingTimestamp, parseLine, splitLines } from '../src/lines.js';
 import { toPoint } from '../src/metrics.js';
 import { azuremlProvider } from '../src/index.js';
 

@@ -23,3 +23,4 @@ export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type L
 export { matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';
 export { PROVIDER_DEFINITION, providerModule, ProviderRegistry } from './query/registry.js';
 export { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, fileSlug, type ArchiveManifest, type MetricFileHeader } from './archive/format.js';
+export { utf8Boundary } from './machinery/utf8.js';

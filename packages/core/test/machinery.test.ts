@@ -133,3 +133,18 @@ describe('cursor', () => {
     expect(() => decodeCursor(`rl1.${Buffer.from('{"r":"x","s":{"a":[null,-1]}}').toString('base64url')}`)).toThrow(/invalid cursor/);
   });
 });
+
+describe('utf8Boundary', () => {
+  it('never ends inside a character, including one cut off by the end of the buffer', async () => {
+    const { utf8Boundary } = await import('../src/index.js');
+    const u = Buffer.from('aü'); // 61 c3 bc
+    expect([utf8Boundary(u, 1), utf8Boundary(u, 2), utf8Boundary(u, 3)]).toEqual([1, 1, 3]);
+    const cjk = Buffer.from('训练训练\n'); // 3 bytes a character
+    expect([utf8Boundary(cjk, 4), utf8Boundary(cjk, 6), utf8Boundary(cjk, 8)]).toEqual([3, 6, 6]);
+    const cutOff = cjk.subarray(0, 5); // the second character's first two bytes only
+    expect(utf8Boundary(cutOff, cutOff.length)).toBe(3);
+    const emoji = Buffer.from('x😀'); // 4-byte sequence
+    expect([utf8Boundary(emoji, 3), utf8Boundary(emoji, 4), utf8Boundary(emoji, 5)]).toEqual([1, 1, 5]);
+    expect(utf8Boundary(Buffer.from('plain'), 10)).toBe(5);
+  });
+});

@@ -2,7 +2,7 @@
 // one of the formats below get it, every other line takes the timestamp of the previous timestamped
 // line of the same task (the "carry"; at the start of a log: the job's start). Core's merge never
 // reorders a stream, so a task's own order is kept whatever the timestamps say.
-import type { LogRecord } from '@runlens/core';
+import { utf8Boundary, type LogRecord } from '@runlens/core';
 
 export interface ParsedLine {
   readonly timestamp: number | undefined;
@@ -192,18 +192,6 @@ export function cutLines(buf: Uint8Array, maxLines: number, maxBytes: number, fi
   }
   if (final && lines < maxLines && end < buf.length && b.indexOf(10, end) === -1 && buf.length - end <= maxBytes) return { end: buf.length, partialTail: true };
   return { end, partialTail: false };
-}
-
-/** The largest index ≤ `at` that does not split a UTF-8 character. */
-export function utf8Boundary(buf: Uint8Array, at: number): number {
-  let i = Math.min(at, buf.length);
-  if (i === buf.length) return i;
-  let back = 0;
-  while (i > 0 && back < 4 && (buf[i]! & 0xc0) === 0x80) {
-    i--;
-    back++;
-  }
-  return i === 0 ? Math.min(at, buf.length) : i;
 }
 
 /** Splits decoded text of complete lines (ending with `\n`, or a final partial line) into lines. */

@@ -5,7 +5,8 @@ import { outputsOf, parseObsUrl } from '../src/artifacts.js';
 import { endpointForRegion, readConfig } from '../src/config.js';
 import { modelartsProvider } from '../src/index.js';
 import { parseLossless } from '../src/json.js';
-import { cutLines, LineParser, utf8Boundary } from '../src/lines.js';
+import { utf8Boundary } from '@runlens/core';
+import { cutLines, LineParser } from '../src/lines.js';
 import { interpretChunk, nodeOfFile } from '../src/logs-v1.js';
 import { parseJobRef } from '../src/refs.js';
 
