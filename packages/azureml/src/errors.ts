@@ -1,6 +1,6 @@
 // The ONE place Azure errors become RunlensErrors: from structured fields (HTTP status, the ARM /
 // Run History / MLflow / Azure Storage error code, Retry-After), never from message text alone.
-import { authError, isNetworkError, notFound, providerError, RunlensError, throttled, type RunlensErrorOptions } from '@runlens/core';
+import { authError, isNetworkError, notFound, parseRetryAfter, providerError, RunlensError, throttled, type RunlensErrorOptions } from '@runlens/core';
 
 /** Which wire surface answered: each words its errors differently. */
 export type Surface = 'arm' | 'history' | 'mlflow' | 'artifact' | 'blob' | 'identity';
@@ -28,12 +28,7 @@ export function retryAfterFrom(get: (name: string) => string | undefined, now = 
     const value = Number(get(name));
     if (get(name) !== undefined && Number.isFinite(value) && value >= 0) return value;
   }
-  const header = get('retry-after');
-  if (header === undefined || header.trim() === '') return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return parseRetryAfter(get('retry-after'), now);
 }
 
 interface RestErrorLike {

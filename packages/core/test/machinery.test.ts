@@ -148,3 +148,15 @@ describe('utf8Boundary', () => {
     expect(utf8Boundary(Buffer.from('plain'), 10)).toBe(5);
   });
 });
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates, and ignores what it cannot read', async () => {
+    const { parseRetryAfter } = await import('../src/index.js');
+    const now = Date.UTC(2026, 10, 28, 12, 0, 0);
+    expect(parseRetryAfter('3', now)).toBe(3000);
+    expect(parseRetryAfter(['0.5'], now)).toBe(500);
+    expect(parseRetryAfter('Sat, 28 Nov 2026 12:00:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('Sat, 28 Nov 2026 11:00:00 GMT', now)).toBe(0);
+    expect([parseRetryAfter(undefined, now), parseRetryAfter('', now), parseRetryAfter('soon', now)]).toEqual([undefined, undefined, undefined]);
+  });
+});

@@ -1,10 +1,10 @@
 // The wire: signed undici requests to ModelArts and OBS. Every call goes through core's requester
 // (shared budget, retries with back-off honouring Retry-After, mapError); nothing here retries.
 import { createHmac } from 'node:crypto';
-import { authError, type Requester } from '@runlens/core';
+import { authError, parseRetryAfter, type Requester } from '@runlens/core';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { ModelartsConfig } from './config.js';
-import { MalformedResponse, retryAfterMs, WireError } from './errors.js';
+import { MalformedResponse, WireError } from './errors.js';
 import { asObject, parseLossless, str, type Json } from './json.js';
 import { signRequest } from './signer.js';
 
@@ -144,7 +144,7 @@ export class ModelartsClient {
   private errorFromBody(operation: string, status: number, body: Record<string, unknown>, retryAfter: string | string[] | undefined): WireError {
     const code = str(body.error_code);
     const message = str(body.error_msg) ?? str(body.error_message);
-    return new WireError('modelarts', operation, status, code, message?.slice(0, 500), retryAfterMs(retryAfter, this.config.clock()));
+    return new WireError('modelarts', operation, status, code, message?.slice(0, 500), parseRetryAfter(retryAfter, this.config.clock()));
   }
 
   /**
@@ -175,7 +175,7 @@ export class ModelartsClient {
         const text = await res.body.text();
         const code = xmlField(text, 'Code');
         const message = xmlField(text, 'Message');
-        throw new WireError('obs', spec.operation, res.statusCode, code, message?.slice(0, 300), retryAfterMs(res.headers['retry-after'], this.config.clock()));
+        throw new WireError('obs', spec.operation, res.statusCode, code, message?.slice(0, 300), parseRetryAfter(res.headers['retry-after'], this.config.clock()));
       },
     );
   }

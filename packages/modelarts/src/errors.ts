@@ -90,11 +90,3 @@ function isSocketError(error: unknown): boolean {
   return typeof code === 'string' && ['UND_ERR_CLOSED', 'UND_ERR_RESPONSE_STATUS_CODE', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code);
 }
 
-/** `Retry-After` in seconds or an HTTP date, as milliseconds. */
-export function retryAfterMs(value: string | string[] | undefined, now: number): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (!text) return undefined;
-  if (/^\d+(\.\d+)?$/.test(text.trim())) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}

@@ -1,7 +1,7 @@
 // The one place AWS errors become RunlensErrors. Decisions use structured fields (the SDK's error
 // name, which is the wire `__type` / query error code / S3 `<Code>`, the HTTP status, `$fault`),
 // never the message text alone.
-import { RunlensError, authError, invalidInput, isNetworkError, notFound, providerError, throttled } from '@runlens/core';
+import { RunlensError, authError, invalidInput, isNetworkError, notFound, parseRetryAfter, providerError, throttled } from '@runlens/core';
 
 interface AwsErrorShape {
   readonly name?: string;
@@ -63,14 +63,7 @@ export function awsErrorCode(error: unknown): string | undefined {
   return (typeof e.Code === 'string' && e.Code) || (typeof e.name === 'string' && e.name !== 'Error' ? e.name : undefined);
 }
 
-function retryAfterMs(e: AwsErrorShape): number | undefined {
-  const header = e.$response?.headers?.['retry-after'];
-  if (header === undefined) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
+const retryAfterMs = (e: AwsErrorShape) => parseRetryAfter(e.$response?.headers?.['retry-after']);
 
 /**
  * Maps whatever an AWS SDK call threw. `call.operation` is the AWS operation name; DescribeTrainingJob's
