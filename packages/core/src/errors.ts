@@ -109,11 +109,17 @@ export const unsupported = (message: string, options?: RunlensErrorOptions) => n
 export const providerError = (message: string, options?: RunlensErrorOptions) => new RunlensError('ProviderError', message, options);
 export const interrupted = (message = 'interrupted', options?: RunlensErrorOptions) => new RunlensError('Interrupted', message, options);
 
-/** Network failures below HTTP (reset, refused, timed out) are provider errors worth retrying. */
+const NETWORK_CODES = new Set([
+  ...['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN'],
+  // undici: a socket closed or timed out, or a body shorter or longer than its Content-Length (a cut-off download).
+  ...['UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'],
+]);
+
+/** Network failures below HTTP (reset, refused, timed out, cut off) are provider errors worth retrying. */
 export function isNetworkError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return (
     typeof code === 'string' &&
-    ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'EAI_AGAIN'].includes(code)
+    NETWORK_CODES.has(code)
   );
 }

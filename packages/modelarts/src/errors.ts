@@ -77,16 +77,9 @@ export function mapError(error: unknown, call: { operation: string; run?: string
     return providerError(`${call.operation} failed${said || ` with HTTP ${error.status}`}`, base);
   }
   if (error instanceof MalformedResponse) return providerError(error.message, { ...options, cause: error });
-  if (isNetworkError(error) || isSocketError(error)) {
+  if (isNetworkError(error) || (error as { code?: unknown } | null)?.code === 'UND_ERR_RESPONSE_STATUS_CODE') {
     return providerError(`${call.operation}: connection failed (${(error as { code?: string }).code ?? 'network error'})`, { ...options, retryable: true, cause: error });
   }
   const message = error instanceof Error ? error.message : String(error);
   return providerError(`${call.operation} failed: ${message}`, { ...options, cause: error });
 }
-
-/** undici failures below HTTP that core's list does not name. */
-function isSocketError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && ['UND_ERR_CLOSED', 'UND_ERR_RESPONSE_STATUS_CODE', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code);
-}
-
