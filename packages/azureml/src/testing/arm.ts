@@ -169,7 +169,7 @@ function jobResource(context: EmulatorContext, job: Job): Record<string, unknown
         },
         Tracking: { jobServiceType: 'Tracking', endpoint: `${trackingUri(context)}?` },
       },
-      inputs: {},
+      inputs: Object.fromEntries(Object.entries(job.inputs).map(([key, value]) => [key, { jobInputType: 'literal', value }])),
       outputs: {},
     },
   };

@@ -4,6 +4,7 @@ import type { Workspace, WorkspaceIdentity } from './state.js';
 
 export interface EmulatorSettings {
   readonly metricPageMax: number;
+  readonly metricListPageSize: number;
   readonly jobPageSize: number;
   readonly artifactPageSize: number;
   readonly rangeSupport: boolean;

@@ -1,6 +1,6 @@
 /**
- * Loopback Azure Machine Learning emulator: one node:http server speaking ARM, Run History,
- * MLflow, the artifact service and blob downloads, plus seed hooks and fault injection.
+ * Loopback Azure Machine Learning emulator: one node:http server speaking ARM, Run History, the
+ * metric service, MLflow, the artifact service and blob downloads, plus seed hooks and fault injection.
  */
 import { createServer } from 'node:http';
 
@@ -11,6 +11,7 @@ import { scopePath } from './context.js';
 import { FaultInjector } from './faults.js';
 import { historyRoutes, serviceFail } from './history.js';
 import { sendJson } from './http.js';
+import { metricRoutes } from './metric.js';
 import { mlflowFail, mlflowRoutes } from './mlflow.js';
 import { seedGrowingLogs, seedScenarios } from './scenarios.js';
 import { Workspace, stableUuid } from './state.js';
@@ -34,8 +35,10 @@ export interface AzuremlEmulatorOptions {
   resourceGroup?: string;
   workspace?: string;
   region?: string;
-  /** Server-side cap on MLflow get-history `max_results`. Default 1000. */
+  /** Server-side cap on MLflow get-history `max_results`, and the metric service's `full` page size. Default 1000. */
   metricPageMax?: number;
+  /** Metric service `runs/{runId}/list` page size. Default 3, so paging is exercised. */
+  metricListPageSize?: number;
   /** ARM jobs list page size. Default 3, so paging is exercised. */
   jobPageSize?: number;
   /** MLflow artifacts/list page size. Default 3, so paging is exercised. */
@@ -116,6 +119,7 @@ export async function startAzuremlEmulator(options: AzuremlEmulatorOptions = {})
     sas: new SasSigner(createSigningKey(token)),
     settings: {
       metricPageMax: options.metricPageMax ?? 1000,
+      metricListPageSize: options.metricListPageSize ?? 3,
       jobPageSize: options.jobPageSize ?? 3,
       artifactPageSize: options.artifactPageSize ?? 3,
       rangeSupport: options.rangeSupport ?? true,
@@ -201,6 +205,13 @@ function bindSurfaces(context: EmulatorContext): SurfaceBinding[] {
       prefix: /^\/history\//i,
       auth: 'bearer',
       routes: historyRoutes(context),
+      fail: (exchange, problem, message) => serviceFail(context, exchange, problem, message),
+    },
+    {
+      surface: 'metric',
+      prefix: /^\/metric\//i,
+      auth: 'bearer',
+      routes: metricRoutes(context),
       fail: (exchange, problem, message) => serviceFail(context, exchange, problem, message),
     },
     { surface: 'mlflow', prefix: /^\/mlflow\//i, auth: 'bearer', routes: mlflowRoutes(context), fail: mlflowFail },

@@ -105,7 +105,8 @@ function runDetails(context: EmulatorContext, job: Job): Record<string, unknown>
     warnings: [],
     tags: { ...job.tags },
     properties: { ...job.properties },
-    parameters: { ...job.params },
+    // Whether Run History copies MLflow params here is not documented: they are served by MLflow only.
+    parameters: {},
     services: {},
     inputDatasets: [],
     outputDatasets: [],

@@ -1,7 +1,7 @@
 /** Request/response plumbing shared by the ARM, Run History, MLflow, artifact and blob surfaces. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
-export type Surface = 'arm' | 'history' | 'mlflow' | 'artifact' | 'blob' | 'discovery' | 'unknown';
+export type Surface = 'arm' | 'history' | 'metric' | 'mlflow' | 'artifact' | 'blob' | 'discovery' | 'unknown';
 
 /** One served request, as recorded for tests and benchmarks (bearer tokens and SAS signatures redacted). */
 export interface RecordedRequest {
@@ -12,6 +12,8 @@ export interface RecordedRequest {
   readonly surface: Surface;
   /** HTTP status sent; 0 when the connection was dropped. */
   status: number;
+  /** The request body, for the routes that read one (the metric service's POSTs). */
+  body?: string;
   /** Response body bytes written. */
   bytesSent: number;
 }

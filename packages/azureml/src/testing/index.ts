@@ -1,7 +1,7 @@
 /** Test-only entry point `@runlens/azureml/testing`: the loopback Azure ML emulator. */
 export { startAzuremlEmulator } from './emulator.js';
 export { SCENARIO_NAMES, FAILED_TRACEBACK, SEED004_ARTIFACT_TEXT, patternBody } from './scenarios.js';
-export { STRING_METRIC_TAG_PREFIX, TERMINAL_STATUSES } from './state.js';
+export { TERMINAL_STATUSES } from './state.js';
 
 export type {
   AzuremlEmulator,

@@ -50,8 +50,10 @@ export interface JobSpec {
   environmentId?: string;
   tags?: Record<string, string>;
   properties?: Record<string, string>;
-  /** MLflow params (also Run History `parameters`). */
+  /** MLflow params (`mlflow.log_param`): served by MLflow runs/get only. */
   params?: Record<string, string>;
+  /** Literal job inputs (ARM `inputs.<name> = {jobInputType: 'literal', value}`). */
+  inputs?: Record<string, string>;
   /** Epoch milliseconds. */
   createdAt?: number;
   startedAt?: number;
@@ -79,7 +81,30 @@ export interface MetricPoint {
   readonly step: number;
 }
 
-export type MetricValue = number | string | readonly number[];
+/** A number or string (`run.log`), or a list of either (`run.log_list`). */
+export type MetricValue = number | string | readonly number[] | readonly string[];
+
+/** Metric service column types, as azureml-core writes them (`int`, `double`, `string`). */
+export type ColumnType = 'int' | 'double' | 'string';
+
+/** One row of a metric in the metric service (`MetricV2Value`). */
+export interface ServiceMetricValue {
+  readonly metricId: string;
+  /** Epoch ms; served as ISO `createdUtc`. */
+  readonly createdUtc: number;
+  /** Absent for list values (azureml-core's ListMetric sends none). */
+  readonly step?: number;
+  readonly data: Readonly<Record<string, number | string>>;
+}
+
+/** A metric as the metric service keeps it (`MetricV2`): one column named after the metric. */
+export interface ServiceMetric {
+  readonly name: string;
+  columns: Record<string, ColumnType>;
+  /** `azureml.v1.scalar` (run.log) or `azureml.v1.list` (run.log_list). */
+  readonly uxMetricType: string;
+  readonly values: ServiceMetricValue[];
+}
 
 export interface RunFile {
   readonly kind: 'log' | 'artifact';
@@ -104,22 +129,20 @@ export interface Job {
   tags: Record<string, string>;
   properties: Record<string, string>;
   params: Record<string, string>;
+  inputs: Record<string, string>;
   createdAt: number;
   startedAt: number | undefined;
   endedAt: number | undefined;
   error: RunErrorSpec | undefined;
   /** Bumped on every change, like Run History's `statusRevision`. */
   revision: number;
+  /** MLflow metric histories (numbers only). */
   readonly metrics: Map<string, MetricPoint[]>;
+  /** Every logged metric, as the run history metric service keeps it (strings and lists too). */
+  readonly serviceMetrics: Map<string, ServiceMetric>;
   /** Log files and artifacts by path relative to the run's artifact root. */
   readonly files: Map<string, RunFile>;
 }
-
-/**
- * MLflow can only store numbers, so a string metric is kept the way Azure ML surfaces
- * non-numeric values through MLflow: as a run tag (see README).
- */
-export const STRING_METRIC_TAG_PREFIX = 'mlflow.log-string.';
 
 /** Files under outputs/ are uploaded by the run and must be smaller than 512 MB (seed 004). */
 const OUTPUTS_LIMIT_BYTES = 512 * 1024 * 1024;
@@ -173,12 +196,14 @@ export class Workspace {
       tags: { ...spec.tags },
       properties: { ...spec.properties },
       params: { ...spec.params },
+      inputs: { ...spec.inputs },
       createdAt,
       startedAt: spec.startedAt ?? (STARTED_STATUSES.has(status) ? createdAt : undefined),
       endedAt: spec.endedAt ?? (TERMINAL_STATUSES.has(status) ? now : undefined),
       error: undefined,
       revision: 1,
       metrics: new Map(),
+      serviceMetrics: new Map(),
       files: new Map(),
     };
     this.jobs.set(spec.name, job);
@@ -221,22 +246,36 @@ export class Workspace {
   }
 
   /**
-   * Records a metric the way the seed's logger would: numbers as one point (step defaults to the
-   * key's last step + 1), a list of numbers as a series with steps `step..step+n-1`, and a string
-   * as a tag.
+   * Records a metric the way azureml-core's `run.log` / `run.log_list` would, in the metric service:
+   * a number or string as one `azureml.v1.scalar` row (step defaults to the key's last step + 1), a
+   * list as `azureml.v1.list` rows without steps. Numbers logged one at a time also go to MLflow's
+   * history (MLflow holds only numbers); lists and strings do not.
    */
   logMetric(name: string, key: string, value: MetricValue, step?: number, timestamp?: number): void {
     const job = this.require(name);
     const time = timestamp ?? this.clock();
-    if (typeof value === 'string') {
-      job.tags[`${STRING_METRIC_TAG_PREFIX}${key}`] = value;
-      return;
+    const list = typeof value === 'number' || typeof value === 'string' ? undefined : [...value];
+    const values: (number | string)[] = list ?? [value as number | string];
+    const existing = job.serviceMetrics.get(key);
+    const uxMetricType = list === undefined ? 'azureml.v1.scalar' : 'azureml.v1.list';
+    if (existing !== undefined && existing.uxMetricType !== uxMetricType) {
+      throw new RangeError(`metric ${key} was logged as ${existing.uxMetricType}; cannot log it as ${uxMetricType}`);
     }
-    const history = job.metrics.get(key) ?? [];
-    job.metrics.set(key, history);
-    const values = typeof value === 'number' ? [value] : value;
-    const first = step ?? (typeof value === 'number' ? (history.at(-1)?.step ?? -1) + 1 : 0);
-    values.forEach((v, i) => history.push({ key, value: v, timestamp: time, step: first + i }));
+    const type = columnType(values, existing?.columns[key]);
+    const metric: ServiceMetric = existing ?? { name: key, columns: {}, uxMetricType, values: [] };
+    metric.columns = { [key]: type };
+    job.serviceMetrics.set(key, metric);
+    const lastStep = metric.values.at(-1)?.step ?? -1;
+    const first = list === undefined ? (step ?? lastStep + 1) : undefined;
+    for (const v of values) {
+      const metricId = stableUuid(`metric:${name}:${key}:${metric.values.length}`);
+      metric.values.push({ metricId, createdUtc: time, ...(first !== undefined ? { step: first } : {}), data: { [key]: v } });
+    }
+    if (list === undefined && typeof value === 'number') {
+      const history = job.metrics.get(key) ?? [];
+      job.metrics.set(key, history);
+      history.push({ key, value, timestamp: time, step: first ?? 0 });
+    }
   }
 
   private require(name: string): Job {
@@ -251,6 +290,19 @@ export class Workspace {
     if (file?.kind === kind) file.content.replace(body, this.clock());
     else job.files.set(path, { kind, content: new Content(body, this.clock()) });
   }
+}
+
+/** The column type for these values (widening `int` to `double`); strings never mix with numbers. */
+function columnType(values: readonly (number | string)[], before: ColumnType | undefined): ColumnType {
+  let type = before;
+  for (const value of values) {
+    const next: ColumnType = typeof value === 'string' ? 'string' : Number.isInteger(value) && type !== 'double' ? 'int' : 'double';
+    if (type !== undefined && (type === 'string') !== (next === 'string')) {
+      throw new RangeError(`a metric holds either numbers or strings, not both (${type} then ${next})`);
+    }
+    type = type === 'double' ? 'double' : next;
+  }
+  return type ?? 'double';
 }
 
 /** Deterministic RFC 4122-shaped id (name-based), so scenarios are reproducible. */
