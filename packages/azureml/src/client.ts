@@ -7,13 +7,14 @@ import type { Dispatcher } from 'undici';
 import { dataPlaneFromWorkspace, isFetchable, isLoopbackHost, noWorkspaceMessage, scopePath, workspaceKey, type AzuremlConfig, type JobLocation, type WorkspaceId } from './config.js';
 import { TokenCache } from './credentials.js';
 import { AzureHttpError, type Surface } from './errors.js';
-import { discard, getJson, header, httpGet, printable, type HttpResponse } from './http.js';
-import type { ArtifactContentInfo, MlflowArtifactList, MlflowMetricHistory, MlflowRun, RunDetails } from './wire.js';
+import { discard, getJson, header, httpGet, postJson, printable, type HttpResponse } from './http.js';
+import type { ArtifactContentInfo, MetricDefinitionPage, MetricV2, MlflowArtifactList, MlflowMetricHistory, MlflowRun, RunDetails } from './wire.js';
 
 /** Request budgets per surface. Azure publishes no data-plane limits; ARM allows roughly 25 reads/s per subscription. */
 const RATES = {
   arm: { ratePerSecond: 10, burst: 20 },
   history: { ratePerSecond: 20, burst: 40 },
+  metric: { ratePerSecond: 20, burst: 40 },
   mlflow: { ratePerSecond: 50, burst: 100 },
   artifact: { ratePerSecond: 20, burst: 40 },
   blob: { ratePerSecond: 200, burst: 400 },
@@ -134,17 +135,30 @@ export class AzuremlClient {
     return host;
   }
 
-  /** A bearer-authorised JSON GET on the workspace's data plane. */
-  private async dataGet<T>(surface: Surface, operation: string, ws: WorkspaceId, path: string, subject: string, context: CallContext): Promise<T> {
+  /** A bearer-authorised JSON GET (or, with a body, POST) on the workspace's data plane. */
+  private async dataGet<T>(surface: Surface, operation: string, ws: WorkspaceId, path: string, subject: string, context: CallContext, body?: unknown): Promise<T> {
     const host = await this.dataPlane(ws, context);
     return this.requester.call(
-      { operation, budget: { key: `azureml:${surface}:${new URL(host).host}:${workspaceKey(ws)}:${operation}`, ...RATES[surface as 'history' | 'mlflow' | 'artifact'] }, ...context },
-      async (signal) => getJson<T>(`${host}${path}`, { surface, subject, token: await this.tokens.get(this.config.tokenScope, signal), ...this.common(signal) }),
+      { operation, budget: { key: `azureml:${surface}:${new URL(host).host}:${workspaceKey(ws)}:${operation}`, ...RATES[surface as 'history' | 'metric' | 'mlflow' | 'artifact'] }, ...context },
+      async (signal) => {
+        const options = { surface, subject, token: await this.tokens.get(this.config.tokenScope, signal), ...this.common(signal) };
+        return body === undefined ? getJson<T>(`${host}${path}`, options) : postJson<T>(`${host}${path}`, body, options);
+      },
     );
   }
 
   runDetails(loc: JobLocation, context: CallContext): Promise<RunDetails> {
     return this.dataGet('history', 'runs.details', loc, `/history/v1.0${scopePath(loc)}/runs/${encodeURIComponent(loc.job)}/details`, `run '${loc.job}'`, context);
+  }
+
+  /** One page of the metric service's definitions for a run (`ListMetrics` body; pages go on by `continuationToken`). */
+  metricDefinitionsPage(loc: JobLocation, token: string | undefined, context: CallContext): Promise<MetricDefinitionPage> {
+    return this.dataGet('metric', 'metric.list', loc, `${metricBase(loc)}/list`, `metrics of run '${loc.job}'`, context, token ? { continuationToken: token } : {});
+  }
+
+  /** One page of a metric's rows from the metric service (`RetrieveFullFidelityMetricRequest` body). */
+  fullMetricPage(loc: JobLocation, name: string, token: string | undefined, context: CallContext): Promise<MetricV2> {
+    return this.dataGet('metric', 'metric.full', loc, `${metricBase(loc)}/full`, `metric '${name}'`, context, { metricName: name, ...(token ? { continuationToken: token } : {}) });
   }
 
   mlflowRun(loc: JobLocation, context: CallContext): Promise<MlflowRun> {
@@ -247,6 +261,11 @@ function checkLink(url: string, subject: string): URL {
 /** ARM calls: the caller's signal, and a per-request timeout (the SDK has none by default). */
 function armOptions(signal: AbortSignal | undefined): { abortSignal?: AbortSignal; requestOptions: { timeout: number } } {
   return { ...(signal ? { abortSignal: signal } : {}), requestOptions: { timeout: 60_000 } };
+}
+
+/** The metric service's per-run base, for the job whose name is the run id. */
+function metricBase(loc: JobLocation): string {
+  return `/metric/v2.0${scopePath(loc)}/runs/${encodeURIComponent(loc.job)}`;
 }
 
 function mlflowBase(ws: WorkspaceId): string {

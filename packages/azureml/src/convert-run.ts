@@ -1,11 +1,8 @@
-// ARM job + Run History details (+ MLflow's latest metrics) → core's Run and RunSummary.
+// ARM job + Run History details (+ MLflow's latest metrics and params) → core's Run and RunSummary.
 import type { JobBase } from '@azure/arm-machinelearning';
 import { classifyFailure, compareNatural, toIso, type FailureRule, type Run, type RunFailure, type RunNode, type RunStatus, type RunSummary, type TimelineEvent } from '@runlens/core';
 import { logFilesOf, rankNode } from './log-files.js';
 import type { InnerError, MlflowRun, RootError, RunDetails } from './wire.js';
-
-/** String metrics are kept as run tags with this prefix (see metrics.ts); they are metrics, not tags. */
-export const STRING_METRIC_TAG = 'mlflow.log-string.';
 
 /**
  * Azure ML job status → core status. `Finalizing` and `CancelRequested` are still running (logs and
@@ -123,19 +120,27 @@ function stringMap(record: Record<string, unknown> | null | undefined): Record<s
   return out;
 }
 
-/** Run History parameters, plus the job's literal inputs (`--lr 0.01` style values). */
-function hyperparametersOf(job: JobBase, details?: RunDetails): Record<string, string> {
+/**
+ * The job's literal inputs (what was submitted), then Run History parameters, then MLflow params
+ * (`mlflow.log_param`: what the script itself recorded using). On a clash the later wins; a job input
+ * it hides stays in `raw.job` (docs/providers/azureml.md says why).
+ */
+function hyperparametersOf(job: JobBase, details?: RunDetails, mlflow?: MlflowRun): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, input] of Object.entries(propsOf(job).inputs ?? {})) {
     if (input?.jobInputType === 'literal' && input.value !== undefined && input.value !== null) out[key] = String(input.value);
   }
-  return { ...out, ...stringMap(details?.parameters) };
+  Object.assign(out, stringMap(details?.parameters));
+  for (const param of mlflow?.run?.data?.params ?? []) {
+    if (param.key && param.value !== undefined && param.value !== null) out[param.key] = param.value;
+  }
+  return out;
 }
 
 function tagsOf(job: JobBase, details?: RunDetails): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...(details?.tags ?? {}), ...(propsOf(job).tags ?? {}) })) {
-    if (!key.startsWith(STRING_METRIC_TAG) && typeof value === 'string') out[key] = value;
+    if (typeof value === 'string') out[key] = value;
   }
   return out;
 }
@@ -190,7 +195,7 @@ export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: M
     ...(endedAt ? { endedAt } : {}),
     nodes: nodesOf(job, details),
     ...(failure ? { failure } : {}),
-    hyperparameters: hyperparametersOf(job, details),
+    hyperparameters: hyperparametersOf(job, details, mlflow),
     ...(Object.keys(tags).length > 0 ? { tags } : {}),
     ...(finalMetrics ? { finalMetrics } : {}),
     ...(timeline.length > 0 ? { timeline } : {}),

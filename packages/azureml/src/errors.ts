@@ -3,7 +3,7 @@
 import { authError, isNetworkError, notFound, parseRetryAfter, providerError, RunlensError, throttled, type RunlensErrorOptions } from '@runlens/core';
 
 /** Which wire surface answered: each words its errors differently. */
-export type Surface = 'arm' | 'history' | 'mlflow' | 'artifact' | 'blob' | 'identity';
+export type Surface = 'arm' | 'history' | 'metric' | 'mlflow' | 'artifact' | 'blob' | 'identity';
 
 /** A non-success answer from a data-plane call (undici), with what its body said. */
 export class AzureHttpError extends Error {

@@ -27,12 +27,18 @@ export function header(response: HttpResponse, name: string): string | undefined
 }
 
 /** Sends a GET; a non-2xx answer (other than `accept`ed ones) is read, parsed and thrown. */
-export async function httpGet(url: string, options: HttpOptions): Promise<HttpResponse> {
+export function httpGet(url: string, options: HttpOptions): Promise<HttpResponse> {
+  return send('GET', url, options);
+}
+
+async function send(method: 'GET' | 'POST', url: string, options: HttpOptions, body?: string): Promise<HttpResponse> {
   const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'runlens-azureml', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
   const response = await request(url, {
-    method: 'GET',
+    method,
     headers,
+    ...(body !== undefined ? { body } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     headersTimeout: 60_000,
@@ -93,6 +99,11 @@ export async function readJson<T>(response: HttpResponse): Promise<T> {
 
 export async function getJson<T>(url: string, options: HttpOptions): Promise<T> {
   return readJson<T>(await httpGet(url, options));
+}
+
+/** POSTs a JSON body and reads the JSON answer (the metric service's query calls are POSTs). */
+export async function postJson<T>(url: string, body: unknown, options: HttpOptions): Promise<T> {
+  return readJson<T>(await send('POST', url, options, JSON.stringify(body)));
 }
 
 /** A URL's origin and path, without the query (where SAS signatures live): safe to print. */

@@ -1,17 +1,25 @@
-// Training metrics through the workspace's MLflow REST endpoint: runs/get names the metrics (and
-// holds string metrics as tags), metrics/get-history gives each full history, page by page.
+// Training metrics. Numbers MLflow knows (runs/get names them) are read from MLflow's
+// metrics/get-history, page by page. Everything else the run history metric service lists — strings
+// and booleans (`run.log(name, "text")`), lists (`run.log_list`), numbers MLflow does not show — is
+// read from the metric service's full-fidelity API (see docs/providers/azureml.md).
 import { paginate, type MetricDescriptor, type MetricPoint, type MetricSeries, type MetricSourceV1, type Run } from '@runlens/core';
-import type { AzuremlClient } from './client.js';
+import type { AzuremlClient, CallContext } from './client.js';
 import type { JobLocation } from './config.js';
-import { STRING_METRIC_TAG } from './convert-run.js';
-import type { MlflowMetric, MlflowMetricHistory, MlflowRun } from './wire.js';
+import type { MetricDefinition, MetricDefinitionPage, MetricV2, MetricV2Value, MlflowMetric, MlflowMetricHistory, MlflowRun } from './wire.js';
 
 /** Histories read at once per run (each still page by page). */
 const CONCURRENT_SERIES = 4;
 
+/** `MetricValueType`s that hold numbers; `string` and `bool` become text series. */
+const NUMERIC_COLUMNS = new Set(['int', 'double', 'float', 'long']);
+const TEXT_COLUMNS = new Set(['string', 'bool']);
+const LIST_METRIC = 'azureml.v1.list';
+
+/** Where a listed series is read from. */
+type Source = { readonly via: 'mlflow' } | { readonly via: 'service'; readonly column: string; readonly list: boolean };
+
 export class AzuremlMetrics implements MetricSourceV1 {
-  /** The text of each listed string metric, kept aside so reading it costs no second call. */
-  private readonly strings = new WeakMap<MetricDescriptor, { value: string; timestamp: number }>();
+  private readonly sources = new WeakMap<MetricDescriptor, Source>();
 
   constructor(
     private readonly client: AzuremlClient,
@@ -19,58 +27,116 @@ export class AzuremlMetrics implements MetricSourceV1 {
   ) {}
 
   async listMetrics(run: Run, options: { signal?: AbortSignal } = {}): Promise<MetricDescriptor[]> {
-    const mlflow = await this.client.mlflowRun(this.locate(run.id), { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
-    return this.describe(run, mlflow);
+    return this.list(this.locate(run.id), { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
-  private describe(run: Run, mlflow: MlflowRun): MetricDescriptor[] {
-    const descriptors: MetricDescriptor[] = [];
-    const seen = new Set<string>();
+  private async list(loc: JobLocation, context: CallContext): Promise<MetricDescriptor[]> {
+    const [mlflow, definitions] = await Promise.all([this.client.mlflowRun(loc, context), this.definitions(loc, context)]);
+    return this.describe(mlflow, definitions);
+  }
+
+  private async definitions(loc: JobLocation, context: CallContext): Promise<MetricDefinition[]> {
+    const all: MetricDefinition[] = [];
+    for await (const page of paginate<MetricDefinitionPage>({
+      fetch: (token) => this.client.metricDefinitionsPage(loc, token, context),
+      nextToken: (page) => page.continuationToken ?? undefined,
+    })) {
+      all.push(...(page.value ?? []));
+    }
+    return all;
+  }
+
+  private describe(mlflow: MlflowRun, definitions: readonly MetricDefinition[]): MetricDescriptor[] {
+    const byName = new Map<string, MetricDescriptor>();
     for (const metric of mlflow.run?.data?.metrics ?? []) {
-      if (!metric.key || seen.has(metric.key)) continue;
-      seen.add(metric.key);
-      descriptors.push({ name: metric.key, kind: 'training', providerName: metric.key });
+      if (!metric.key || byName.has(metric.key)) continue;
+      const descriptor: MetricDescriptor = { name: metric.key, kind: 'training', providerName: metric.key };
+      this.sources.set(descriptor, { via: 'mlflow' });
+      byName.set(metric.key, descriptor);
     }
-    // MLflow stores only numbers: a string metric lives on as the tag `mlflow.log-string.<key>`.
-    const at = runTime(run, mlflow);
-    for (const tag of mlflow.run?.data?.tags ?? []) {
-      if (!tag.key?.startsWith(STRING_METRIC_TAG) || tag.value === undefined) continue;
-      const name = tag.key.slice(STRING_METRIC_TAG.length);
-      const descriptor: MetricDescriptor = { name, kind: 'training', providerName: tag.key, valueType: 'string', note: 'a string metric, kept by MLflow as a run tag: one point at the run start' };
-      this.strings.set(descriptor, { value: tag.value, timestamp: at });
-      descriptors.push(descriptor);
+    for (const definition of definitions) {
+      const name = definition.metricKey?.name;
+      const columns = Object.entries(definition.columns ?? {});
+      // Tables (several columns) and artifact-backed metrics (images, confusion matrices) are not series.
+      if (!name || columns.length !== 1) continue;
+      const [column, rawType] = columns[0]!;
+      const type = rawType.toLowerCase();
+      const numeric = NUMERIC_COLUMNS.has(type);
+      if (!numeric && !TEXT_COLUMNS.has(type)) continue;
+      const list = definition.properties?.uxMetricType === LIST_METRIC;
+      // A number MLflow already names is read from MLflow (same values, cheaper paging).
+      if (numeric && !list && byName.has(name)) continue;
+      const note = list
+        ? 'logged as a list (run.log_list): one point per element, its position as the step'
+        : numeric ? undefined : type === 'bool' ? 'a boolean metric, as text' : 'a string metric';
+      const descriptor: MetricDescriptor = { name, kind: 'training', providerName: name, ...(numeric ? {} : { valueType: 'string' as const }), ...(note ? { note } : {}) };
+      this.sources.set(descriptor, { via: 'service', column, list });
+      byName.set(name, descriptor);
     }
-    return descriptors.sort((a, b) => a.name.localeCompare(b.name) || (a.valueType ?? '').localeCompare(b.valueType ?? ''));
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
   async readMetrics(run: Run, descriptors: readonly MetricDescriptor[], request: { signal?: AbortSignal }): Promise<{ series: MetricSeries[] }> {
     const loc = this.locate(run.id);
     const context = { run: run.id, ...(request.signal ? { signal: request.signal } : {}) };
-    // String metrics not listed by this instance (descriptors built elsewhere) need the run again.
-    let fresh: MetricDescriptor[] | undefined;
-    const stringOf = async (descriptor: MetricDescriptor) => {
-      const known = this.strings.get(descriptor);
+    // Descriptors not listed by this instance (built elsewhere) need the listing again to know their source.
+    let fresh: Promise<MetricDescriptor[]> | undefined;
+    const sourceOf = async (descriptor: MetricDescriptor): Promise<Source | undefined> => {
+      const known = this.sources.get(descriptor);
       if (known) return known;
-      fresh ??= this.describe(run, await this.client.mlflowRun(loc, context));
-      const match = fresh.find((d) => d.providerName === descriptor.providerName && d.valueType === 'string');
-      return match ? this.strings.get(match) : undefined;
+      fresh ??= this.list(loc, context);
+      const match = (await fresh).find((d) => d.providerName === descriptor.providerName && (d.valueType ?? 'number') === (descriptor.valueType ?? 'number'));
+      return match ? this.sources.get(match) : undefined;
     };
     const series = await mapLimit(descriptors, CONCURRENT_SERIES, async (descriptor): Promise<MetricSeries> => {
-      if (descriptor.valueType === 'string') {
-        const value = await stringOf(descriptor);
-        return { ...descriptor, points: value ? [{ timestamp: value.timestamp, value: value.value }] : [] };
-      }
-      const points: MetricPoint[] = [];
-      for await (const page of paginate<MlflowMetricHistory>({
-        fetch: (token) => this.client.metricHistoryPage(loc, descriptor.providerName, token, context),
-        nextToken: (page) => page.next_page_token,
-      })) {
-        for (const metric of page.metrics ?? []) points.push(toPoint(metric));
-      }
+      const source = await sourceOf(descriptor);
+      if (source === undefined) return { ...descriptor, points: [] };
+      const points = source.via === 'mlflow' ? await this.mlflowHistory(loc, descriptor.providerName, context) : await this.serviceHistory(loc, descriptor, source, context);
       return { ...descriptor, points: sortPoints(points) };
     });
     return { series };
   }
+
+  private async mlflowHistory(loc: JobLocation, key: string, context: CallContext): Promise<MetricPoint[]> {
+    const points: MetricPoint[] = [];
+    for await (const page of paginate<MlflowMetricHistory>({
+      fetch: (token) => this.client.metricHistoryPage(loc, key, token, context),
+      nextToken: (page) => page.next_page_token,
+    })) {
+      for (const metric of page.metrics ?? []) points.push(toPoint(metric));
+    }
+    return points;
+  }
+
+  private async serviceHistory(loc: JobLocation, descriptor: MetricDescriptor, source: Extract<Source, { via: 'service' }>, context: CallContext): Promise<MetricPoint[]> {
+    const points: MetricPoint[] = [];
+    for await (const page of paginate<MetricV2>({
+      fetch: (token) => this.client.fullMetricPage(loc, descriptor.providerName, token, context),
+      nextToken: (page) => page.continuationToken ?? undefined,
+    })) {
+      for (const row of page.value ?? []) {
+        // A list's elements carry no step: their position in the list is the step.
+        points.push(rowPoint(row, source.column, descriptor.valueType === 'string', source.list ? points.length : undefined));
+      }
+    }
+    return points;
+  }
+}
+
+/** A metric service row → a point: `createdUtc` as the time, the column's value as text or number. */
+export function rowPoint(row: MetricV2Value, column: string, text: boolean, position?: number): MetricPoint {
+  const raw = row.data?.[column];
+  const parsedStep = row.step === undefined || row.step === null ? undefined : Number(row.step);
+  const step = parsedStep !== undefined && Number.isFinite(parsedStep) ? parsedStep : position;
+  const at = Date.parse(row.createdUtc ?? '');
+  let value: number | string | null;
+  if (raw === undefined || raw === null) value = null;
+  else if (text) value = typeof raw === 'string' ? raw : String(raw);
+  else {
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : Number.NaN;
+    value = Number.isNaN(n) ? null : n;
+  }
+  return { timestamp: Number.isNaN(at) ? 0 : at, ...(step !== undefined ? { step } : {}), value };
 }
 
 /** int64 fields may be JSON numbers or strings; NaN (sent as "NaN") is a missing sample. */
@@ -94,13 +160,6 @@ function sortPoints(points: MetricPoint[]): MetricPoint[] {
     }
   }
   return points;
-}
-
-function runTime(run: Run, mlflow: MlflowRun): number {
-  const start = Number(mlflow.run?.info?.start_time);
-  if (Number.isFinite(start) && start > 0) return start;
-  const at = Date.parse(run.startedAt ?? run.createdAt ?? '');
-  return Number.isNaN(at) ? 0 : at;
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

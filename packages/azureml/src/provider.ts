@@ -26,7 +26,7 @@ export function createAzuremlProvider(environment: ProviderEnvironment): Provide
   const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Run> => {
     const loc = locate(id);
     const context = { run: id, ...(options.signal ? { signal: options.signal } : {}) };
-    // ARM has the job; Run History its times, error and log links; MLflow its latest metric values.
+    // ARM has the job; Run History its times, error and log links; MLflow its params and latest metric values.
     const [job, details, mlflow] = await Promise.allSettled([client.getJob(loc, context), client.runDetails(loc, context), client.mlflowRun(loc, context)]);
     if (job.status === 'rejected') {
       const error = job.reason as unknown;
@@ -41,10 +41,11 @@ export function createAzuremlProvider(environment: ProviderEnvironment): Provide
     }
     // A job without a Run History record yet (just submitted) is still a job.
     if (details.status === 'rejected' && !(RunlensError.isInstance(details.reason) && details.reason.code === 'NotFound')) throw details.reason;
+    // MLflow holds the run's params (hyperparameters): only a run MLflow does not know yet goes without.
     if (mlflow.status === 'rejected') {
       const reason = mlflow.reason as unknown;
-      if (RunlensError.isInstance(reason) && reason.code === 'Interrupted') throw reason;
-      environment.debug(`azureml: latest metrics unavailable for ${loc.job}: ${(reason as Error).message}`);
+      if (!(RunlensError.isInstance(reason) && reason.code === 'NotFound')) throw reason;
+      environment.debug(`azureml: no MLflow run yet for ${loc.job}: ${(reason as Error).message}`);
     }
     return toRun(id, job.value, details.status === 'fulfilled' ? details.value : undefined, mlflow.status === 'fulfilled' ? mlflow.value : undefined);
   };

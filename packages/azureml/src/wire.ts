@@ -76,3 +76,39 @@ export interface ArtifactContentInfo {
   readonly container?: string;
   readonly path?: string;
 }
+
+/**
+ * Metric service `MetricDefinition` (azure-ai-ml `_restclient/runhistory` models): the metric's key,
+ * its columns (column name → `MetricValueType`: int, double, string, bool, artifact; any case) and
+ * `properties.uxMetricType` (`azureml.v1.scalar`, `azureml.v1.list`, `azureml.v1.table`, …).
+ */
+export interface MetricDefinition {
+  readonly metricKey?: { readonly namespace?: string | null; readonly name?: string | null; readonly columnNames?: readonly string[] | null } | null;
+  readonly columns?: Record<string, string> | null;
+  readonly properties?: { readonly uxMetricType?: string | null } | null;
+}
+
+/** `PaginatedMetricDefinitionList` (POST /metric/v2.0/{scope}/runs/{runId}/list). */
+export interface MetricDefinitionPage {
+  readonly value?: readonly MetricDefinition[] | null;
+  readonly continuationToken?: string | null;
+  readonly nextLink?: string | null;
+}
+
+/** `MetricV2Value`: one row; `data` maps column names to values of the column's type. */
+export interface MetricV2Value {
+  readonly metricId?: string | null;
+  readonly createdUtc?: string | null;
+  readonly step?: number | string | null;
+  readonly data?: Record<string, unknown> | null;
+}
+
+/** `MetricV2` (POST /metric/v2.0/{scope}/runs/{runId}/full): one page of a metric's rows. */
+export interface MetricV2 {
+  readonly name?: string | null;
+  readonly columns?: Record<string, string> | null;
+  readonly properties?: { readonly uxMetricType?: string | null } | null;
+  readonly value?: readonly MetricV2Value[] | null;
+  readonly continuationToken?: string | null;
+  readonly nextLink?: string | null;
+}

@@ -1,5 +1,6 @@
-// Metrics through the emulator's MLflow endpoint: every kind of seed 004 survives, histories are read
-// page by page with every page token, and the series line up with other providers' in compare and export.
+// Metrics through the emulator's MLflow and metric service endpoints: every kind of seed 004 survives,
+// histories are read page by page with every page token, and the series line up with other providers'
+// in compare and export. MLflow params show up in describe.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -33,16 +34,32 @@ describe('azureml metrics', () => {
   });
 
   it('keeps every kind of seed 004 metric: integer, float, string and list of numbers', async () => {
+    s.emulator.resetRequests();
     const { series } = await s.runlens.metrics('azureml:rl-az-seed004');
     const byName = Object.fromEntries(series.map((x) => [x.name, x]));
     expect(Object.keys(byName).sort()).toEqual(['chart data points', 'simple float value', 'simple integer value', 'simple string value']);
     expect(byName['simple integer value']!.points.map((p) => p.value)).toEqual([7]);
     expect(byName['simple float value']!.points.map((p) => p.value)).toEqual([3.141592]);
-    expect(byName['simple string value']).toMatchObject({ valueType: 'string', kind: 'training', providerName: 'mlflow.log-string.simple string value' });
-    expect(byName['simple string value']!.points.map((p) => p.value)).toEqual(['this is a string metric']);
+    expect(byName['simple string value']).toMatchObject({ valueType: 'string', kind: 'training', providerName: 'simple string value' });
+    // the string at the time it was logged (seed: 12 s + 2 ms after the start), not the run's start
+    expect(byName['simple string value']!.points).toEqual([{ timestamp: Date.UTC(2024, 4, 14, 12, 0, 42, 2), step: 0, value: 'this is a string metric' }]);
     expect(byName['chart data points']!.points.map((p) => [p.step, p.value])).toEqual([[0, 1], [1, 3], [2, 5], [3, 10], [4, 6], [5, 4]]);
-    // a string metric is not a tag of the run
-    expect(Object.keys((await s.runlens.describe('azureml:rl-az-seed004')).tags ?? {})).not.toContain('mlflow.log-string.simple string value');
+    // numbers MLflow names come from MLflow; the string and the list from the metric service's full-fidelity API
+    const full = s.emulator.requests.filter((r) => r.path.endsWith('/full')).map((r) => JSON.parse(r.body ?? '{}').metricName as string);
+    expect(full.sort()).toEqual(['chart data points', 'simple string value']);
+    const history = s.emulator.requests.filter((r) => r.path.endsWith('/metrics/get-history')).map((r) => r.query.metric_key);
+    expect(history.sort()).toEqual(['simple float value', 'simple integer value']);
+    // every page of the metric list was read (3 definitions a page)
+    expect(s.emulator.requests.filter((r) => r.path.endsWith('/list') && r.surface === 'metric')).toHaveLength(2);
+  });
+
+  it('describe shows MLflow params as hyperparameters, merged with the job inputs (MLflow wins a clash)', async () => {
+    s.emulator.putJob({ name: 'with-params', status: 'Completed', inputs: { lr: '0.1', epochs: '3' }, params: { lr: '0.05', batch_size: '64' } });
+    const run = await s.runlens.describe('azureml:with-params');
+    expect(run.hyperparameters).toEqual({ lr: '0.05', epochs: '3', batch_size: '64' });
+    // the submitted value MLflow's hides is still in the provider's record
+    expect(JSON.stringify(run.raw)).toContain('"jobInputType":"literal","value":"0.1"');
+    expect((await s.runlens.describe('azureml:rl-az-completed-2node')).hyperparameters).toEqual({ learning_rate: '0.001', batch_size: '64', epochs: '8', optimizer: 'adamw' });
   });
 
   it('reads a full history page by page, following every page token', async () => {
