@@ -71,14 +71,15 @@ describe('azureml request shapes', () => {
     await agent.close();
   });
 
-  it('describe: jobs.get on ARM, then Run History details and MLflow runs/get with the bearer token', async () => {
+  it('describe: jobs.get on ARM, then Run History details and MLflow runs/get (params too) with the bearer token', async () => {
     const arm = nock(ARM, { reqheaders: { authorization: `Bearer ${TOKEN}` } })
       .get(`${SCOPE}/jobs/job-1`)
       .query({ 'api-version': '2022-10-01' })
       .reply(200, job('job-1', 'Failed'));
     const data = agent.get(DATA);
     data.intercept({ path: `/history/v1.0${SCOPE}/runs/job-1/details`, method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } }).reply(200, details('job-1'));
-    data.intercept({ path: `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-1`, method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } }).reply(200, { run: { data: { metrics: [{ key: 'loss', value: 0.25, timestamp: 1, step: 9 }] } } });
+    const params = [{ key: 'lr', value: '0.05' }, { key: 'seed', value: '7' }];
+    data.intercept({ path: `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-1`, method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } }).reply(200, { run: { data: { metrics: [{ key: 'loss', value: 0.25, timestamp: 1, step: 9 }], params } } });
     const run = await runlens.describe('azureml:job-1', { evidence: false });
     expect(arm.isDone()).toBe(true);
     agent.assertNoPendingInterceptors();
@@ -90,7 +91,8 @@ describe('azureml request shapes', () => {
       createdAt: '2025-01-02T03:04:05.000Z',
       startedAt: '2025-01-02T03:05:00.500Z',
       endedAt: '2025-01-02T04:00:00.000Z',
-      hyperparameters: { lr: '0.1', epochs: '3' },
+      // the job input lr=0.1, Run History's epochs, and MLflow's params (which win the clash on lr)
+      hyperparameters: { lr: '0.05', epochs: '3', seed: '7' },
       tags: { team: 'a' },
       finalMetrics: { loss: 0.25 },
       failure: { category: 'out-of-memory', code: 'UserError', reason: 'CUDA out of memory. Tried to allocate 2.00 GiB' },
@@ -168,20 +170,57 @@ describe('azureml request shapes', () => {
     expect(calls).toBe(5);
   });
 
-  it('metrics: runs/get for the keys, get-history with max_results and every page_token', async () => {
+  it('describe: a run MLflow does not know yet still describes; any other runs/get failure fails describe', async () => {
+    nock(ARM).get(`${SCOPE}/jobs/job-8`).query(true).times(2).reply(200, job('job-8', 'Queued'));
+    const data = agent.get(DATA);
+    data.intercept({ path: `/history/v1.0${SCOPE}/runs/job-8/details`, method: 'GET' }).reply(200, { runId: 'job-8' }).times(2);
+    const runsGet = `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-8`;
+    data.intercept({ path: runsGet, method: 'GET' }).reply(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: "Run 'job-8' not found." });
+    expect((await runlens.describe('azureml:job-8')).hyperparameters).toEqual({ lr: '0.1' });
+    data.intercept({ path: runsGet, method: 'GET' }).reply(403, { error_code: 'PERMISSION_DENIED', message: 'no' });
+    const error = await runlens.describe('azureml:job-8').catch((e: unknown) => e as RunlensError);
+    expect(RunlensError.isInstance(error) && [error.code, error.providerCode]).toEqual(['AuthError', 'PERMISSION_DENIED']);
+  });
+
+  it('metrics: MLflow numbers from get-history; strings and lists from the metric service list and full calls, every page', async () => {
     nock(ARM).get(`${SCOPE}/jobs/job-3`).query(true).reply(200, job('job-3', 'Completed'));
     const data = agent.get(DATA);
     data.intercept({ path: `/history/v1.0${SCOPE}/runs/job-3/details`, method: 'GET' }).reply(200, { runId: 'job-3' });
-    data.intercept({ path: `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-3`, method: 'GET' }).reply(200, { run: { info: { start_time: '1000' }, data: { metrics: [{ key: 'acc', value: 0.5, timestamp: 3, step: 2 }], tags: [{ key: 'mlflow.log-string.note', value: 'hello' }] } } }).times(2);
+    data.intercept({ path: `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-3`, method: 'GET' }).reply(200, { run: { info: { start_time: '1000' }, data: { metrics: [{ key: 'acc', value: 0.5, timestamp: 3, step: 2 }] } } }).times(2);
     const history = (token?: string) => `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/metrics/get-history?run_id=job-3&metric_key=acc&max_results=10000${token ? `&page_token=${token}` : ''}`;
     data.intercept({ path: history(), method: 'GET', headers: { authorization: `Bearer ${TOKEN}` } }).reply(200, { metrics: [{ key: 'acc', value: 0.1, timestamp: '1', step: '0' }], next_page_token: 'tok/2+=' });
     data.intercept({ path: history('tok%2F2%2B%3D'), method: 'GET' }).reply(200, { metrics: [{ key: 'acc', value: 'NaN', timestamp: 2, step: 1 }], next_page_token: 'tok3' });
     data.intercept({ path: history('tok3'), method: 'GET' }).reply(200, { metrics: [{ key: 'acc', value: 0.5, timestamp: 3, step: 2 }] });
+    // The metric service: POST with a JSON body, the next page asked for by the continuationToken the last one gave.
+    const metric = (op: string) => `/metric/v2.0${SCOPE}/runs/job-3/${op}`;
+    const json = (expected: unknown) => (body: string) => JSON.stringify(JSON.parse(body)) === JSON.stringify(expected);
+    const def = (name: string, type: string, ux = 'azureml.v1.scalar') => ({ metricKey: { namespace: null, name, labels: [], columnNames: [name] }, columns: { [name]: type }, properties: { uxMetricType: ux } });
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    data.intercept({ path: metric('list'), method: 'POST', headers, body: json({}) }).reply(200, { value: [def('acc', 'Double'), def('note', 'String')], continuationToken: 'L2', nextLink: null });
+    data.intercept({ path: metric('list'), method: 'POST', body: json({ continuationToken: 'L2' }) }).reply(200, {
+      value: [def('chart', 'int', 'azureml.v1.list'), def('done', 'bool'), { metricKey: { name: 'table' }, columns: { a: 'int', b: 'string' }, properties: { uxMetricType: 'azureml.v1.table' } }],
+      continuationToken: null,
+    });
+    data.intercept({ path: metric('full'), method: 'POST', headers, body: json({ metricName: 'note' }) }).reply(200, {
+      name: 'note', columns: { note: 'String' }, value: [{ metricId: 'm1', createdUtc: '2025-01-02T03:10:00.5Z', step: 0, data: { note: 'hello' } }], continuationToken: 'F2',
+    });
+    data.intercept({ path: metric('full'), method: 'POST', body: json({ metricName: 'note', continuationToken: 'F2' }) }).reply(200, {
+      name: 'note', value: [{ metricId: 'm2', createdUtc: '2025-01-02T03:11:00Z', step: '1', data: { note: 'world' } }],
+    });
+    data.intercept({ path: metric('full'), method: 'POST', body: json({ metricName: 'chart' }) }).reply(200, {
+      name: 'chart', value: [4, 2, 9].map((v, i) => ({ metricId: `c${i}`, createdUtc: '2025-01-02T03:12:00Z', data: { chart: v } })),
+    });
+    data.intercept({ path: metric('full'), method: 'POST', body: json({ metricName: 'done' }) }).reply(200, {
+      name: 'done', value: [{ metricId: 'd', createdUtc: '2025-01-02T03:13:00Z', step: 0, data: { done: true } }],
+    });
     const { series } = await runlens.metrics('azureml:job-3');
     agent.assertNoPendingInterceptors();
+    const at = (iso: string) => Date.parse(iso);
     expect(series.map((x) => [x.name, x.valueType ?? 'number', x.points])).toEqual([
       ['acc', 'number', [{ timestamp: 1, step: 0, value: 0.1 }, { timestamp: 2, step: 1, value: null }, { timestamp: 3, step: 2, value: 0.5 }]],
-      ['note', 'string', [{ timestamp: 1000, value: 'hello' }]],
+      ['chart', 'number', [4, 2, 9].map((value, step) => ({ timestamp: at('2025-01-02T03:12:00Z'), step, value }))],
+      ['done', 'string', [{ timestamp: at('2025-01-02T03:13:00Z'), step: 0, value: 'true' }]],
+      ['note', 'string', [{ timestamp: at('2025-01-02T03:10:00.5Z'), step: 0, value: 'hello' }, { timestamp: at('2025-01-02T03:11:00Z'), step: 1, value: 'world' }]],
     ]);
   });
 
@@ -263,7 +302,8 @@ describe('azureml request shapes', () => {
     const data = agent.get(DATA);
     data.intercept({ path: `/history/v1.0${SCOPE}/runs/job-6/details`, method: 'GET' }).reply(200, { runId: 'job-6' }).times(3);
     data.intercept({ path: `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-6`, method: 'GET' })
-      .reply(401, { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } }, { headers: { 'content-type': 'application/json' } }).times(2);
+      .reply(401, { error: { code: 'InvalidAuthenticationToken', message: 'The access token is invalid.' } }, { headers: { 'content-type': 'application/json' } });
+    data.intercept({ path: `/metric/v2.0${SCOPE}/runs/job-6/list`, method: 'POST' }).reply(200, { value: [] }).persist();
     const auth = await runlens.metrics('azureml:job-6').catch((e: unknown) => e as RunlensError);
     expect(RunlensError.isInstance(auth) && [auth.code, auth.providerCode, auth.status]).toEqual(['AuthError', 'InvalidAuthenticationToken', 401]);
 
