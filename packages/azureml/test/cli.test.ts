@@ -58,6 +58,14 @@ describe('runlens CLI on Azure ML', () => {
     expect(json.stdout).not.toMatch(/sig=|runlens-emulator-token/);
   });
 
+  it('describe shows the params the script logged with mlflow.log_param as hyperparameters, in text and --json', async () => {
+    const [text, json] = await Promise.all([runlens(['describe', 'azureml:rl-az-completed-2node']), runlens(['describe', 'azureml:rl-az-completed-2node', '--json'])]);
+    expect([text.code, json.code]).toEqual([0, 0]);
+    const section = text.stdout.slice(text.stdout.indexOf('hyperparameters'));
+    for (const [key, value] of [['batch_size', '64'], ['epochs', '8'], ['learning_rate', '0.001'], ['optimizer', 'adamw']]) expect(section).toMatch(new RegExp(`${key}\\s+${value}`));
+    expect(JSON.parse(json.stdout).hyperparameters).toEqual({ learning_rate: '0.001', batch_size: '64', epochs: '8', optimizer: 'adamw' });
+  }, 30_000);
+
   it('a missing job exits 3 with one line on stderr', async () => {
     const r = await runlens(['describe', 'azureml:no-such-job']);
     expect(r.code).toBe(3);
