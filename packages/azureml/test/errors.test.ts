@@ -86,6 +86,21 @@ describe('azureml error mapping', () => {
     expect(error.retryable).toBe(true);
   });
 
+  it('reads string and list metrics through clustered metric service faults, every value once', async () => {
+    const clean = await s.runlens.metrics('azureml:rl-az-seed004');
+    s.emulator.resetRequests();
+    // four faults in a row on the metric service: two throttles, a 503 and a dropped connection
+    const faults = [
+      s.emulator.faults.inject({ path: '/metric/v2.0/', kind: 'throttle', times: 2, delayMs: 0 }),
+      s.emulator.faults.inject({ path: '/metric/v2.0/', kind: '503', times: 1 }),
+      s.emulator.faults.inject({ path: '/metric/v2.0/', kind: 'drop', times: 1 }),
+    ];
+    const faulty = await s.runlens.metrics('azureml:rl-az-seed004');
+    expect(faulty.series).toEqual(clean.series);
+    expect(faults.map((f) => f.hits)).toEqual([2, 1, 1]);
+    expect(s.emulator.requests.filter((r) => r.surface === 'metric' && r.status === 200).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('maps storage throttling (503 ServerBusy) to Throttled and dropped connections to retryable ProviderErrors', async () => {
     s.emulator.faults.inject({ path: '/blob/', kind: 'throttle' });
     const throttledError = await failure(s.runlens.logs('azureml:rl-az-failed').then((r) => collect(r)));
