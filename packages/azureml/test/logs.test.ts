@@ -171,7 +171,9 @@ describe('azureml log links that expire', () => {
   afterAll(() => s?.close());
 
   it('fetches fresh links from Run History when storage answers 403, and goes on', async () => {
-    const reader = await s.runlens.logs('azureml:expiring', { follow: true, pollIntervalMs: { min: 20, max: 20 } });
+    // No stream rediscovery during the test: it would bring fresh links before storage could refuse the old one.
+    const runlens = s.with({ streamDiscoveryMs: 600_000 });
+    const reader = await runlens.logs('azureml:expiring', { follow: true, pollIntervalMs: { min: 20, max: 20 } });
     const seen: string[] = [];
     for await (const record of reader) {
       seen.push(record.message);
