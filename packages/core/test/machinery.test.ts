@@ -24,6 +24,43 @@ describe('paginate', () => {
     expect(await count(false)).toBe(4);
   });
 
+  it('fails when a page claims more but gives no token (S3/OBS IsTruncated)', async () => {
+    const seen: number[] = [];
+    const run = async () => {
+      const pages = [{ n: 0, truncated: true, next: 'm1' }, { n: 1, truncated: true, next: undefined }];
+      let i = 0;
+      for await (const page of paginate({ fetch: async () => pages[i++]!, nextToken: (p) => p.next, isTruncated: (p) => p.truncated, what: 'OBS listing of b' })) seen.push(page.n);
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/^OBS listing of b was cut short: page 2 says it is truncated but gives no marker/) });
+    expect(seen).toEqual([0, 1]);
+  });
+
+  it('fails when a truncated page repeats the token it was fetched with, whatever stopOnSameToken says', async () => {
+    const run = async () => {
+      for await (const _ of paginate({ fetch: async () => ({ next: 'same' }), nextToken: (p) => p.next, isTruncated: () => true, stopOnSameToken: true })) void _;
+    };
+    await expect(run()).rejects.toThrow(/cut short: page 2 says it is truncated but gives the same token again/);
+  });
+
+  it('ends normally when the flag says the listing is complete, and when a page without the flag has no token', async () => {
+    const count = async (pages: { truncated?: boolean; next?: string }[]) => {
+      let i = 0;
+      let n = 0;
+      for await (const _ of paginate({ fetch: async () => pages[i++]!, nextToken: (p) => p.next, isTruncated: (p) => p.truncated ?? false })) n++;
+      return n;
+    };
+    expect(await count([{ truncated: true, next: 'a' }, { truncated: false }])).toBe(2);
+    // A stale token next to IsTruncated=false is ignored by callers that only read it when truncated.
+    expect(await count([{ next: undefined }])).toBe(1);
+  });
+
+  it("with stopOnSameToken 'fail', a repeated token is an error rather than the end", async () => {
+    const run = async () => {
+      for await (const _ of paginate({ fetch: async () => ({ next: 't' }), nextToken: (p) => p.next, stopOnSameToken: 'fail', what: 'ListTrainingJobs' })) void _;
+    };
+    await expect(run()).rejects.toMatchObject({ code: 'ProviderError', message: 'ListTrainingJobs did not advance: page 2 gave the same token again' });
+  });
+
   it('gives up on a listing that never ends', async () => {
     const run = async () => {
       let i = 0;

@@ -1,8 +1,9 @@
-// Job outputs on OBS (S3 protocol): `algorithm.outputs[].remote.obs.obs_url` prefixes (v2) or
-// `train_url` (v1), listed with ListObjectsV2 and downloaded as streams. With one output, artifact
-// paths are relative to its prefix; with several, they start with the output's name.
+// Job outputs on OBS: `algorithm.outputs[].remote.obs.obs_url` prefixes (v2) or `train_url` (v1),
+// listed with OBS's documented "Listing Objects in a Bucket" (`prefix`/`marker`/`max-keys`, paged by
+// IsTruncated and NextMarker) and downloaded as streams. With one output, artifact paths are
+// relative to its prefix; with several, they start with the output's name.
 import { invalidInput, notFound, paginate, type ArtifactBody, type ArtifactInfo, type Run } from '@runlens/core';
-import { encode, xmlField, type ModelartsClient } from './client.js';
+import { encode, obsQuery, xmlField, type ModelartsClient } from './client.js';
 import { asArray, asObject, str } from './json.js';
 import type { JobRef } from './refs.js';
 
@@ -42,6 +43,8 @@ const LIST_PAGE = 1000;
 
 interface ListPage {
   readonly items: ArtifactInfo[];
+  readonly truncated: boolean;
+  /** NextMarker, or the page's last key when a truncated page has none (S3's rule without a delimiter). */
   readonly next?: string;
 }
 
@@ -61,26 +64,32 @@ export class Artifacts {
     for (const output of outputs) {
       const base = outputs.length > 1 ? `${output.name}/` : '';
       const pages = paginate<ListPage, string>({
-        fetch: (token) => this.listPage(run, output, base, token, signal),
-        nextToken: (page) => page.next,
+        fetch: (marker) => this.listPage(run, output, base, marker, signal),
+        nextToken: (page) => (page.truncated ? page.next : undefined),
+        isTruncated: (page) => page.truncated,
+        what: `OBS listing of obs://${output.bucket}/${output.prefix}`,
       });
       for await (const page of pages) if (page.items.length > 0) yield page.items;
     }
   }
 
-  private async listPage(run: Run, output: Output, base: string, token: string | undefined, signal?: AbortSignal): Promise<ListPage> {
+  /** `GET <obs>/<bucket>?prefix=&marker=&max-keys=`, the query in the order and encoding Huawei's OBS SDK uses. */
+  private async listPage(run: Run, output: Output, base: string, marker: string | undefined, signal?: AbortSignal): Promise<ListPage> {
     const query: [string, string][] = [
-      ['list-type', '2'],
-      ['prefix', output.prefix],
+      ...(output.prefix ? ([['prefix', output.prefix]] as [string, string][]) : []),
+      ...(marker ? ([['marker', marker]] as [string, string][]) : []),
       ['max-keys', String(LIST_PAGE)],
-      ...(token ? ([['continuation-token', token]] as [string, string][]) : []),
     ];
-    const url = `${this.endpoint()}/${encode(output.bucket)}/?${query.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&')}`;
+    const url = `${this.endpoint()}/${encode(output.bucket)}${obsQuery(query)}`;
     const xml = await this.client.obsRead({ operation: 'ObsListObjects', url, presigned: false, run: run.id, ...(signal ? { signal } : {}) }, (res) => res.body.text());
     const items: ArtifactInfo[] = [];
+    let lastKey: string | undefined;
     for (const [, block] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
       const key = xmlField(block!, 'Key');
-      if (key === undefined || !key.startsWith(output.prefix) || key.endsWith('/')) continue;
+      if (key === undefined) continue;
+      lastKey = key;
+      // Folder markers (`…/`, as the OBS console creates them) are not files.
+      if (!key.startsWith(output.prefix) || key.endsWith('/')) continue;
       const relative = key.slice(output.prefix.length);
       if (relative === '') continue;
       const size = Number(xmlField(block!, 'Size'));
@@ -92,9 +101,9 @@ export class Artifacts {
         location: `obs://${output.bucket}/${key}`,
       });
     }
-    const truncated = xmlField(xml, 'IsTruncated') === 'true';
-    const next = xmlField(xml, 'NextContinuationToken');
-    return { items, ...(truncated && next ? { next } : {}) };
+    const truncated = xmlField(xml, 'IsTruncated')?.trim() === 'true';
+    const next = xmlField(xml, 'NextMarker') || lastKey;
+    return { items, truncated, ...(next ? { next } : {}) };
   }
 
   async open(run: Run, ref: JobRef, path: string, signal?: AbortSignal): Promise<ArtifactBody> {

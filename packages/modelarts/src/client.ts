@@ -61,6 +61,16 @@ export function encode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+/**
+ * An OBS query string as Huawei's OBS SDK writes it (`encodeURIWithSafe(value, '/')` in
+ * esdk-obs-nodejs lib/utils.js): RFC 3986 percent-encoding that leaves `/` bare.
+ */
+export function obsQuery(query: ReadonlyArray<readonly [string, string]>): string {
+  if (query.length === 0) return '';
+  const part = (v: string) => encode(v).replace(/%2F/g, '/');
+  return `?${query.map(([k, v]) => `${part(k)}=${part(v)}`).join('&')}`;
+}
+
 export function queryString(query: ReadonlyArray<readonly [string, string]> | undefined): string {
   if (!query || query.length === 0) return '';
   return `?${query.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&')}`;
@@ -149,7 +159,7 @@ export class ModelartsClient {
 
   /**
    * One OBS request (S3 protocol). `presigned` URLs (the temporary log links) go as they are; bucket
-   * requests are signed with the user's AK/SK (`Authorization: OBS AK:signature`). Statuses in
+   * requests are signed with the user's AK/SK (`Authorization: AWS AK:signature`, see obsHeaders). Statuses in
    * `accept` come back to the caller instead of being thrown; the body must then be consumed.
    */
   async obs(spec: ObsCall): Promise<ObsAnswer> {
@@ -181,30 +191,39 @@ export class ModelartsClient {
   }
 
   /**
-   * OBS header authentication: `Authorization: OBS <AK>:<base64 HMAC-SHA1(SK, StringToSign)>`, with
-   * StringToSign = VERB, Content-MD5, Content-Type, Date, the `x-obs-*` headers, then `/bucket/key`
-   * (the S3 v2 scheme OBS documents). Temporary credentials add `x-obs-security-token`.
+   * OBS header authentication as Huawei's OBS SDK (esdk-obs-nodejs, lib/utils.js `doAuth`) signs a
+   * path-style request: path-style addressing turns the SDK's `OBS` scheme into the S3 v2 one, so
+   * `Authorization: AWS <AK>:<base64 HMAC-SHA1(SK, StringToSign)>` with StringToSign = VERB,
+   * Content-MD5, Content-Type, Date, the sorted `x-amz-*` headers, then the encoded `/bucket/key`
+   * (no query: runlens sends no sub-resource). Temporary credentials add `x-amz-security-token`.
    */
   private obsHeaders(method: string, url: string, extra: Record<string, string>): Record<string, string> {
     const { credentials } = this.config;
     if (credentials.kind !== 'aksk') throw authError('reading job outputs from OBS needs HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK (an IAM token does not sign OBS requests)');
     const headers: Record<string, string> = { ...extra, Date: new Date(this.config.clock()).toUTCString() };
-    if (credentials.securityToken) headers['x-obs-security-token'] = credentials.securityToken;
-    const obsHeaders = Object.entries(headers)
-      .filter(([name]) => name.toLowerCase().startsWith('x-obs-'))
-      .map(([name, value]) => `${name.toLowerCase()}:${value.trim()}\n`)
-      .sort()
-      .join('');
+    if (credentials.securityToken) headers['x-amz-security-token'] = credentials.securityToken;
     const parsed = new URL(url);
     const resource = obsResource(parsed.pathname, new URL(this.config.obsEndpoint ?? url).pathname);
-    const stringToSign = `${method}\n\n\n${headers.Date}\n${obsHeaders}${resource}`;
-    const signature = createHmac('sha1', credentials.secretKey).update(stringToSign, 'utf8').digest('base64');
-    return { ...headers, Authorization: `OBS ${credentials.accessKey}:${signature}` };
+    const signature = obsV2Signature(credentials.secretKey, method, headers, resource);
+    return { ...headers, Authorization: `AWS ${credentials.accessKey}:${signature}` };
   }
 
   async close(): Promise<void> {
     await this.ownDispatcher?.close();
   }
+}
+
+/** HMAC-SHA1 of the S3 v2 StringToSign, base64 (what esdk-obs-nodejs computes for `AWS AK:sig`). */
+export function obsV2Signature(secretKey: string, method: string, headers: Record<string, string>, resource: string): string {
+  const find = (name: string) => Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1] ?? '';
+  const amz = Object.entries(headers)
+    .map(([name, value]) => [name.toLowerCase(), value] as const)
+    .filter(([name]) => name.startsWith('x-amz-'))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, value]) => `${name}:${value}\n`)
+    .join('');
+  const stringToSign = `${method}\n${find('content-md5')}\n${find('content-type')}\n${find('date')}\n${amz}${resource}`;
+  return createHmac('sha1', secretKey).update(stringToSign, 'utf8').digest('base64');
 }
 
 /** The canonical resource `/bucket/key` of a path-style URL below the OBS endpoint's own path. */

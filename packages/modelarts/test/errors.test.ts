@@ -145,7 +145,7 @@ describe('throttling and transient failures', () => {
 
   it('OBS SlowDown and 500 on artifacts are retried', async () => {
     const rl = open();
-    emulator.faults.inject({ path: '/obs/runlens-demo/?', kind: 'throttle429', times: 1 });
+    emulator.faults.inject({ path: '/obs/runlens-demo?', kind: 'throttle429', times: 1 });
     emulator.faults.inject({ path: '/obs/runlens-demo/resnet50/output/metrics.json', kind: '500', times: 1 });
     expect((await rl.artifacts(completed)).map((a) => a.path)).toContain('metrics.json');
     const body = await rl.openArtifact(completed, 'metrics.json');

@@ -399,27 +399,31 @@ describe('metrics and artifacts', () => {
     expect(m.sent.map((s) => s.path).sort()).toEqual([`/v2/${PROJECT}/training-jobs/${JOB}`, `/v2/${PROJECT}/training-jobs/${JOB}/metrics/worker-0`, `/v2/${PROJECT}/training-jobs/${JOB}/metrics/worker-1`]);
   });
 
-  it('lists outputs with ListObjectsV2 (continuation tokens) and signs OBS requests with the AK/SK', async () => {
+  it('lists outputs with the documented ListObjects (marker paging, folder markers skipped) and signs OBS requests with the AK/SK', async () => {
     m = mocked();
     mockJob(m, jobDetail(JOB, { outputs: ['obs://my-bucket/jobs/out/'] }), JOB, 2);
     const pages = [
-      { token: null, keys: ['jobs/out/a.txt', 'jobs/out/sub/'], next: 'tok+1/=' },
-      { token: 'tok+1/=', keys: ['jobs/out/sub/b.bin'], next: undefined },
+      { marker: null, keys: ['jobs/out/a.txt', 'jobs/out/sub/'], next: 'jobs/out/sub/' },
+      // No NextMarker on this truncated page: the next request resumes after its last key.
+      { marker: 'jobs/out/sub/', keys: ['jobs/out/sub/b c.bin'], next: null },
+      { marker: 'jobs/out/sub/b c.bin', keys: ['jobs/out/sub/é+=.txt'], truncated: false },
     ];
     m.agent
       .get(OBS_ORIGIN)
-      .intercept({ path: (p) => p.startsWith('/my-bucket/?'), method: 'GET' })
+      .intercept({ path: (p) => p.startsWith('/my-bucket?'), method: 'GET' })
       .reply((opts) => {
         const sent = m!.record(OBS_ORIGIN, opts);
-        const token = new URL(sent.path, OBS_ORIGIN).searchParams.get('continuation-token');
-        const page = pages.find((p) => p.token === token)!;
+        const marker = new URL(sent.path, OBS_ORIGIN).searchParams.get('marker');
+        const page = pages.find((p) => p.marker === marker)!;
+        const truncated = page.truncated ?? true;
         const contents = page.keys.map((k) => `<Contents><Key>${k}</Key><LastModified>2024-01-15T08:00:00.000Z</LastModified><Size>${k.length}</Size></Contents>`).join('');
-        return { statusCode: 200, data: `<?xml version="1.0"?><ListBucketResult><IsTruncated>${page.next ? 'true' : 'false'}</IsTruncated>${page.next ? `<NextContinuationToken>${page.next}</NextContinuationToken>` : ''}${contents}</ListBucketResult>` };
+        const next = truncated && page.next ? `<NextMarker>${page.next}</NextMarker>` : '';
+        return { statusCode: 200, data: `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><ListBucketResult><Name>my-bucket</Name><Prefix>jobs/out/</Prefix><Marker>${marker ?? ''}</Marker>${next}<MaxKeys>1000</MaxKeys><IsTruncated>${truncated}</IsTruncated>${contents}</ListBucketResult>` };
       })
       .persist();
     m.agent
       .get(OBS_ORIGIN)
-      .intercept({ path: '/my-bucket/jobs/out/sub/b.bin', method: 'GET' })
+      .intercept({ path: '/my-bucket/jobs/out/sub/b%20c.bin', method: 'GET' })
       .reply((opts) => {
         m!.record(OBS_ORIGIN, opts);
         return { statusCode: 200, data: Buffer.from([1, 2, 3]), responseOptions: { headers: { 'content-length': '3' } } };
@@ -427,20 +431,22 @@ describe('metrics and artifacts', () => {
     const listed = await m.runlens.artifacts(`modelarts:${JOB}`);
     expect(listed).toEqual([
       { path: 'a.txt', size: 14, modifiedAt: '2024-01-15T08:00:00.000Z', location: 'obs://my-bucket/jobs/out/a.txt' },
-      { path: 'sub/b.bin', size: 18, modifiedAt: '2024-01-15T08:00:00.000Z', location: 'obs://my-bucket/jobs/out/sub/b.bin' },
+      { path: 'sub/b c.bin', size: 20, modifiedAt: '2024-01-15T08:00:00.000Z', location: 'obs://my-bucket/jobs/out/sub/b c.bin' },
+      { path: 'sub/é+=.txt', size: 20, modifiedAt: '2024-01-15T08:00:00.000Z', location: 'obs://my-bucket/jobs/out/sub/é+=.txt' },
     ]);
-    const body = await m.runlens.openArtifact(`modelarts:${JOB}`, 'sub/b.bin');
+    const body = await m.runlens.openArtifact(`modelarts:${JOB}`, 'sub/b c.bin');
     const bytes: number[] = [];
     for await (const chunk of body.body) bytes.push(...chunk);
     expect(bytes).toEqual([1, 2, 3]);
     const obs = m.sent.filter((s) => s.origin === OBS_ORIGIN);
     expect(obs.map((s) => s.path)).toEqual([
-      '/my-bucket/?list-type=2&prefix=jobs%2Fout%2F&max-keys=1000',
-      '/my-bucket/?list-type=2&prefix=jobs%2Fout%2F&max-keys=1000&continuation-token=tok%2B1%2F%3D',
-      '/my-bucket/jobs/out/sub/b.bin',
+      '/my-bucket?prefix=jobs/out/&max-keys=1000',
+      '/my-bucket?prefix=jobs/out/&marker=jobs/out/sub/&max-keys=1000',
+      '/my-bucket?prefix=jobs/out/&marker=jobs/out/sub/b%20c.bin&max-keys=1000',
+      '/my-bucket/jobs/out/sub/b%20c.bin',
     ]);
     for (const s of obs) {
-      expect(s.headers.authorization).toMatch(new RegExp(`^OBS ${AK}:[A-Za-z0-9+/]{27}=$`));
+      expect(s.headers.authorization).toMatch(new RegExp(`^AWS ${AK}:[A-Za-z0-9+/]{27}=$`));
       expect(s.headers.date).toBe(new Date(NOW).toUTCString());
     }
   });

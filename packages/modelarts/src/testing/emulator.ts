@@ -12,7 +12,7 @@ import { cutHalfway, FaultInjector, faultAnswer, type Faults } from './faults.js
 import { matchRoute, readBody, sendGatewayError, sendJson, sendModelartsError, type Exchange, type Route } from './http.js';
 import { JobStore, type JobOptions } from './jobs.js';
 import type { JobEvent, TaskMetric, TrainingJobDetail, V1JobVersion } from './model.js';
-import { handleObs, LOG_BUCKET, LOG_URL_ACCESS_KEY, ObjectStore, presignObsUrl, s3Error, type StoredObject } from './obs.js';
+import { handleObs, LOG_BUCKET, LOG_URL_ACCESS_KEY, ObjectStore, presignObsUrl, s3Error, type ObsContext, type ObsListing, type StoredObject } from './obs.js';
 import { v1Routes } from './routes/v1.js';
 import { v2Routes } from './routes/v2.js';
 import { loadScenarios } from './scenarios.js';
@@ -33,6 +33,8 @@ export interface EmulatorOptions {
   clock?: () => number;
   /** Load the deterministic scenarios (scenarios.ts). Default false. */
   scenarios?: boolean;
+  /** OBS bucket listings: page size and whether truncated pages carry NextMarker. */
+  obsListing?: ObsListing;
 }
 
 export interface RecordedRequest {
@@ -70,6 +72,8 @@ export interface ModelartsEmulator {
   seedLargeLog(jobId: string, task: string, bytes: number): void;
   setMetrics(jobId: string, task: string, metrics: TaskMetric[]): void;
   putObject(bucket: string, key: string, body: string | Uint8Array | LazyLog): void;
+  /** Changes how OBS bucket listings page from now on (see `EmulatorOptions.obsListing`). */
+  setObsListing(listing: ObsListing): void;
 
   putV1Job(version: V1JobVersion, options?: V1Options): void;
   setV1Options(jobId: number, versionId: number, options: V1Options): void;
@@ -125,7 +129,7 @@ export async function startModelartsEmulator(options: EmulatorOptions = {}): Pro
     }),
     ...v1Routes(v1),
   ];
-  const obsContext = { store: objects, logObject, ...credentials, logUrlSecret, clock };
+  const obsContext: ObsContext = { store: objects, logObject, ...credentials, logUrlSecret, clock, listing: { ...options.obsListing } };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', endpoint);
@@ -148,6 +152,7 @@ export async function startModelartsEmulator(options: EmulatorOptions = {}): Pro
     }
     if (fault?.kind === 'slow') await delay(fault.delayMs);
     else if (fault?.kind === 'cut') cutHalfway(res);
+    else if (fault?.kind === 'truncated' && obs) return handleObs(exchange, obsContext, true);
     else if (fault) {
       const answer = faultAnswer(fault, obs);
       if (obs) return s3Error(res, answer.status, answer.code, answer.message, {}, answer.headers);
@@ -210,6 +215,9 @@ export async function startModelartsEmulator(options: EmulatorOptions = {}): Pro
     },
     setMetrics: (jobId, task, metrics) => jobs.setMetrics(jobId, task, metrics),
     putObject: (bucket, key, body) => objects.put(bucket, key, body, clock()),
+    setObsListing: (listing) => {
+      obsContext.listing = { ...listing };
+    },
     putV1Job: (version, v1Options) => v1.put(version, v1Options),
     setV1Options: (jobId, versionId, v1Options) => v1.configure(jobId, versionId, v1Options),
     appendV1Log: (jobId, versionId, file, text) => v1.appendLog(jobId, versionId, file, text),

@@ -4,7 +4,12 @@ import { FaultPlan, type FaultHandle, type FiredFault } from '@runlens/core/emul
 
 export type { FaultHandle };
 
-export type FaultKind = 'throttle429' | 'throttle2799' | '500' | '503' | 'drop' | 'slow' | 'cut';
+/**
+ * `truncated`: an OBS bucket listing answers 200 with `IsTruncated` true, no objects and no
+ * NextMarker (a page that claims more but gives no way on); other OBS requests are answered
+ * normally, API calls with a 503.
+ */
+export type FaultKind = 'throttle429' | 'throttle2799' | '500' | '503' | 'drop' | 'slow' | 'cut' | 'truncated';
 
 export interface FaultSpec {
   /** Request target (path + query) to match: substring for a string, test() for a RegExp. Default: all. */
@@ -25,7 +30,7 @@ export interface Faults {
 
 /** When faults fire is core's shared FaultPlan; `faultAnswer` decides what each looks like on ModelArts' wire. */
 export class FaultInjector implements Faults {
-  readonly #plan = new FaultPlan<FaultKind>(['throttle429', 'throttle2799', '500', '503', 'drop', 'slow', 'cut']);
+  readonly #plan = new FaultPlan<FaultKind>(['throttle429', 'throttle2799', '500', '503', 'drop', 'slow', 'cut', 'truncated']);
 
   inject(spec: FaultSpec): FaultHandle {
     const { path, ...rule } = spec;

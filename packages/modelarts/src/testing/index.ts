@@ -13,7 +13,7 @@ export { syntheticLine, syntheticLog, SYNTHETIC_LINE_WIDTH, type LazyLog } from 
 export type { FaultHandle, FaultKind, FaultSpec, Faults } from './faults.js';
 export type { JobOptions } from './jobs.js';
 export type { V1Options } from './v1jobs.js';
-export { LOG_BUCKET } from './obs.js';
+export { LOG_BUCKET, type ObsListing } from './obs.js';
 export { V1_MAX_OFFSET } from './routes/v1.js';
 export type {
   JobEvent,

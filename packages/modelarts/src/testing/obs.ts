@@ -1,11 +1,10 @@
 /**
  * OBS (S3-compatible) object serving under `/obs/<bucket>/<key>`: job artifacts and the
  * temporary log download URLs. Presigned URLs are verified (S3 v2 query auth, which the
- * ModelArts log URL uses); header-signed requests only need to name the configured AK,
- * their signature (S3 SigV4 / OBS) is not verified.
+ * ModelArts log URL uses), and so are header signatures (`OBS AK:sig` and `AWS AK:sig`).
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { toByteSource, type ByteSource, type LazyLog } from './bytes.js';
 import { escapeXml, requestId, safeDecode, sendXml, type Exchange } from './http.js';
 
@@ -76,9 +75,10 @@ export interface ObsContext {
   secretKey: string;
   logUrlSecret: string;
   clock: () => number;
+  listing?: ObsListing;
 }
 
-export async function handleObs(exchange: Exchange, ctx: ObsContext): Promise<void> {
+export async function handleObs(exchange: Exchange, ctx: ObsContext, brokenListing = false): Promise<void> {
   const { req, res, url } = exchange;
   const resource = url.pathname.slice('/obs'.length);
   const [, rawBucket = '', ...rawKey] = resource.split('/');
@@ -93,7 +93,7 @@ export async function handleObs(exchange: Exchange, ctx: ObsContext): Promise<vo
   if (key === '') {
     if (bucket === LOG_BUCKET) return s3Error(res, 403, 'AccessDenied', 'Access Denied');
     if (!ctx.store.hasBucket(bucket)) return s3Error(res, 404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
-    return listObjectsV2(res, url, bucket, ctx.store);
+    return listObjects(res, url, bucket, ctx.store, ctx.listing ?? {}, brokenListing);
   }
   const object = bucket === LOG_BUCKET ? ctx.logObject(key) : ctx.store.get(bucket, key);
   if (!object) {
@@ -131,9 +131,66 @@ function authorize(exchange: Exchange, ctx: ObsContext, method: string, resource
     }
     return undefined;
   }
-  const authorization = req.headers.authorization;
+  return verifyHeaderSignature(req.headers, ctx, method, resource, url.searchParams);
+}
+
+/**
+ * Sub-resources that belong in the CanonicalizedResource (the OBS reference's list, "Authentication
+ * of Signature in a Header"); `prefix`, `marker`, `max-keys` are not among them.
+ */
+const SUB_RESOURCES = new Set(
+  ('acl attname cors customdomain delete deletebucket encryption inventory length lifecycle location logging metadata modify name ' +
+    'notification partnumber policy position quota rename replication requestpayment response-cache-control response-content-disposition ' +
+    'response-content-encoding response-content-language response-content-type response-expires restore storageclass storagepolicy ' +
+    'storageinfo tagging torrent truncate uploadid uploads versionid versioning versions website object-lock retention x-obs-security-token').split(' '),
+);
+
+/**
+ * Header signatures in both schemes OBS accepts: `OBS AK:sig` over `x-obs-*` headers (the OBS
+ * reference) and `AWS AK:sig` over `x-amz-*` headers (S3 v2, what Huawei's OBS SDK sends with
+ * path-style addressing). Signature = base64 HMAC-SHA1(SK, VERB\nContent-MD5\nContent-Type\nDate\n
+ * <sorted prefixed headers><resource>), Date empty when `x-obs-date`/`x-amz-date` is sent, and the
+ * request's time within 15 minutes of the server's.
+ */
+function verifyHeaderSignature(headers: IncomingHttpHeaders, ctx: ObsContext, method: string, resource: string, query: URLSearchParams): Denial | undefined {
+  const authorization = headers.authorization;
   if (authorization === undefined) return { code: 'AccessDenied', message: 'Access Denied' };
-  if (!authorization.includes(ctx.accessKey)) return { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+  const m = /^(OBS|AWS) ([^:\s]+):(\S+)$/.exec(authorization.trim());
+  if (!m) return { code: 'AccessDenied', message: 'Unsupported Authorization Type' };
+  const [, scheme, accessKey, given] = m as unknown as [string, 'OBS' | 'AWS', string, string];
+  if (accessKey !== ctx.accessKey) return { code: 'InvalidAccessKeyId', message: 'The AWS Access Key Id you provided does not exist in our records.' };
+  const prefix = scheme === 'OBS' ? 'x-obs-' : 'x-amz-';
+  const one = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value.join(',') : value ?? '';
+  };
+  const prefixedDate = one(`${prefix}date`);
+  const when = Date.parse(prefixedDate || one('date'));
+  const now = ctx.clock();
+  if (!Number.isFinite(when)) return { code: 'AccessDenied', message: 'AWS authentication requires a valid Date or x-amz-date header' };
+  if (Math.abs(now - when) > 15 * 60 * 1000) {
+    return { code: 'RequestTimeTooSkewed', message: 'The difference between the request time and the server\'s time is too large.', extra: { ServerTime: new Date(now).toISOString() } };
+  }
+  const canonicalHeaders = Object.keys(headers)
+    .filter((name) => name.startsWith(prefix))
+    .sort()
+    .map((name) => `${name}:${one(name).trim()}\n`)
+    .join('');
+  const subResources = [...new Set(query.keys())]
+    .filter((key) => SUB_RESOURCES.has(key.toLowerCase()))
+    .sort()
+    .map((key) => (query.get(key) ? `${key}=${query.get(key)}` : key));
+  const canonicalResource = resource + (subResources.length > 0 ? `?${subResources.join('&')}` : '');
+  const stringToSign = `${method}\n${one('content-md5')}\n${one('content-type')}\n${prefixedDate ? '' : one('date')}\n${canonicalHeaders}${canonicalResource}`;
+  const expected = Buffer.from(createHmac('sha1', ctx.secretKey).update(stringToSign, 'utf8').digest('base64'));
+  const received = Buffer.from(given);
+  if (expected.length !== received.length || !timingSafeEqual(expected, received)) {
+    return {
+      code: 'SignatureDoesNotMatch',
+      message: 'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      extra: { StringToSign: stringToSign },
+    };
+  }
   return undefined;
 }
 
@@ -198,25 +255,43 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-function listObjectsV2(res: ServerResponse, url: URL, bucket: string, store: ObjectStore): void {
+/** How the emulator pages listings: OBS's documented defaults unless a test asks otherwise. */
+export interface ObsListing {
+  /** Keys per page at most (the request's max-keys still applies). Default 1000, OBS's maximum. */
+  pageSize?: number;
+  /**
+   * Send NextMarker on a truncated page. Default true: OBS's reference says it is returned when not
+   * every object is listed. false answers as S3 does without a delimiter (no NextMarker; the client
+   * resumes after the page's last key).
+   */
+  nextMarker?: boolean;
+}
+
+/**
+ * OBS "Listing Objects in a Bucket": `GET /<bucket>?prefix=&marker=&max-keys=&delimiter=` answered
+ * with `IsTruncated` and `NextMarker`. Other parameters (`list-type=2`, `continuation-token`) are
+ * ignored, as a server that only knows the documented form would ignore them.
+ */
+function listObjects(res: ServerResponse, url: URL, bucket: string, store: ObjectStore, listing: ObsListing, brokenPage: boolean): void {
   const prefix = url.searchParams.get('prefix') ?? '';
   const delimiter = url.searchParams.get('delimiter') ?? '';
-  const maxKeys = Math.min(1000, Math.max(0, Number(url.searchParams.get('max-keys') ?? 1000) || 0));
-  const token = url.searchParams.get('continuation-token');
-  const after = token !== null ? Buffer.from(token, 'base64url').toString('utf8') : url.searchParams.get('start-after') ?? '';
+  const marker = url.searchParams.get('marker') ?? '';
+  const requested = Number(url.searchParams.get('max-keys') ?? 1000);
+  const maxKeys = Math.min(1000, Number.isInteger(requested) && requested > 0 ? requested : 1000);
+  const pageSize = Math.min(maxKeys, listing.pageSize ?? 1000);
 
   const contents: string[] = [];
   const prefixes = new Set<string>();
   let lastEmitted = '';
   let truncated = false;
-  // A token naming a common prefix resumes after every key under it.
-  const afterGroup = delimiter !== '' && after.endsWith(delimiter) ? after : undefined;
-  for (const key of store.sortedKeys(bucket)) {
-    if (!key.startsWith(prefix) || key <= after || (afterGroup !== undefined && key.startsWith(afterGroup))) continue;
+  // A marker naming a common prefix resumes after every key under it.
+  const afterGroup = delimiter !== '' && marker.endsWith(delimiter) ? marker : undefined;
+  for (const key of brokenPage ? [] : store.sortedKeys(bucket)) {
+    if (!key.startsWith(prefix) || key <= marker || (afterGroup !== undefined && key.startsWith(afterGroup))) continue;
     const cut = delimiter === '' ? -1 : key.indexOf(delimiter, prefix.length);
     const commonPrefix = cut === -1 ? undefined : key.slice(0, cut + delimiter.length);
     if (commonPrefix !== undefined && prefixes.has(commonPrefix)) continue;
-    if (contents.length + prefixes.size >= maxKeys) {
+    if (contents.length + prefixes.size >= pageSize) {
       truncated = true;
       break;
     }
@@ -229,19 +304,22 @@ function listObjectsV2(res: ServerResponse, url: URL, bucket: string, store: Obj
     if (!object) continue;
     contents.push(
       `<Contents><Key>${escapeXml(key)}</Key><LastModified>${new Date(object.lastModified).toISOString()}</LastModified>` +
-        `<ETag>"${object.etag}"</ETag><Size>${object.source.size()}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+        `<ETag>"${object.etag}"</ETag><Size>${object.source.size()}</Size><Owner><ID>0123456789abcdef0123456789abcdef</ID></Owner>` +
+        '<StorageClass>STANDARD</StorageClass></Contents>',
     );
   }
+  // The fault: a page that claims more but names no way on (no NextMarker, no key to resume after).
+  if (brokenPage) truncated = true;
+  const nextMarker = truncated && !brokenPage && (listing.nextMarker ?? true) ? `<NextMarker>${escapeXml(lastEmitted)}</NextMarker>` : '';
   const xml =
-    `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${escapeXml(bucket)}</Name>` +
-    `<Prefix>${escapeXml(prefix)}</Prefix>${delimiter ? `<Delimiter>${escapeXml(delimiter)}</Delimiter>` : ''}` +
-    `<KeyCount>${contents.length + prefixes.size}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>` +
-    (token !== null ? `<ContinuationToken>${escapeXml(token)}</ContinuationToken>` : '') +
-    (truncated ? `<NextContinuationToken>${Buffer.from(lastEmitted, 'utf8').toString('base64url')}</NextContinuationToken>` : '') +
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    `<ListBucketResult xmlns="http://obs.example.com/doc/2015-06-30/"><Name>${escapeXml(bucket)}</Name>` +
+    `<Prefix>${escapeXml(prefix)}</Prefix><Marker>${escapeXml(marker)}</Marker>${nextMarker}` +
+    `<MaxKeys>${maxKeys}</MaxKeys>${delimiter ? `<Delimiter>${escapeXml(delimiter)}</Delimiter>` : ''}<IsTruncated>${truncated}</IsTruncated>` +
     contents.join('') +
     [...prefixes].map((p) => `<CommonPrefixes><Prefix>${escapeXml(p)}</Prefix></CommonPrefixes>`).join('') +
     '</ListBucketResult>';
-  sendXml(res, 200, xml, { server: 'OBS', 'x-amz-request-id': requestId() });
+  sendXml(res, 200, xml, { server: 'OBS', 'x-obs-request-id': requestId() });
 }
 
 export function s3Error(
