@@ -64,6 +64,10 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
           return client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal: callSignal });
         }),
       nextToken: (page) => (page.IsTruncated ? page.NextContinuationToken : undefined),
+      // IsTruncated without a NextContinuationToken is an error, never the end of the outputs.
+      isTruncated: (page) => page.IsTruncated === true,
+      stopOnSameToken: 'fail',
+      what: `S3 listing of s3://${location.bucket}/${location.key}`,
     });
 
   /** Where a relative path lives in S3. */

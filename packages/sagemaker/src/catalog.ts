@@ -43,6 +43,9 @@ export function createCatalog(clients: AwsClients): RunCatalogV1 {
             return client.send(new ListTrainingJobsCommand({ ...input, ...(token ? { NextToken: token } : {}) }), { abortSignal: signal });
           }),
         nextToken: (page) => page.NextToken,
+        // NextToken is ListTrainingJobs' only paging signal: an unchanged one cannot be the end.
+        stopOnSameToken: 'fail',
+        what: 'ListTrainingJobs',
       })) {
         yield (page.TrainingJobSummaries ?? [])
           .map(toSummary)

@@ -128,6 +128,9 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
               return client.send(new DescribeLogStreamsCommand({ logGroupName: LOG_GROUP, logStreamNamePrefix: prefix, limit: STREAMS_PAGE, ...(nextToken ? { nextToken } : {}) }), { abortSignal: signal });
             }),
           nextToken: (page) => page.nextToken,
+          // Unlike GetLogEvents, DescribeLogStreams has no documented "same token = end".
+          stopOnSameToken: 'fail',
+          what: 'DescribeLogStreams',
         })) {
           for (const stream of page.logStreams ?? []) {
             if (!stream.logStreamName) continue;
@@ -188,6 +191,8 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
           fetch: (nextToken: string | undefined) =>
             getEvents(run, info.id, { ...(nextToken ? { nextToken } : {}), endTime: until, startFromHead: false, limit: Math.min(EVENTS_PAGE, Math.max(1, count - total)) }, signal),
           nextToken: (page) => page.nextBackwardToken,
+          // GetLogEvents repeats the token at the stream's start: that is its end.
+          stopOnSameToken: true,
         })) {
           forward ??= page.nextForwardToken;
           const events = page.events ?? [];

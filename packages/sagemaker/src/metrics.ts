@@ -105,6 +105,8 @@ async function queryBatchWith(
         );
       }),
     nextToken: (page) => page.NextToken,
+    stopOnSameToken: 'fail',
+    what: 'GetMetricData',
   })) {
     for (const result of page.MetricDataResults ?? []) {
       if (!result.Id) continue;
