@@ -28,6 +28,9 @@ export class AzuremlArtifacts implements ArtifactSourceV1 {
       for await (const page of paginate<MlflowArtifactList>({
         fetch: (token) => this.client.artifactsPage(loc, dir, token, context),
         nextToken: (page) => page.next_page_token,
+        // next_page_token is the listing's only paging signal: an unchanged one cannot be its end.
+        stopOnSameToken: 'fail',
+        what: `MLflow artifacts/list of '${dir || '/'}'`,
       })) {
         const files: ArtifactInfo[] = [];
         for (const entry of page.files ?? []) {

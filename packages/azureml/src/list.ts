@@ -7,7 +7,7 @@ import { toSummary } from './convert-run.js';
 export async function* listRuns(client: AzuremlClient, filter: RunFilter, signal?: AbortSignal): AsyncGenerator<RunSummary[]> {
   const ws = client.defaultWorkspace();
   const context = signal ? { signal } : {};
-  for await (const page of paginate({ fetch: (token: string | undefined) => client.listJobsPage(ws, token, context), nextToken: (page) => page.next })) {
+  for await (const page of paginate({ fetch: (token: string | undefined) => client.listJobsPage(ws, token, context), nextToken: (page) => page.next, stopOnSameToken: 'fail', what: 'jobs.list' })) {
     const summaries: RunSummary[] = [];
     for (const job of page.jobs) {
       if (!job.name) continue;

@@ -1,0 +1,77 @@
+// Listings never end early with success. ARM's jobs.list and MLflow's artifacts/list page by a
+// token alone (nextLink, next_page_token): a token answered with itself cannot be the end of the
+// listing, so it is a ProviderError (exit 5) rather than a silently short list or export.
+// nock for the ARM client (node:http), undici's MockAgent for the data plane.
+import { createRunlens, RunlensError, type Runlens } from '@runlens/core';
+import nock from 'nock';
+import { MockAgent } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { azuremlProvider } from '../src/index.js';
+
+const ARM = 'https://management.azure.com';
+const DATA = 'https://eastus.api.azureml.ms';
+const SCOPE = '/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1';
+const ENV = { AZURE_SUBSCRIPTION_ID: 'sub-1', AZURE_RESOURCE_GROUP: 'rg-1', AZUREML_WORKSPACE_NAME: 'ws-1', AZUREML_ACCESS_TOKEN: 'listing-test-token' };
+
+const job = (name: string) => ({
+  id: `${SCOPE}/jobs/${name}`,
+  name,
+  type: 'Microsoft.MachineLearningServices/workspaces/jobs',
+  systemData: { createdAt: '2025-01-02T03:04:05Z' },
+  properties: { jobType: 'Command', status: 'Completed', experimentName: 'exp', command: 'python train.py', environmentId: 'azureml:env:1' },
+});
+
+async function failure(promise: Promise<unknown>): Promise<RunlensError> {
+  try {
+    await promise;
+  } catch (e) {
+    if (RunlensError.isInstance(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('azureml listings', () => {
+  let agent: MockAgent;
+  let runlens: Runlens;
+
+  beforeAll(() => nock.disableNetConnect());
+  afterAll(() => {
+    nock.enableNetConnect();
+    nock.restore();
+  });
+  beforeEach(() => {
+    if (!nock.isActive()) nock.activate();
+    agent = new MockAgent();
+    agent.disableNetConnect();
+    runlens = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, settings: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await runlens.close();
+    await agent.close();
+  });
+
+  it('jobs.list: a page whose nextLink is the link it was fetched with is a ProviderError', async () => {
+    const again = `${ARM}${SCOPE}/jobs?api-version=2022-10-01&$skip=AGAIN`;
+    nock(ARM)
+      .get(`${SCOPE}/jobs`)
+      .query(true)
+      .times(2)
+      .reply((uri) => [200, { value: uri.includes('$skip=') ? [] : [job('a')], nextLink: again }]);
+    const error = await failure(runlens.list({ providers: ['azureml'] }));
+    expect(error).toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/jobs\.list did not advance: page 2 gave the same token again/) });
+  });
+
+  it('artifacts/list: a next_page_token answered with itself is a ProviderError, not a short listing', async () => {
+    nock(ARM).get(`${SCOPE}/jobs/job-4`).query(true).reply(200, job('job-4'));
+    const data = agent.get(DATA);
+    data.intercept({ path: `/history/v1.0${SCOPE}/runs/job-4/details`, method: 'GET' }).reply(200, { runId: 'job-4' });
+    data.intercept({ path: `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-4`, method: 'GET' }).reply(200, { run: {} });
+    const list = (token?: string) => `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/artifacts/list?run_id=job-4${token ? `&page_token=${token}` : ''}`;
+    data.intercept({ path: list(), method: 'GET' }).reply(200, { files: [{ path: 'a.txt', is_dir: false, file_size: 1 }], next_page_token: 'p2' });
+    data.intercept({ path: list('p2'), method: 'GET' }).reply(200, { files: [], next_page_token: 'p2' });
+    const error = await failure(runlens.artifacts('azureml:job-4'));
+    expect(error).toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/MLflow artifacts\/list of '\/' did not advance/) });
+  });
+});
