@@ -50,6 +50,9 @@ export async function* listRuns(client: ModelartsClient, filter: RunFilter, debu
   let count = 0;
   let mode: OffsetMode = 'page';
   let pagesRead = 0;
+  /** Jobs as the pages sent them, repeats included: what a page-index `total` counts against. */
+  let received = 0;
+  const got = () => (mode === 'record' ? seen.size : received);
   const pages = paginate<SearchPage, number>({
     fetch: async (token) => {
       const offset = token ?? 0;
@@ -57,15 +60,21 @@ export async function* listRuns(client: ModelartsClient, filter: RunFilter, debu
       const body = asObject(answer.json) ?? {};
       const items = asArray(body.items).map(asObject).filter((i): i is JsonObject => i !== undefined);
       const total = num(body.total);
+      received += items.length;
       return { offset, items, ...(total !== undefined ? { total } : {}) };
     },
-    // Another page while this one was full and the total says more remain.
+    // Another page while the total says more remain (even after a short page), or, without a
+    // total, while pages come back full. An empty page has no way on.
     nextToken: (page) => {
-      if (page.items.length < SEARCH_LIMIT) return undefined;
-      if (mode === 'record') return page.total === undefined || seen.size < page.total ? seen.size : undefined;
-      return page.total === undefined || (page.offset + 1) * SEARCH_LIMIT < page.total ? page.offset + 1 : undefined;
+      if (page.items.length === 0) return undefined;
+      const more = page.total !== undefined ? got() < page.total : page.items.length >= SEARCH_LIMIT;
+      if (!more) return undefined;
+      return mode === 'record' ? seen.size : page.offset + 1;
     },
+    // A total larger than what the pages held, with no way on: an error, not a short list.
+    isTruncated: (page) => page.total !== undefined && got() < page.total,
     stopOnSameToken: true,
+    what: 'ModelArts training-job-searches',
   });
   for await (const page of pages) {
     pagesRead++;
@@ -86,6 +95,7 @@ export async function* listRuns(client: ModelartsClient, filter: RunFilter, debu
 }
 
 async function* listV1(client: ModelartsClient, filter: RunFilter, debug: (m: string) => void, signal?: AbortSignal): AsyncGenerator<RunSummary[]> {
+  let received = 0;
   const pages = paginate<{ page: number; jobs: JsonObject[]; total?: number }, number>({
     fetch: async (token) => {
       const page = token ?? 1;
@@ -99,9 +109,18 @@ async function* listV1(client: ModelartsClient, filter: RunFilter, debug: (m: st
       const answer = await client.api({ operation: 'ListV1TrainingJobs', method: 'GET', path: client.projectPath('v1', '/training-jobs'), query, ...(signal ? { signal } : {}) });
       const body = asObject(answer.json) ?? {};
       const total = num(body.job_total_count);
-      return { page, jobs: asArray(body.jobs).map(asObject).filter((j): j is JsonObject => j !== undefined), ...(total !== undefined ? { total } : {}) };
+      const jobs = asArray(body.jobs);
+      received += jobs.length;
+      return { page, jobs: jobs.map(asObject).filter((j): j is JsonObject => j !== undefined), ...(total !== undefined ? { total } : {}) };
     },
-    nextToken: (p) => (p.jobs.length >= V1_PER_PAGE && (p.total === undefined || p.page * V1_PER_PAGE < p.total) && p.page < 65_535 ? p.page + 1 : undefined),
+    // As for v2: the total, when given, decides; an empty page has no way on.
+    nextToken: (p) => {
+      if (p.jobs.length === 0 || p.page >= 65_535) return undefined;
+      const more = p.total !== undefined ? received < p.total : p.jobs.length >= V1_PER_PAGE;
+      return more ? p.page + 1 : undefined;
+    },
+    isTruncated: (p) => p.total !== undefined && received < p.total,
+    what: 'ModelArts v1 training-jobs list',
   });
   try {
     for await (const page of pages) {

@@ -154,6 +154,50 @@ describe('listing', () => {
     expect(m.sent.filter((s) => s.method === 'POST').map((s) => (JSON.parse(s.body!) as { offset: number }).offset)).toEqual([0, 1, 51, 101]);
   });
 
+  it('follows the total past a short page, and fails when an empty page leaves the total unmet', async () => {
+    const ids = (n: number, from = 0) => Array.from({ length: n }, (_, i) => jobDetail(`00000000-0000-4000-8000-${String(from + i).padStart(12, '0')}`, { createTime: Date.UTC(2024, 0, 1) + (200 - from - i) * 60_000 }));
+    const searching = (pages: unknown[][], total: number) => {
+      m!.agent
+        .get(ORIGIN)
+        .intercept({ path: `/v2/${PROJECT}/training-job-searches`, method: 'POST' })
+        .reply((opts) => {
+          const body = JSON.parse(m!.record(ORIGIN, opts).body ?? '{}') as { offset: number };
+          const items = pages[body.offset] ?? [];
+          return json({ total, count: items.length, items });
+        })
+        .persist();
+    };
+    m = mocked();
+    searching([ids(50), ids(30, 50), ids(40, 80)], 120);
+    m.agent.get(ORIGIN).intercept({ path: (p) => p.startsWith(`/v1/${PROJECT}/training-jobs?`), method: 'GET' }).reply(200, { is_success: true, job_total_count: 0, jobs: [] });
+    expect((await m.runlens.list({ providers: ['modelarts'] })).runs).toHaveLength(120);
+    await m.close();
+
+    m = mocked();
+    searching([ids(50)], 80);
+    const error = await m.runlens.list({ providers: ['modelarts'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/ModelArts training-job-searches was cut short: page 2 says it is truncated/) });
+  });
+
+  it('v1: a job_total_count the pages never reach is a ProviderError', async () => {
+    m = mocked();
+    m.agent.get(ORIGIN).intercept({ path: `/v2/${PROJECT}/training-job-searches`, method: 'POST' }).reply(200, { total: 0, count: 0, items: [] });
+    const v1 = (page: number) => ({ is_success: true, job_total_count: 150, jobs: page === 1 ? Array.from({ length: 100 }, (_, i) => ({ job_id: 1000 + i, job_name: `v1-${i}`, version_id: 1, status: 10, create_time: Date.UTC(2020, 0, 1), duration: 1 })) : [] });
+    m.agent
+      .get(ORIGIN)
+      .intercept({ path: (p) => p.startsWith(`/v1/${PROJECT}/training-jobs?`), method: 'GET' })
+      .reply((opts) => json(v1(Number(new URL(m!.record(ORIGIN, opts).path, ORIGIN).searchParams.get('page')))))
+      .times(2);
+    const error = await m.runlens.list({ providers: ['modelarts'] }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/ModelArts v1 training-jobs list was cut short: page 2/) });
+  });
+
   it('sends status, name and time filters', async () => {
     m = mocked();
     m.agent
