@@ -171,6 +171,16 @@ describe('runlens CLI on ModelArts refs', () => {
     expect(described).toMatchObject({ status: 'failed', origin: { ref: failed } });
   });
 
+  it('an OBS listing page that claims more but gives no way on exits 5 with one line, never 0 with a short list', async () => {
+    const fault = emulator.faults.inject({ path: `/obs/${SCENARIO.bucket}?`, kind: 'truncated', times: 1 });
+    const result = await runlens('artifacts', completed, '--json');
+    expect(fault.hits).toBe(1);
+    expect(result.code).toBe(5);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      `runlens: modelarts run ${SCENARIO.completedJobId}: OBS listing of obs://${SCENARIO.bucket}/resnet50/output/ was cut short: page 1 says it is truncated but gives no marker or token to continue from`,
+    ]);
+  }, 30_000);
+
   it('a missing job exits 3 with one line on stderr', async () => {
     const result = await runlens('describe', 'modelarts:00000000-0000-4000-8000-000000000000');
     expect(result.code).toBe(3);

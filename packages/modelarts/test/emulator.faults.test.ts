@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { callEmulator, SCENARIO, startModelartsEmulator, type ModelartsEmulator } from '../src/testing/index.js';
@@ -88,7 +89,10 @@ describe('fault injection', () => {
   it('cut closes the connection halfway through a normal body', async () => {
     emulator.faults.inject({ kind: 'cut', times: 1, path: '/obs/' });
     const url = `${emulator.endpoint}/obs/${SCENARIO.bucket}/resnet50/output/model/resnet50.pth`;
-    const headers = { authorization: `OBS ${emulator.credentials.accessKey}:signature-not-checked` };
+    // OBS's documented header signature: base64 HMAC-SHA1 over VERB, MD5, type, Date and /bucket/key.
+    const date = new Date(emulator.now()).toUTCString();
+    const signature = createHmac('sha1', emulator.credentials.secretKey).update(`GET\n\n\n${date}\n/${SCENARIO.bucket}/resnet50/output/model/resnet50.pth`).digest('base64');
+    const headers = { date, authorization: `OBS ${emulator.credentials.accessKey}:${signature}` };
     const res = await request(url, { headers });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-length']).toBe('4096');
