@@ -75,3 +75,36 @@ describe('azureml listings', () => {
     expect(error).toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/MLflow artifacts\/list of '\/' did not advance/) });
   });
 });
+
+describe('awkward artifact paths through the emulator', () => {
+  it('paths with spaces, non-ASCII characters and deep directories list over small pages and download byte for byte', async () => {
+    nock.enableNetConnect('127.0.0.1');
+    const { startAzuremlEmulator } = await import('../src/testing/index.js');
+    const emulator = await startAzuremlEmulator({ artifactPageSize: 2 });
+    const rl = createRunlens({ providers: [azuremlProvider], env: { ...emulator.env }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+    try {
+      emulator.putJob({ name: 'awkward-paths', status: 'Completed', instanceCount: 1, processCountPerInstance: 1, createdAt: Date.UTC(2025, 0, 2), startedAt: Date.UTC(2025, 0, 2), endedAt: Date.UTC(2025, 0, 2, 1) });
+      const deep = Array.from({ length: 10 }, (_, i) => `level-${i}`).join('/');
+      const bodies: Record<string, Buffer> = {
+        'outputs/with space.txt': Buffer.from('space\n'),
+        'outputs/ünïcödé/数据 集/模型.bin': Buffer.from([0, 255, 1, 254, 0x80, 0x0a, 0x0d]),
+        "outputs/odd!'()*&=+;,@$#%[].txt": Buffer.from('punctuation'),
+        [`outputs/${deep}/leaf.json`]: Buffer.from('{"deep":true}'),
+        'outputs/emoji 🚀.txt': Buffer.from('rocket'),
+      };
+      for (const [path, body] of Object.entries(bodies)) emulator.putArtifact('awkward-paths', path, body);
+      const listed = await rl.artifacts('azureml:awkward-paths');
+      expect(listed.map((a) => a.path).sort()).toEqual(Object.keys(bodies).sort());
+      for (const artifact of listed) {
+        const body = await rl.openArtifact('azureml:awkward-paths', artifact.path);
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of body.body) chunks.push(chunk);
+        expect(Buffer.concat(chunks)).toEqual(bodies[artifact.path]);
+      }
+    } finally {
+      await rl.close();
+      await emulator.close();
+      nock.disableNetConnect();
+    }
+  });
+});
