@@ -1,6 +1,9 @@
 // Job outputs on OBS through the emulator, which answers only the documented "Listing Objects in a
 // Bucket" form (marker paging): every page is followed, a page that claims more but gives no way on
 // is an error, and awkward keys download byte for byte.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createRunlens, RunlensError, type Runlens } from '@runlens/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { modelartsProvider } from '../src/index.js';
@@ -73,6 +76,17 @@ describe('OBS listing (documented marker paging)', () => {
   it('resumes after the last key when a truncated page has no NextMarker', async () => {
     emulator.setObsListing({ pageSize: 2, nextMarker: false });
     expect((await rl.artifacts(REF)).map((a) => a.path)).toEqual(FIVE);
+  });
+
+  it('exports every output into the archive, byte for byte', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'runlens-outputs-'));
+    try {
+      const summary = await rl.export(REF, path.join(dir, 'copy'));
+      expect(summary.manifest.counts.artifacts).toBe(5);
+      for (const [i, name] of FIVE.entries()) expect(await readFile(path.join(dir, 'copy', 'artifacts', name), 'utf8')).toBe(`output ${i}\n`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails loudly when a page claims more but gives no way on', async () => {
