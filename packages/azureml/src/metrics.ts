@@ -40,6 +40,9 @@ export class AzuremlMetrics implements MetricSourceV1 {
     for await (const page of paginate<MetricDefinitionPage>({
       fetch: (token) => this.client.metricDefinitionsPage(loc, token, context),
       nextToken: (page) => page.continuationToken ?? undefined,
+      // A token is the only paging signal: one answered with itself cannot be the end.
+      stopOnSameToken: 'fail',
+      what: 'metric service list',
     })) {
       all.push(...(page.value ?? []));
     }
@@ -102,6 +105,8 @@ export class AzuremlMetrics implements MetricSourceV1 {
     for await (const page of paginate<MlflowMetricHistory>({
       fetch: (token) => this.client.metricHistoryPage(loc, key, token, context),
       nextToken: (page) => page.next_page_token,
+      stopOnSameToken: 'fail',
+      what: `MLflow metrics/get-history of '${key}'`,
     })) {
       for (const metric of page.metrics ?? []) points.push(toPoint(metric));
     }
@@ -113,6 +118,8 @@ export class AzuremlMetrics implements MetricSourceV1 {
     for await (const page of paginate<MetricV2>({
       fetch: (token) => this.client.fullMetricPage(loc, descriptor.providerName, token, context),
       nextToken: (page) => page.continuationToken ?? undefined,
+      stopOnSameToken: 'fail',
+      what: `metric service full of '${descriptor.providerName}'`,
     })) {
       for (const row of page.value ?? []) {
         // A list's elements carry no step: their position in the list is the step.

@@ -74,6 +74,17 @@ describe('azureml listings', () => {
     const error = await failure(runlens.artifacts('azureml:job-4'));
     expect(error).toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/MLflow artifacts\/list of '\/' did not advance/) });
   });
+
+  it('metric service list: a continuationToken answered with itself is a ProviderError, not fewer series', async () => {
+    nock(ARM).get(`${SCOPE}/jobs/job-5`).query(true).reply(200, job('job-5'));
+    const data = agent.get(DATA);
+    data.intercept({ path: `/history/v1.0${SCOPE}/runs/job-5/details`, method: 'GET' }).reply(200, { runId: 'job-5' });
+    data.intercept({ path: `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-5`, method: 'GET' }).reply(200, { run: { data: { metrics: [] } } }).persist();
+    data.intercept({ path: `/metric/v2.0${SCOPE}/runs/job-5/list`, method: 'POST', body: (b: string) => !b.includes('continuationToken') }).reply(200, { value: [], continuationToken: 'L2' });
+    data.intercept({ path: `/metric/v2.0${SCOPE}/runs/job-5/list`, method: 'POST', body: (b: string) => b.includes('L2') }).reply(200, { value: [], continuationToken: 'L2' });
+    const error = await failure(runlens.metrics('azureml:job-5'));
+    expect(error).toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/metric service list did not advance: page 2/) });
+  });
 });
 
 describe('awkward artifact paths through the emulator', () => {
