@@ -16,6 +16,11 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** Terminal width for charts. */
   readonly columns: number;
+  /**
+   * Width wide tables wrap to: COLUMNS when set, else the terminal's width; undefined for a pipe or a
+   * file without COLUMNS, which get every row whole.
+   */
+  readonly width?: number;
   /** A `warning: …` line on stderr. */
   warn(message: string): void;
   warnAll(warnings: readonly Warning[]): void;
@@ -30,6 +35,12 @@ export function providerSettings(globals: GlobalOptions): Record<string, Record<
   }
   if (globals.workspace) settings.azureml = { workspace: globals.workspace };
   return settings;
+}
+
+export function tableWidth(stdout: { readonly isTTY?: boolean; readonly columns?: number }, env: Readonly<Record<string, string | undefined>>): number | undefined {
+  const fromEnv = Number(env.COLUMNS);
+  if (env.COLUMNS && Number.isInteger(fromEnv) && fromEnv > 0) return fromEnv;
+  return stdout.isTTY && stdout.columns ? stdout.columns : undefined;
 }
 
 /**
@@ -63,6 +74,7 @@ export async function withContext(io: CliIO, globals: GlobalOptions, action: (co
     color: colors(colorEnabled(io.stdout, io.env, globals.color !== false)),
     signal: controller.signal,
     columns: io.stdout.columns || Number(io.env.COLUMNS) || 80,
+    width: tableWidth(io.stdout, io.env),
     warn,
     warnAll: (warnings) => warnings.forEach((w) => warn(w.message)),
   };

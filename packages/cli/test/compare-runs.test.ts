@@ -19,7 +19,9 @@ describe('runlens compare', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const out = lines(r.stdout);
-    expect(out[0]!.trim().split(/\s+/)).toEqual([a, b]);
+    // Headed by the shortest distinct tails of the refs, mapped back to the refs after the table.
+    expect(out[0]!.trim().split(/\s+/)).toEqual(['a', 'b']);
+    expect(out.slice(-2)).toEqual([`a  ${a}`, `b  ${b}`]);
     const row = (label: string) => out.find((l) => l.startsWith(`${label} `))?.slice(label.length).trim().split(/\s{2,}/);
     expect(row('name')).toEqual(['fixture-completed', 'fixture-failed']);
     expect(row('provider')).toEqual(['local', 'local']);

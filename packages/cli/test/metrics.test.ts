@@ -19,8 +19,9 @@ describe('runlens metrics', () => {
     const [header, ...rows] = lines(r.stdout);
     expect(header!.split(/\s+/)).toEqual(['name', 'node', 'kind', 'unit', 'points', 'last', 'min', 'max']);
     const byName = Object.fromEntries(rows.map((row) => [row.split(/\s+/)[0], row.split(/\s+/)]));
+    // Each number column to one precision.
     expect(byName['loss']).toEqual(['loss', '-', 'training', '-', '5', '0.2', '0.2', '0.9']);
-    expect(byName['cpu.utilization']).toEqual(['cpu.utilization', 'algo-1', 'system', 'percent', '8', '70', '10', '70']);
+    expect(byName['cpu.utilization']).toEqual(['cpu.utilization', 'algo-1', 'system', 'percent', '8', '70.0', '10.0', '70.0']);
   });
 
   it('--csv prints a header and one row per point, null as an empty cell', async () => {

@@ -1,9 +1,9 @@
 import { formatDuration, invalidInput, type Comparison } from '@runlens/core';
 import type { CommandContext } from '../context.js';
 import type { Colors } from '../output/color.js';
-import { formatValue } from '../output/format.js';
+import { formatColumn, formatValue } from '../output/format.js';
 import { alignCurves, plotLines } from '../output/plot.js';
-import { renderTable } from '../output/table.js';
+import { renderFields, renderWrapped } from '../output/table.js';
 import { paintStatus } from './describe.js';
 import { listOption } from './options.js';
 
@@ -19,12 +19,33 @@ export async function compareCommand(context: CommandContext, refs: readonly str
   context.warnAll(comparison.warnings);
   if (options.json) context.out.line(JSON.stringify(comparison, null, 2));
   else if (options.plot) context.out.lines(plotComparison(comparison, context));
-  else context.out.lines(comparisonTable(comparison, context.color));
+  else context.out.lines(comparisonTable(comparison, context.color, context.width));
   return 0;
 }
 
-/** One column per run; rows: name, provider, status, duration, then final and best of each metric. */
-export function comparisonTable(comparison: Comparison, c: Colors): string[] {
+/**
+ * Column headings for refs: for each, the shortest tail (`rl-60node`, `runs/a`) no other ref ends
+ * with, cut at `:` and `/`; `[1]`, `[2]`… when refs repeat.
+ */
+export function shortNames(refs: readonly string[]): string[] {
+  const tokens = refs.map((ref) => ref.replace(/\/+$/, '').split(/(?<=[:/])/));
+  const tail = (i: number, k: number) => tokens[i]!.slice(-k).join('');
+  const names = refs.map((ref, i) => {
+    for (let k = 1; k <= tokens[i]!.length; k++) {
+      const name = tail(i, k);
+      if (refs.every((_, j) => j === i || tail(j, k) !== name)) return name;
+    }
+    return ref;
+  });
+  return new Set(names).size === names.length ? names : refs.map((_, i) => `[${i + 1}]`);
+}
+
+/**
+ * One column per run, headed by a short name (a legend maps short names to refs); rows: name,
+ * provider, status, duration, then final and best of each metric, the values of one metric to one
+ * precision. Wider than `width`, the run columns wrap into blocks that each repeat the row labels.
+ */
+export function comparisonTable(comparison: Comparison, c: Colors, width?: number): string[] {
   const { runs } = comparison;
   const rows: string[][] = [
     ['name', ...runs.map((r) => r.name)],
@@ -33,17 +54,21 @@ export function comparisonTable(comparison: Comparison, c: Colors): string[] {
     ['duration', ...runs.map((r) => (r.durationMs !== undefined ? formatDuration(r.durationMs) : '-'))],
   ];
   for (const metric of comparison.metrics) {
-    rows.push([`${metric} final`, ...runs.map((r) => formatValue(r.metrics[metric]?.final))]);
+    const summaries = runs.map((r) => r.metrics[metric]);
+    const values = formatColumn([...summaries.map((s) => s?.final), ...summaries.map((s) => s?.best)]);
+    rows.push([`${metric} final`, ...values.slice(0, runs.length)]);
     rows.push([
       `${metric} best`,
-      ...runs.map((r) => {
-        const summary = r.metrics[metric];
+      ...summaries.map((summary, i) => {
         if (!summary || summary.best === null) return '-';
-        return `${formatValue(summary.best)}${summary.bestStep !== undefined ? ` (step ${summary.bestStep})` : ''}`;
+        return `${values[runs.length + i]}${summary.bestStep !== undefined ? ` (step ${summary.bestStep})` : ''}`;
       }),
     ]);
   }
-  return renderTable([{ header: '' }, ...runs.map((r) => ({ header: r.ref }))], rows, c);
+  const names = shortNames(runs.map((r) => r.ref));
+  const table = renderWrapped([{ header: '' }, ...names.map((header) => ({ header }))], rows, c, width);
+  if (names.every((name, i) => name === runs[i]!.ref)) return table;
+  return [...table, '', ...renderFields(names.map((name, i) => [name, runs[i]!.ref] as [string, string]), c)];
 }
 
 /** Per metric, one chart with a line per run on a shared x axis (steps, or seconds since each run's first point). */

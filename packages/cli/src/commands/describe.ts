@@ -1,6 +1,6 @@
-import { formatDuration, isTerminal, type Run, type RunStatus } from '@runlens/core';
+import { formatDuration, isTerminal, type Run, type RunNode, type RunStatus } from '@runlens/core';
 import type { Colors } from '../output/color.js';
-import { formatTime, formatValue } from '../output/format.js';
+import { formatColumn, formatTime } from '../output/format.js';
 import { renderFields } from '../output/table.js';
 import type { CommandContext } from '../context.js';
 
@@ -27,6 +27,45 @@ function duration(run: Run, now = Date.now()): string | undefined {
   return isTerminal(run.status) ? undefined : `${formatDuration(now - start)} so far`;
 }
 
+/** `algo-7` → [`algo-`, 7]; undefined for a name without a trailing number. */
+function numbered(name: string): [string, number] | undefined {
+  const m = /^(.*?)(\d+)$/.exec(name);
+  return m && !(m[2]!.length > 1 && m[2]!.startsWith('0')) ? [m[1]!, Number(m[2])] : undefined;
+}
+
+/** Nodes in a run of at least this many consecutive names with the same details print as one line. */
+const GROUP_AT = 3;
+
+/**
+ * One line per node, except that a run of consecutively numbered nodes with the same instance type
+ * and status is one line: `algo-1…algo-60 (ml.p4d.24xlarge) ×60`.
+ */
+export function nodeLines(nodes: readonly RunNode[]): string[] {
+  const details = (n: RunNode) => [n.instanceType, n.status].filter(Boolean).join(', ');
+  const label = (text: string, n: RunNode) => (details(n) ? `${text} (${details(n)})` : text);
+  const lines: string[] = [];
+  for (let i = 0; i < nodes.length; ) {
+    const first = nodes[i]!;
+    const start = numbered(first.name);
+    let j = i + 1;
+    if (start) {
+      while (j < nodes.length) {
+        const next = numbered(nodes[j]!.name);
+        if (!next || next[0] !== start[0] || next[1] !== start[1] + (j - i) || details(nodes[j]!) !== details(first)) break;
+        j++;
+      }
+    }
+    if (j - i >= GROUP_AT) {
+      lines.push(`${label(`${first.name}…${nodes[j - 1]!.name}`, first)} ×${j - i}`);
+      i = j;
+    } else {
+      lines.push(label(first.name, first));
+      i++;
+    }
+  }
+  return lines;
+}
+
 /** The readable block `runlens describe` prints. */
 export function renderRun(run: Run, c: Colors): string[] {
   const origin = (run as Run & { origin?: { ref: string } }).origin;
@@ -40,10 +79,7 @@ export function renderRun(run: Run, c: Colors): string[] {
   ];
   const took = duration(run);
   if (took) fields.push(['duration', took]);
-  const nodes = run.nodes.map((n) => {
-    const details = [n.instanceType, n.status].filter(Boolean).join(', ');
-    return details ? `${n.name} (${details})` : n.name;
-  });
+  const nodes = nodeLines(run.nodes);
   fields.push(['nodes', nodes.length > 0 ? nodes.join('\n') : '-']);
 
   const lines = [c.bold(run.name), ...renderFields(fields, c, '  ')];
@@ -68,7 +104,9 @@ export function renderRun(run: Run, c: Colors): string[] {
     ]);
   }
   section('hyperparameters', renderFields(Object.entries(run.hyperparameters).sort(([a], [b]) => a.localeCompare(b)), c, '  '));
-  section('final metrics', renderFields(Object.entries(run.finalMetrics ?? {}).map(([k, v]) => [k, formatValue(v)] as [string, string]), c, '  '));
+  const finals = Object.entries(run.finalMetrics ?? {});
+  const finalValues = formatColumn(finals.map(([, v]) => v));
+  section('final metrics', renderFields(finals.map(([k], i) => [k, finalValues[i]!] as [string, string]), c, '  '));
   section('tags', renderFields(Object.entries(run.tags ?? {}), c, '  '));
   const timeline = run.timeline ?? [];
   const statusWidth = Math.max(0, ...timeline.map((e) => e.status.length));

@@ -1,6 +1,6 @@
 import type { MetricKind, MetricSeries } from '@runlens/core';
 import type { CommandContext } from '../context.js';
-import { csvRow, formatTime, formatValue } from '../output/format.js';
+import { csvRow, formatColumn, formatTime, plural } from '../output/format.js';
 import { plotLines } from '../output/plot.js';
 import { renderTable } from '../output/table.js';
 import { listOption, timeOption } from './options.js';
@@ -44,7 +44,7 @@ export async function metricsCommand(context: CommandContext, ref: string, optio
   } else if (result.series.length === 0) {
     out.line('no metric series');
   } else {
-    out.lines(renderTable(COLUMNS, result.series.map(summaryRow), context.color));
+    out.lines(renderTable(COLUMNS, summaryRows(result.series), context.color));
   }
   return 0;
 }
@@ -60,20 +60,21 @@ const COLUMNS = [
   { header: 'max', align: 'right' as const },
 ];
 
-function summaryRow(series: MetricSeries): string[] {
-  const numbers = series.points.map((p) => p.value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-  const present = series.points.filter((p) => p.value !== null);
-  const last = present[present.length - 1]?.value;
-  return [
-    series.name,
-    series.node ?? '-',
-    series.kind,
-    series.unit ?? '-',
-    String(series.points.length),
-    truncate(formatValue(last), 24),
-    numbers.length > 0 ? formatValue(Math.min(...numbers)) : '-',
-    numbers.length > 0 ? formatValue(Math.max(...numbers)) : '-',
-  ];
+/** One row per series; each of last, min and max to one precision down the column. */
+function summaryRows(series: readonly MetricSeries[]): string[][] {
+  const stats = series.map((s) => {
+    const numbers = s.points.map((p) => p.value).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const present = s.points.filter((p) => p.value !== null);
+    return {
+      last: present[present.length - 1]?.value,
+      min: numbers.length > 0 ? Math.min(...numbers) : undefined,
+      max: numbers.length > 0 ? Math.max(...numbers) : undefined,
+    };
+  });
+  const last = formatColumn(stats.map((s) => s.last));
+  const min = formatColumn(stats.map((s) => s.min));
+  const max = formatColumn(stats.map((s) => s.max));
+  return series.map((s, i) => [s.name, s.node ?? '-', s.kind, s.unit ?? '-', String(s.points.length), truncate(last[i]!, 24), min[i]!, max[i]!]);
 }
 
 function truncate(text: string, width: number): string {
@@ -102,7 +103,7 @@ function plotSeries(series: readonly MetricSeries[], context: CommandContext): s
     const last = s.points[s.points.length - 1];
     if (first && last) {
       const steps = first.step !== undefined && last.step !== undefined ? `, steps ${first.step}–${last.step}` : '';
-      lines.push(c.dim(`  ${s.points.length} points, ${formatTime(new Date(first.timestamp).toISOString())} → ${formatTime(new Date(last.timestamp).toISOString())}${steps}`));
+      lines.push(c.dim(`  ${plural(s.points.length, 'point')}, ${formatTime(new Date(first.timestamp).toISOString())} → ${formatTime(new Date(last.timestamp).toISOString())}${steps}`));
     }
   }
   return lines;

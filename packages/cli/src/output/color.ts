@@ -22,18 +22,30 @@ export function colors(enabled: boolean): Colors {
   return pc.createColors(enabled);
 }
 
-/** Assigns each node a stable colour in the order nodes are first seen. */
+/**
+ * A node's colour, the same for a node name in every command and whatever other nodes are shown: a
+ * hash of the name picks from the palette. Numbered names (`algo-7`, `worker-3`) count on from the
+ * hash of their prefix, so neighbours never share a colour.
+ */
 export function nodePalette(c: Colors): (node: string) => (text: string) => string {
   const palette = [c.cyan, c.magenta, c.yellow, c.green, c.blue, c.red, c.cyanBright, c.magentaBright, c.yellowBright, c.greenBright, c.blueBright, c.redBright];
-  const assigned = new Map<string, (text: string) => string>();
-  return (node) => {
-    let paint = assigned.get(node);
-    if (!paint) {
-      paint = palette[assigned.size % palette.length]!;
-      assigned.set(node, paint);
-    }
-    return paint;
-  };
+  return (node) => palette[nodeColorIndex(node, palette.length)]!;
+}
+
+export function nodeColorIndex(node: string, size: number): number {
+  const m = /^(.*?)(\d+)$/.exec(node);
+  const [stem, number] = m && m[2]!.length <= 9 ? [m[1]!, Number(m[2])] : [node, 0];
+  return (fnv1a(stem) + number) % size;
+}
+
+/** 32-bit FNV-1a over UTF-16 code units: small, stable across runs and platforms. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }
 
 // eslint-disable-next-line no-control-regex

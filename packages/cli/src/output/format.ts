@@ -23,6 +23,30 @@ export function formatValue(value: number | string | null | undefined): string {
   return String(Number(value.toPrecision(6)));
 }
 
+/**
+ * Numbers that share a column, to one precision: as many decimals as the most precise of them needs
+ * (each to 6 significant digits, at most 6 decimals), so that the points line up. Text, `null` and
+ * numbers too large or too small for decimals keep their own form.
+ */
+export function formatColumn(values: readonly (number | string | null | undefined)[]): string[] {
+  const decimals = Math.min(6, Math.max(0, ...values.map(decimalsOf)));
+  return values.map((value) => {
+    if (typeof value !== 'number' || !Number.isFinite(value) || decimalsOf(value) < 0) return formatValue(value);
+    const fixed = value.toFixed(decimals);
+    // A tiny non-zero value would read as 0 at this precision: it keeps its own form.
+    return value !== 0 && Number(fixed) === 0 ? formatValue(value) : fixed;
+  });
+}
+
+/** Decimals `formatValue` gives a number; -1 for exponent notation or a non-number. */
+function decimalsOf(value: number | string | null | undefined): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return -1;
+  const text = formatValue(value);
+  if (/e/i.test(text)) return -1;
+  const dot = text.indexOf('.');
+  return dot < 0 ? 0 : text.length - dot - 1;
+}
+
 /** ISO time without milliseconds for tables: `2026-11-28T10:00:00Z`; `-` when unknown. */
 export function formatTime(iso: string | undefined): string {
   if (!iso) return '-';
