@@ -12,7 +12,23 @@ const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'exam
 const iso = (ms) => new Date(ms).toISOString();
 const jsonl = (rows) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
-async function archive(name, { run, logs = {}, metrics = [], artifacts = [] }) {
+/**
+ * A run's final metrics are named, not stated: each value is the last sample of the run-level series
+ * of that name, so the archive can never contradict its own series.
+ */
+function finalsFromSeries(names, metrics) {
+  const finals = {};
+  for (const name of names) {
+    const series = metrics.find((m) => m.series.name === name && m.series.node === undefined);
+    const last = series?.points.filter((p) => typeof p.value === 'number').at(-1);
+    if (!last) throw new Error(`final metric '${name}' has no series with a numeric point`);
+    finals[name] = last.value;
+  }
+  return finals;
+}
+
+async function archive(name, { run: spec, logs = {}, metrics = [], artifacts = [] }) {
+  const run = Object.fromEntries(Object.entries(spec).map(([key, value]) => [key, key === 'finalMetrics' ? finalsFromSeries(value, metrics) : value]));
   const dir = path.join(root, name);
   await rm(dir, { recursive: true, force: true });
   for (const sub of ['logs', 'metrics', 'artifacts']) await mkdir(path.join(dir, sub), { recursive: true });
@@ -126,7 +142,7 @@ const gap = (v) => (v === -1 ? null : v);
       createdAt: iso(t0 - 120_000), startedAt: iso(t0), endedAt: iso(t0 + 330_000),
       nodes: [{ name: 'algo-1', instanceType: 'ml.m5.xlarge' }, { name: 'algo-2', instanceType: 'ml.m5.xlarge' }],
       hyperparameters: { num_round: '20', eta: '0.2', max_depth: '5', objective: 'binary:logistic' },
-      finalMetrics: { 'train:logloss': 0.15425, 'validation:logloss': 0.17425 },
+      finalMetrics: ['train:logloss', 'validation:logloss'],
       origin: { provider: 'sagemaker', ref: `sagemaker:${job}` },
       raw: { TrainingJobName: job, TrainingJobStatus: 'Completed' },
     },
@@ -202,7 +218,7 @@ const gap = (v) => (v === -1 ? null : v);
       nodes: [{ name: 'rank-0', instanceType: 'STANDARD_DS3_V2' }],
       hyperparameters: { learning_rate: '0.01', epochs: '10' },
       tags: { 'simple string value': 'this is a string metric' },
-      finalMetrics: { 'simple integer value': 7, 'simple float value': 3.141592, loss: 0.1448 },
+      finalMetrics: ['simple integer value', 'simple float value', 'loss'],
       origin: { provider: 'azureml', ref: `azureml:${name}` },
       raw: { name, properties: { jobType: 'Command', status: 'Completed', experimentName: 'iris' } },
     },

@@ -131,3 +131,15 @@ describe('numbers in a column', { timeout: 30_000 }, () => {
     expect(r.stdout).not.toMatch(/1 points/);
   });
 });
+
+describe('one value, one source', { timeout: 30_000 }, () => {
+  it('the xgboost example states the final logloss its own series ends with', async () => {
+    const ref = 'local:./examples/runs/sagemaker-xgboost-completed';
+    const run = JSON.parse((await runlens(['describe', ref, '--json'])).stdout) as { finalMetrics: Record<string, number> };
+    const { series } = JSON.parse((await runlens(['metrics', ref, '--kind', 'training', '--json'])).stdout) as { series: { name: string; points: { value: number }[] }[] };
+    expect(Object.keys(run.finalMetrics).sort()).toEqual(['train:logloss', 'validation:logloss']);
+    for (const s of series) expect(run.finalMetrics[s.name]).toBe(s.points.at(-1)!.value);
+    const text = await runlens(['describe', ref]);
+    expect(text.stdout).toMatch(/^ {2}train:logloss +0\.14908$/m);
+  });
+});
