@@ -169,13 +169,27 @@ export function withoutQuery(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: MlflowRun): Run {
-  const props = propsOf(job);
-  const providerStatus = props.status ?? details?.status ?? 'Unknown';
+/** What `runs` and `describe` both show, by one rule: ARM's status, Run History's times when known. */
+export interface RunState {
+  readonly providerStatus: string;
+  readonly status: RunStatus;
+  readonly createdAt?: string;
+  readonly startedAt?: string;
+  readonly endedAt?: string;
+}
+
+export function runState(job: JobBase, details?: RunDetails): RunState {
+  const providerStatus = propsOf(job).status ?? details?.status ?? 'Unknown';
   const createdAt = iso(details?.createdTimeUtc) ?? iso(job.systemData?.createdAt);
   const startedAt = iso(details?.startTimeUtc) ?? iso(details?.effectiveStartTimeUtc);
   const status = mapStatus(providerStatus, startedAt !== undefined);
   const endedAt = status === 'running' || status === 'pending' ? undefined : iso(details?.endTimeUtc);
+  return { providerStatus, status, ...(createdAt ? { createdAt } : {}), ...(startedAt ? { startedAt } : {}), ...(endedAt ? { endedAt } : {}) };
+}
+
+export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: MlflowRun): Run {
+  const props = propsOf(job);
+  const { providerStatus, status, createdAt, startedAt, endedAt } = runState(job, details);
   const failure = status === 'failed' ? failureOf(details?.error?.error) : undefined;
   const timeline: TimelineEvent[] = [];
   if (createdAt) timeline.push({ at: createdAt, status: 'Created' });
@@ -203,18 +217,20 @@ export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: M
   };
 }
 
-export function toSummary(job: JobBase, id: string): RunSummary {
-  const props = propsOf(job);
-  const providerStatus = props.status ?? 'Unknown';
-  const createdAt = iso(job.systemData?.createdAt);
+/**
+ * A list row. ARM jobs carry no start or end time (pitfall 19): with the job's Run History details
+ * the row has the same times and status as `describe`; without them it has what ARM says.
+ */
+export function toSummary(job: JobBase, id: string, details?: RunDetails): RunSummary {
+  const { providerStatus, status, createdAt, endedAt } = runState(job, details);
   return {
     ref: `azureml:${id}`,
     provider: 'azureml',
     id,
-    name: props.displayName || job.name || id,
-    // ARM jobs carry no start time (pitfall 19): an unknown status counts as pending here.
-    status: mapStatus(providerStatus, false),
+    name: propsOf(job).displayName || job.name || id,
+    status,
     providerStatus,
     ...(createdAt ? { createdAt } : {}),
+    ...(endedAt ? { endedAt } : {}),
   };
 }

@@ -164,6 +164,19 @@ describe('runlens CLI on Azure ML', () => {
     ]);
   });
 
+  it('runs shows the same status, created and ended as describe (one conversion for both)', { timeout: 30_000 }, async () => {
+    const list = await runlens(['runs', '--provider', 'azureml', '--json']);
+    expect(list.code).toBe(0);
+    // The running scenario job moves on between calls; the finished ones must agree exactly.
+    const rows = (JSON.parse(list.stdout).runs as { ref: string; status: string; createdAt?: string; endedAt?: string }[]).filter((row) => row.ref !== 'azureml:rl-az-running');
+    expect(rows).toHaveLength(3);
+    const runs = await Promise.all(rows.map(async (row) => JSON.parse((await runlens(['describe', row.ref, '--json'])).stdout)));
+    rows.forEach((row, i) => expect(row).toMatchObject({ status: runs[i].status, createdAt: runs[i].createdAt, endedAt: runs[i].endedAt }));
+    expect(rows.every((row) => row.endedAt !== undefined)).toBe(true);
+    const text = await runlens(['runs', '--provider', 'azureml']);
+    expect(text.stdout).toMatch(/^azureml:rl-az-completed-2node +completed +2024-05-14T09:00:00Z +2024-05-14T09:41:55Z +resnet50-imagenet-2node$/m);
+  });
+
   it('export --out DIR reads back with the same log lines', async () => {
     const target = path.join(dir, 'export-failed');
     const r = await runlens(['export', 'azureml:rl-az-failed', '--out', target]);

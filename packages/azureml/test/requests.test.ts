@@ -128,6 +128,20 @@ describe('azureml request shapes', () => {
   });
 
   it('list: jobs.list then the nextLink page, filtered by time, name, status', async () => {
+    // Each row kept gets its Run History details, for the times describe shows; a job without a record yet keeps ARM's.
+    const history: string[] = [];
+    agent
+      .get(DATA)
+      .intercept({ path: (p) => p.startsWith(`/history/v1.0${SCOPE}/runs/`), method: 'GET' })
+      .reply(({ path }) => {
+        const name = /\/runs\/([^/]+)\/details$/.exec(path)?.[1] ?? '';
+        history.push(name);
+        if (name === 'b') return { statusCode: 404, data: { error: { code: 'UserError', message: 'Run b was not found' } } };
+        const created = { a: '2025-03-01T00:00:00Z', c: '2025-01-01T00:00:00Z', d: '2024-01-01T00:00:00Z' }[name]!;
+        const ended = name === 'a' ? {} : { endTimeUtc: name === 'c' ? '2025-01-01T01:00:00Z' : '2024-01-01T02:00:00Z' };
+        return { statusCode: 200, data: { runId: name, createdTimeUtc: created, startTimeUtc: created, ...ended } };
+      })
+      .persist();
     const seen: string[] = [];
     nock(ARM)
       .get(`${SCOPE}/jobs`)
@@ -140,7 +154,13 @@ describe('azureml request shapes', () => {
           : [200, { value: [job('a', 'Running', '2025-03-01T00:00:00Z'), job('b', 'Queued', '2025-02-01T00:00:00Z')], nextLink: `${ARM}${SCOPE}/jobs?api-version=2022-10-01&$skip=PAGE-TWO` }];
       });
     const all = await runlens.list({ providers: ['azureml'] });
-    expect(all.runs.map((r) => [r.id, r.status])).toEqual([['a', 'running'], ['b', 'pending'], ['c', 'completed'], ['d', 'failed']]);
+    expect(all.runs.map((r) => [r.id, r.status, r.endedAt])).toEqual([
+      ['a', 'running', undefined],
+      ['b', 'pending', undefined],
+      ['c', 'completed', '2025-01-01T01:00:00.000Z'],
+      ['d', 'failed', '2024-01-01T02:00:00.000Z'],
+    ]);
+    expect(history.sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(seen[0]).toBe(`${SCOPE}/jobs?api-version=2022-10-01`);
     expect(seen[1]).toContain('$skip=PAGE-TWO');
     expect(new URL(seen[1]!, ARM).searchParams.get('api-version')).toBe('2022-10-01');
