@@ -216,12 +216,24 @@ export function v1NodeName(index: number): string {
   return `worker-${index}`;
 }
 
-export function v1Summary(version: JsonObject, jobId: string, versionId: string): RunSummary {
-  const { status, name } = v1Status(num(version.status));
+/**
+ * v1 times, by one rule for `runs` and `describe`: `duration` is the job's *running* duration (API
+ * reference, "Querying the Details About a Training Job Version"), so it counts from `start_time`
+ * ("Training start time"), not from `create_time`. The list API has no `start_time`: a row without
+ * it has no end time (list.ts reads the version's details for finished jobs).
+ */
+export function v1Times(version: JsonObject): V2Times {
+  const { status } = v1Status(num(version.status));
   const created = epochMs(version.create_time);
-  const started = epochMs(version.start_time) ?? created;
+  const started = epochMs(version.start_time);
   const duration = num(version.duration);
   const ended = status !== 'pending' && status !== 'running' && started !== undefined && duration !== undefined && duration > 0 ? started + duration : undefined;
+  return { ...(created !== undefined ? { created } : {}), ...(started !== undefined ? { started } : {}), ...(ended !== undefined ? { ended } : {}) };
+}
+
+export function v1Summary(version: JsonObject, jobId: string, versionId: string): RunSummary {
+  const { status, name } = v1Status(num(version.status));
+  const times = v1Times(version);
   return {
     ref: `modelarts:${jobId}/${versionId}`,
     provider: 'modelarts',
@@ -229,14 +241,14 @@ export function v1Summary(version: JsonObject, jobId: string, versionId: string)
     name: str(version.job_name) ?? `${jobId}/${versionId}`,
     status,
     providerStatus: name,
-    ...(created !== undefined ? { createdAt: toIso(created)! } : {}),
-    ...(ended !== undefined ? { endedAt: toIso(ended)! } : {}),
+    ...(times.created !== undefined ? { createdAt: toIso(times.created)! } : {}),
+    ...(times.ended !== undefined ? { endedAt: toIso(times.ended)! } : {}),
   };
 }
 
 export function v1Run(version: JsonObject, jobId: string, versionId: string): Run {
   const summary = v1Summary(version, jobId, versionId);
-  const started = epochMs(version.start_time);
+  const started = v1Times(version).started;
   const workers = Math.max(1, Math.min(1024, num(version.worker_server_num) ?? 1));
   const flavor = str(version.spec_code);
   const nodes: RunNode[] = Array.from({ length: workers }, (_, i) => ({ name: v1NodeName(i), ...(flavor ? { instanceType: flavor } : {}) }));

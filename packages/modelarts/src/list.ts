@@ -2,8 +2,8 @@
 // through `GET /v1/{project_id}/training-jobs`. Filters are sent where the API has them and applied
 // again here (the service's filter semantics are not all documented).
 import { paginate, RunlensError, type RunFilter, type RunSummary } from '@runlens/core';
-import type { ModelartsClient } from './client.js';
-import { PHASES_OF, v1Summary, v2Summary } from './convert-run.js';
+import { encode, type ModelartsClient } from './client.js';
+import { PHASES_OF, v1Status, v1Summary, v2Summary } from './convert-run.js';
 import { asArray, asObject, num, str, type JsonObject } from './json.js';
 
 /** The search API's maximum `limit`. */
@@ -124,13 +124,21 @@ async function* listV1(client: ModelartsClient, filter: RunFilter, debug: (m: st
   });
   try {
     for await (const page of pages) {
-      const summaries = page.jobs
+      const rows = page.jobs
         .map((job) => {
           const jobId = str(job.job_id);
           const versionId = str(job.version_id);
-          return jobId && versionId ? v1Summary(job, jobId, versionId) : undefined;
+          return jobId && versionId ? { job, jobId, versionId, summary: v1Summary(job, jobId, versionId) } : undefined;
         })
-        .filter((s): s is RunSummary => s !== undefined && keep(s, filter));
+        .filter((r) => r !== undefined && keep(r.summary, filter)) as { job: JsonObject; jobId: string; versionId: string; summary: RunSummary }[];
+      // A list row has no start_time, so no end time: a finished job's version details have both (one rule, v1Times).
+      const summaries = await Promise.all(
+        rows.map(async (r) => {
+          const { status } = v1Status(num(r.job.status));
+          if (status === 'pending' || status === 'running') return r.summary;
+          return v1Summary({ ...r.job, ...(await v1Version(client, r.jobId, r.versionId, signal)) }, r.jobId, r.versionId);
+        }),
+      );
       if (summaries.length > 0) yield summaries;
     }
   } catch (e) {
@@ -141,4 +149,11 @@ async function* listV1(client: ModelartsClient, filter: RunFilter, debug: (m: st
     }
     throw e;
   }
+}
+
+/** `GET /v1/{project_id}/training-jobs/{job_id}/versions/{version_id}`, as describe reads it. */
+async function v1Version(client: ModelartsClient, jobId: string, versionId: string, signal?: AbortSignal): Promise<JsonObject> {
+  const id = `${jobId}/${versionId}`;
+  const answer = await client.api({ operation: 'ShowTrainingJobVersion', method: 'GET', path: client.projectPath('v1', `/training-jobs/${encode(jobId)}/versions/${encode(versionId)}`), run: id, ...(signal ? { signal } : {}) });
+  return asObject(answer.json) ?? {};
 }

@@ -159,6 +159,22 @@ describe('runlens CLI on ModelArts refs', () => {
     expect(runs[0]!.status).toBe('pending');
   });
 
+  it('runs and describe give a finished job the same times, v1 included (duration counts from start_time)', { timeout: 60_000 }, async () => {
+    const result = await runlens('runs', '--provider', 'modelarts', '--json');
+    expect(result.code, result.stderr).toBe(0);
+    const { runs } = JSON.parse(result.stdout) as { runs: { ref: string; status: string; createdAt?: string; endedAt?: string }[] };
+    const finished = runs.filter((r) => r.status !== 'running' && r.status !== 'pending');
+    expect(finished.map((r) => r.ref)).toContain(`modelarts:${SCENARIO.v1.jobId}/${SCENARIO.v1.versionId}`);
+    for (const row of finished) {
+      const run = JSON.parse((await runlens('describe', row.ref, '--json')).stdout) as { createdAt?: string; startedAt?: string; endedAt?: string };
+      expect([row.ref, row.createdAt, row.endedAt]).toEqual([row.ref, run.createdAt, run.endedAt]);
+      expect(row.endedAt).toBeDefined();
+    }
+    const text = await runlens('runs', '--provider', 'modelarts');
+    // v1: start_time (created + 30 s) + duration 532 003 ms.
+    expect(text.stdout).toMatch(/^modelarts:182626\/278813 +completed +2020-07-13T11:17:58Z +2020-07-13T11:27:20Z +job-job-0713-191758$/m);
+  });
+
   it('export --out then logs local:DIR gives the same lines', async () => {
     const dir = path.join(tempDir(), 'archive');
     const exported = await runlens('export', failed, '--out', dir);

@@ -122,9 +122,17 @@ describe('listing', () => {
         m!.record(ORIGIN, opts);
         return json({ is_success: true, job_total_count: 1, jobs: [{ job_id: 182626, job_name: 'v1-job', version_id: 278813, status: 10, create_time: Date.UTC(2020, 0, 1), duration: 1000 }] });
       });
+    // A finished v1 row has no start_time: its version's details give it, as describe reads them.
+    m.agent
+      .get(ORIGIN)
+      .intercept({ path: `/v1/${PROJECT}/training-jobs/182626/versions/278813`, method: 'GET' })
+      .reply((opts) => {
+        m!.record(ORIGIN, opts);
+        return json({ is_success: true, job_id: 182626, job_name: 'v1-job', version_id: 278813, status: 10, create_time: Date.UTC(2020, 0, 1), start_time: Date.UTC(2020, 0, 1) + 30_000, duration: 1000 });
+      });
     const { runs } = await m.runlens.list({ providers: ['modelarts'] });
     expect(runs).toHaveLength(121);
-    expect(runs[runs.length - 1]).toMatchObject({ ref: 'modelarts:182626/278813', status: 'completed', providerStatus: 'COMPLETED' });
+    expect(runs[runs.length - 1]).toMatchObject({ ref: 'modelarts:182626/278813', status: 'completed', providerStatus: 'COMPLETED', endedAt: new Date(Date.UTC(2020, 0, 1) + 31_000).toISOString() });
     const searches = m.sent.filter((s) => s.method === 'POST');
     expect(searches.map((s) => JSON.parse(s.body!))).toEqual([0, 1, 2].map((offset) => ({ offset, limit: 50, sort_by: 'create_time', order: 'desc' })));
     for (const s of searches) {
@@ -132,7 +140,7 @@ describe('listing', () => {
       expect(s.headers.authorization).toContain('SignedHeaders=content-type;host;x-project-id;x-sdk-date,');
       expect(verifySignature({ method: 'POST', url: s.path, headers: s.headers, body: s.body! }, () => SK, new Date(NOW))).toMatchObject({ ok: true });
     }
-    expect(m.sent.filter((s) => s.method === 'GET').map((s) => s.path)).toEqual([`/v1/${PROJECT}/training-jobs?per_page=100&page=1&sortBy=create_time&order=desc`]);
+    expect(m.sent.filter((s) => s.method === 'GET').map((s) => s.path)).toEqual([`/v1/${PROJECT}/training-jobs?per_page=100&page=1&sortBy=create_time&order=desc`, `/v1/${PROJECT}/training-jobs/182626/versions/278813`]);
   });
 
   it('switches to record offsets when the service reads `offset` that way (UNCONFIRMED in the reference)', async () => {
