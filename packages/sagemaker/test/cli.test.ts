@@ -191,3 +191,36 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     expect(stderr).toMatch(/^runlens: .*sagemaker.*rl-no-such-job.*not found/);
   });
 });
+
+describe('runlens CLI output for wide SageMaker runs', { timeout: 60_000 }, () => {
+  const withColumns = (columns: string | undefined, ...args: string[]): Promise<Result> =>
+    new Promise((resolve) => {
+      const environment = { ...env(), COLUMNS: columns };
+      if (columns === undefined) delete environment.COLUMNS;
+      execFile(process.execPath, [BIN, ...args], { cwd: scratch, env: environment }, (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+
+  it('describe rl-60node prints its 60 like nodes as one line', async () => {
+    const r = await runlens('describe', 'sagemaker:rl-60node');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ {2}nodes +algo-1…algo-60 \(ml\.c5\.xlarge\) ×60$/m);
+    expect(r.stdout).not.toMatch(/^ +algo-2 /m);
+  });
+
+  it('compare of four jobs is headed by job names and wraps to COLUMNS', async () => {
+    const jobs = ['rl-60node', 'rl-completed-4node', 'rl-failed-oom', 'rl-stopped-user'];
+    const narrow = await withColumns('60', 'compare', ...jobs.map((j) => `sagemaker:${j}`));
+    expect(narrow.code, narrow.stderr).toBe(0);
+    const out = lines(narrow.stdout);
+    const legend = out.findIndex((l) => l.startsWith('rl-60node '));
+    for (const line of out.slice(0, legend)) expect(line.length).toBeLessThanOrEqual(60);
+    expect(out.slice(0, legend).filter((l) => l.startsWith(' ')).flatMap((l) => l.trim().split(/\s+/))).toEqual(jobs);
+    expect(out.slice(legend)).toEqual(jobs.map((j) => `${j.padEnd('rl-completed-4node'.length)}  sagemaker:${j}`));
+    // Into a pipe with no COLUMNS: one table, whatever its width.
+    const piped = await withColumns(undefined, 'compare', ...jobs.map((j) => `sagemaker:${j}`));
+    expect(lines(piped.stdout)[0]!.trim().split(/\s+/)).toEqual(jobs);
+  });
+});
