@@ -29,8 +29,8 @@ function duration(run: Run, now = Date.now()): string | undefined {
 
 /** `algo-7` → [`algo-`, 7]; undefined for a name without a trailing number. */
 function numbered(name: string): [string, number] | undefined {
-  const m = /^(.*?)(\d+)$/.exec(name);
-  return m && !(m[2]!.length > 1 && m[2]!.startsWith('0')) ? [m[1]!, Number(m[2])] : undefined;
+  const m = /^(.*?)(\d{1,9})$/.exec(name);
+  return m ? [m[1]!, Number(m[2])] : undefined;
 }
 
 /** Nodes in a run of at least this many consecutive names with the same details print as one line. */
