@@ -164,16 +164,17 @@ describe('runlens CLI on Azure ML', () => {
     ]);
   });
 
-  it('runs shows the same status, created and ended as describe (one conversion for both)', { timeout: 30_000 }, async () => {
-    const list = await runlens(['runs', '--provider', 'azureml', '--json']);
-    expect(list.code).toBe(0);
+  it('runs shows the same status, created and ended as describe (one conversion for both)', { timeout: 120_000 }, async () => {
     // The running scenario job moves on between calls; the finished ones must agree exactly.
-    const rows = (JSON.parse(list.stdout).runs as { ref: string; status: string; createdAt?: string; endedAt?: string }[]).filter((row) => row.ref !== 'azureml:rl-az-running');
-    expect(rows).toHaveLength(3);
-    const runs = await Promise.all(rows.map(async (row) => JSON.parse((await runlens(['describe', row.ref, '--json'])).stdout)));
-    rows.forEach((row, i) => expect(row).toMatchObject({ status: runs[i].status, createdAt: runs[i].createdAt, endedAt: runs[i].endedAt }));
-    expect(rows.every((row) => row.endedAt !== undefined)).toBe(true);
-    const text = await runlens(['runs', '--provider', 'azureml']);
+    const finished = ['azureml:rl-az-seed004', 'azureml:rl-az-failed', 'azureml:rl-az-completed-2node'];
+    const [list, text, ...described] = await Promise.all([runlens(['runs', '--provider', 'azureml', '--json']), runlens(['runs', '--provider', 'azureml']), ...finished.map((ref) => runlens(['describe', ref, '--json']))]);
+    expect(list.code).toBe(0);
+    const rows = JSON.parse(list.stdout).runs as { ref: string; status: string; createdAt?: string; endedAt?: string }[];
+    finished.forEach((ref, i) => {
+      const run = JSON.parse(described[i]!.stdout);
+      expect(run.endedAt).toBeDefined();
+      expect(rows.find((row) => row.ref === ref)).toMatchObject({ status: run.status, createdAt: run.createdAt, endedAt: run.endedAt });
+    });
     expect(text.stdout).toMatch(/^azureml:rl-az-completed-2node +completed +2024-05-14T09:00:00Z +2024-05-14T09:41:55Z +resnet50-imagenet-2node$/m);
   });
 
