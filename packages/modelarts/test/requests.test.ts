@@ -199,6 +199,12 @@ describe('listing', () => {
       .intercept({ path: (p) => p.startsWith(`/v1/${PROJECT}/training-jobs?`), method: 'GET' })
       .reply((opts) => json(v1(Number(new URL(m!.record(ORIGIN, opts).path, ORIGIN).searchParams.get('page')))))
       .times(2);
+    // Each finished v1 row reads its version's details (for start_time).
+    m.agent
+      .get(ORIGIN)
+      .intercept({ path: (p) => /^\/v1\/[^/]+\/training-jobs\/\d+\/versions\/1$/.test(p), method: 'GET' })
+      .reply(200, { is_success: true, status: 10, create_time: Date.UTC(2020, 0, 1), start_time: Date.UTC(2020, 0, 1), duration: 1 })
+      .persist();
     const error = await m.runlens.list({ providers: ['modelarts'] }).then(
       () => undefined,
       (e: unknown) => e,
