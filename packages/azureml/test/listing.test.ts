@@ -59,6 +59,8 @@ describe('azureml listings', () => {
       .query(true)
       .times(2)
       .reply((uri) => [200, { value: uri.includes('$skip=') ? [] : [job('a')], nextLink: again }]);
+    // Each listed job reads its Run History details (for the times describe shows).
+    agent.get(DATA).intercept({ path: `/history/v1.0${SCOPE}/runs/a/details`, method: 'GET' }).reply(200, { runId: 'a' });
     const error = await failure(runlens.list({ providers: ['azureml'] }));
     expect(error).toMatchObject({ code: 'ProviderError', message: expect.stringMatching(/jobs\.list did not advance: page 2 gave the same token again/) });
   });
