@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `pnpm bench`: runs each benchmark in its own process (so peak RSS is its own) and prints medians.
-// Figures go to docs/performance.md by hand, with the machine they were taken on.
+// Figures go to docs/performance.md by hand, with the machine they were taken on: every section
+// prints markdown tables to paste, and a `figures: {...}` line with the headline numbers.
+// A subset: `node bench/run.mjs --only modelarts,sagemaker` (sections: core, sagemaker, modelarts, azureml).
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,35 +12,40 @@ const cli = path.join(root, 'packages/cli/dist/main.js');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const child = (script, args) => JSON.parse(execFileSync(process.execPath, [path.join(root, 'bench', script), ...args], { cwd: root, encoding: 'utf8' }).trim().split('\n').pop());
 
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? new Set(process.argv[onlyAt + 1].split(',')) : undefined;
+const wanted = (section) => !only || only.has(section);
 const results = [];
 
 // 1. Merge throughput: 16 streams x 100,000 lines.
-const merges = [1, 2, 3].map(() => child('merge.mjs', ['16', '100000']));
-results.push(['merge 16 streams x 100,000 lines', `${median(merges.map((m) => m.recordsPerSecond)).toLocaleString('en')} records/s`, `${median(merges.map((m) => m.peakRssMb))} MB peak RSS`]);
-// Memory must not grow with the log: the same merge with 4x the lines.
-const long = child('merge.mjs', ['16', '400000']);
-results.push(['merge 16 streams x 400,000 lines', `${long.recordsPerSecond.toLocaleString('en')} records/s`, `${long.peakRssMb} MB peak RSS (flat: bounded by streams x pages)`]);
+if (wanted('core')) {
+  const merges = [1, 2, 3].map(() => child('merge.mjs', ['16', '100000']));
+  results.push(['merge 16 streams x 100,000 lines', `${median(merges.map((m) => m.recordsPerSecond)).toLocaleString('en')} records/s`, `${median(merges.map((m) => m.peakRssMb))} MB peak RSS`]);
+  // Memory must not grow with the log: the same merge with 4x the lines.
+  const long = child('merge.mjs', ['16', '400000']);
+  results.push(['merge 16 streams x 400,000 lines', `${long.recordsPerSecond.toLocaleString('en')} records/s`, `${long.peakRssMb} MB peak RSS (flat: bounded by streams x pages)`]);
 
-// 2. Start-up: `runlens --version` against bare `node -e 0` in the same run (ratios survive noisy machines).
-const time = (args) => {
-  const samples = [];
-  for (let i = 0; i < 15; i++) {
-    const t = performance.now();
-    const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(r.stderr);
-    samples.push(performance.now() - t);
-  }
-  return median(samples);
-};
-const bare = time(['-e', '0']);
-const version = time([cli, '--version']);
-results.push(['runlens --version start-up', `${version.toFixed(0)} ms median`, `node -e 0: ${bare.toFixed(0)} ms (x${(version / bare).toFixed(2)})`]);
+  // 2. Start-up: `runlens --version` against bare `node -e 0` in the same run (ratios survive noisy machines).
+  const time = (args) => {
+    const samples = [];
+    for (let i = 0; i < 15; i++) {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      samples.push(performance.now() - t);
+    }
+    return median(samples);
+  };
+  const bare = time(['-e', '0']);
+  const version = time([cli, '--version']);
+  results.push(['runlens --version start-up', `${version.toFixed(0)} ms median`, `node -e 0: ${bare.toFixed(0)} ms (x${(version / bare).toFixed(2)})`]);
 
-console.log('| benchmark | result | context |\n| --- | --- | --- |');
-for (const row of results) console.log(`| ${row.join(' | ')} |`);
+  console.log('## core\n\n| benchmark | result | context |\n| --- | --- | --- |');
+  for (const row of results) console.log(`| ${row.join(' | ')} |`);
+}
 
 // The adapters' benchmarks run against their loopback emulators, each in its own process.
-for (const adapter of ['sagemaker', 'modelarts', 'azureml']) {
+for (const adapter of ['sagemaker', 'modelarts', 'azureml'].filter(wanted)) {
   const script = path.join(root, 'bench', `${adapter}.mjs`);
   console.log(`\n## ${adapter}\n`);
   const result = spawnSync(process.execPath, [script], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

@@ -2,6 +2,7 @@
 import { createRunlens, type Runlens, type Warning } from '@runlens/core';
 import type { CliIO, GlobalOptions } from './cli.js';
 import { colorEnabled, colors, type Colors } from './output/color.js';
+import { boundHeapGrowth } from './memory.js';
 import { LineWriter, type OutputStream } from './output/writer.js';
 import { providers } from './providers.js';
 
@@ -49,6 +50,8 @@ export function tableWidth(stdout: { readonly isTTY?: boolean; readonly columns?
  * or rethrowing, so an error line always comes after the output that preceded it.
  */
 export async function withContext(io: CliIO, globals: GlobalOptions, action: (context: CommandContext) => Promise<number>): Promise<number> {
+  // Commands stream large reads: keep the heap near what they hold (see memory.ts).
+  boundHeapGrowth(io.env);
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(130);

@@ -194,6 +194,37 @@ export function cutLines(buf: Uint8Array, maxLines: number, maxBytes: number, fi
   return { end, partialTail: false };
 }
 
+/**
+ * Bytes decoded per string: V8 builds a string over 128 KiB (its large-object size) many times more
+ * slowly than a small one, and each line sliced from it would keep the whole page alive.
+ */
+const DECODE_BYTES = 64 * 1024;
+
+/**
+ * The lines of `buf[0, end)` (complete lines, or a final partial line), as splitLines gives for the
+ * decoded text, decoded in pieces cut at line ends (so never inside a character).
+ */
+export function decodeLines(buf: Buffer, end: number): string[] {
+  const lines: string[] = [];
+  for (let from = 0; from < end; ) {
+    let to = Math.min(end, from + DECODE_BYTES);
+    if (to < end) {
+      const nl = buf.lastIndexOf(10, to - 1);
+      if (nl >= from) to = nl + 1;
+      else {
+        // One line longer than a piece: decode it whole.
+        const next = buf.indexOf(10, to);
+        to = next === -1 || next >= end ? end : next + 1;
+      }
+    }
+    const piece = buf.toString('utf8', from, to).split('\n');
+    if (piece[piece.length - 1] === '') piece.pop();
+    for (let i = 0; i < piece.length; i++) lines.push(piece[i]!);
+    from = to;
+  }
+  return lines;
+}
+
 /** Splits decoded text of complete lines (ending with `\n`, or a final partial line) into lines. */
 export function splitLines(text: string): string[] {
   if (text === '') return [];

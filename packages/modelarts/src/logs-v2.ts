@@ -10,7 +10,7 @@ import type { ModelartsConfig } from './config.js';
 import { runStartMs } from './convert-run.js';
 import { WireError } from './errors.js';
 import { asObject, num, str } from './json.js';
-import { cutLines, splitLines, toRecords, type LineParser } from './lines.js';
+import { cutLines, decodeLines, toRecords, type LineParser } from './lines.js';
 
 export interface V2Position {
   /** Byte offset into the task's complete log: everything before it was delivered. */
@@ -221,7 +221,7 @@ export class V2Logs {
   private page(buf: Buffer, pos: V2Position, task: string, terminal: boolean, eof: boolean, fromObs: boolean, toObs: boolean): LogPage {
     const final = eof && terminal;
     const cut = cutLines(buf, this.config.pageLines, this.config.pageBytes, final);
-    const lines = splitLines(buf.toString('utf8', 0, cut.end));
+    const lines = decodeLines(buf, cut.end);
     const { records, carry } = toRecords(lines, task, pos.t, this.parser);
     const rest = buf.length - cut.end;
     const more = (fromObs && !eof) || (rest > 0 && (final || buf.indexOf(10, cut.end) !== -1));
@@ -249,7 +249,7 @@ export class V2Logs {
     }
     const windowStart = preview.full - window.length;
     const end = terminal ? window.length : window.lastIndexOf(10) + 1;
-    const lines = splitLines(window.toString('utf8', 0, end));
+    const lines = decodeLines(window, end);
     const records: (LogRecord | undefined)[] = new Array(lines.length);
     let carry: number | undefined = preview.whole ? start : undefined;
     for (let i = 0; i < lines.length; i++) {

@@ -6,7 +6,7 @@ import { endpointForRegion, readConfig } from '../src/config.js';
 import { modelartsProvider } from '../src/index.js';
 import { parseLossless } from '../src/json.js';
 import { utf8Boundary } from '@runlens/core';
-import { cutLines, LineParser } from '../src/lines.js';
+import { cutLines, decodeLines, LineParser, splitLines } from '../src/lines.js';
 import { interpretChunk, nodeOfFile } from '../src/logs-v1.js';
 import { parseJobRef } from '../src/refs.js';
 
@@ -135,5 +135,26 @@ describe('outputs', () => {
       { name: 'a', bucket: 'b1', prefix: 'p/' },
       { name: 'b', bucket: 'b2', prefix: 'q/' },
     ]);
+  });
+});
+
+describe('decodeLines', () => {
+  it('gives the lines splitLines gives for the whole text, across 64 KiB pieces, multi-byte characters and overlong lines', () => {
+    const lines = [
+      ...Array.from({ length: 3_000 }, (_, i) => `line ${i} ${'é中😀'.repeat(i % 7)} ${'x'.repeat(i % 50)}`),
+      '',
+      'y'.repeat(200_000),
+      '中'.repeat(70_000),
+      '',
+      'last',
+    ];
+    for (const tail of ['\n', '', 'partial ünfinished']) {
+      const text = lines.join('\n') + tail;
+      const bytes = Buffer.from(text, 'utf8');
+      expect(decodeLines(bytes, bytes.length)).toEqual(splitLines(text));
+    }
+    const text = 'a\nb\nc\n';
+    expect(decodeLines(Buffer.from(text), 4)).toEqual(['a', 'b']);
+    expect(decodeLines(Buffer.alloc(0), 0)).toEqual([]);
   });
 });

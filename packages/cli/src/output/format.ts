@@ -70,3 +70,129 @@ export function csvRow(values: readonly (string | number | undefined | null)[]):
 export function plural(count: number, word: string, many = `${word}s`): string {
   return `${count} ${count === 1 ? word : many}`;
 }
+
+// ---- Log lines: the output hot path (a log can be millions of lines), so no per-line template work
+// that can be cached, no Date objects, no regular expressions unless a line needs them.
+
+/** What the log-line formatters read of a record (core's LogRecord, without the dependency). */
+export interface LogLine {
+  readonly timestamp: number;
+  readonly node: string;
+  readonly message: string;
+  readonly stream?: string;
+}
+
+/** JSON string literals of the few node and stream names a read has (bounded, in case of many). */
+class Quoted {
+  private readonly cache = new Map<string, string>();
+  get(text: string): string {
+    let quoted = this.cache.get(text);
+    if (quoted === undefined) {
+      if (this.cache.size >= 1_024) this.cache.clear();
+      quoted = JSON.stringify(text);
+      this.cache.set(text, quoted);
+    }
+    return quoted;
+  }
+}
+
+/**
+ * `--json` lines: exactly timestamp, node, message (and stream when the record has one), in that
+ * order, each ending with `\n`. Byte for byte what JSON.stringify gives for that object, without
+ * building the object.
+ */
+export function jsonLogFormatter(): (record: LogLine) => string {
+  const quoted = new Quoted();
+  return (record) => {
+    const t = record.timestamp;
+    const head = `{"timestamp":${Number.isFinite(t) ? t : 'null'},"node":${quoted.get(record.node)},"message":${JSON.stringify(record.message)}`;
+    return record.stream === undefined ? `${head}}\n` : `${head},"stream":${quoted.get(record.stream)}}\n`;
+  };
+}
+
+const MILLIS = Array.from({ length: 1_000 }, (_, i) => String(i).padStart(3, '0'));
+
+/** `Date#toISOString` for epoch ms, with the part up to the second formatted once per second. */
+export function isoTimeFormatter(): (timestamp: number) => string {
+  let second = Number.NaN;
+  let prefix = '';
+  return (timestamp) => {
+    // Date truncates a fractional time value toward zero; so does this.
+    const t = Math.trunc(timestamp);
+    const s = Math.floor(t / 1_000);
+    if (s !== second) {
+      // Throws RangeError for a time Date cannot represent, as toISOString does.
+      prefix = new Date(s * 1_000).toISOString().slice(0, -4);
+      second = s;
+    }
+    return `${prefix}${MILLIS[t - s * 1_000]}Z`;
+  };
+}
+
+// C0 controls but tab and newline, DEL, C1 controls (8-bit CSI and OSC among them), and CR before LF.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /\r\n|[\x00-\x08\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * A message made safe for a terminal: every control character but tab and newline is shown as a
+ * visible `\xNN` escape, so a remote log cannot move the cursor, recolour, clear the screen or set
+ * the window title (`ESC ] 0 ; … BEL`). A CR before an LF is dropped (CRLF line ends).
+ */
+export function neutralizeControls(message: string): string {
+  if (!CONTROL.test(message)) return message;
+  return message.replace(CONTROLS, (c) => (c === '\r\n' ? '\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/** CloudWatch Logs shows a tab as `#011` (syslog's octal escape, see docs/providers/sagemaker.md). */
+export function decodeSyslogTabs(message: string): string {
+  return message.includes('#011') ? message.replaceAll('#011', '\t') : message;
+}
+
+export interface TextLogOptions {
+  /** Width of the node column: called when a node is first seen (it may know of nodes not seen yet). */
+  readonly nodeWidth: (node: string) => number;
+  /** Colour of a node's column, and dimming of the time; omitted when colour is off. */
+  readonly paintNode?: (node: string) => (text: string) => string;
+  readonly dim?: (text: string) => string;
+  /** Output goes to a terminal: control characters from the log are neutralised. */
+  readonly terminal: boolean;
+  /** Print the time column (default true). */
+  readonly timestamps?: boolean;
+}
+
+/**
+ * Text lines, each ending with `\n`: `<node> <ISO time> <message>`, node names padded to the widest
+ * node being read. A multi-line message is printed as it is, the prefix on its first line only.
+ */
+export function textLogFormatter(options: TextLogOptions): (record: LogLine) => string {
+  const { paintNode, dim, terminal } = options;
+  const timestamps = options.timestamps !== false;
+  const iso = isoTimeFormatter();
+  /** Each node's coloured, padded column and separator, made once per node (and again if the width grows). */
+  const prefixes = new Map<string, string>();
+  let width = 0;
+  const prefixOf = (node: string): string => {
+    const grown = Math.max(width, options.nodeWidth(node), node.length);
+    if (grown !== width) {
+      width = grown;
+      prefixes.clear();
+    }
+    const padded = node.padEnd(width);
+    const prefix = `${paintNode ? paintNode(node)(padded) : padded} `;
+    prefixes.set(node, prefix);
+    return prefix;
+  };
+  return (record) => {
+    const prefix = prefixes.get(record.node) ?? prefixOf(record.node);
+    let message = record.message;
+    const last = message.charCodeAt(message.length - 1);
+    if (last === 10) message = message.slice(0, message.charCodeAt(message.length - 2) === 13 ? -2 : -1);
+    message = decodeSyslogTabs(message);
+    if (terminal) message = neutralizeControls(message);
+    if (!timestamps) return `${prefix}${message}\n`;
+    const time = iso(record.timestamp);
+    return `${prefix}${dim ? dim(time) : time} ${message}\n`;
+  };
+}

@@ -1,9 +1,9 @@
-import { once } from 'node:events';
-
 /** What runlens writes to: process.stdout/stderr, or a test's stream. */
 export interface OutputStream {
   write(chunk: string, callback?: (error?: Error | null) => void): boolean;
   readonly writableNeedDrain?: boolean;
+  /** Bytes written but not yet handed to the OS (0 once a synchronous pipe or file write is done). */
+  readonly writableLength?: number;
   readonly isTTY?: boolean;
   readonly columns?: number;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -11,7 +11,11 @@ export interface OutputStream {
   removeListener(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 
-const HIGH_WATER = 64 * 1024;
+/**
+ * Characters gathered before a write. Under V8's large-object threshold (128 KiB): a bigger string
+ * costs several times more to build and encode, and 64 KiB is also a Linux pipe's whole buffer.
+ */
+const CHUNK_CHARS = 64 * 1024;
 
 /**
  * Line output with batching and back-pressure: lines are gathered and written in chunks (a log of a
@@ -21,23 +25,55 @@ const HIGH_WATER = 64 * 1024;
 export class LineWriter {
   private buffer = '';
   private scheduled: NodeJS.Immediate | undefined;
+  /** The one pending wait for the stream to drain, shared by every caller of ready(). */
+  private draining: Promise<void> | undefined;
 
   constructor(readonly stream: OutputStream) {}
 
   line(text: string): void {
     this.buffer += `${text}\n`;
-    if (this.buffer.length >= HIGH_WATER) this.flushNow();
-    else this.scheduled ??= setImmediate(() => this.flushNow());
+    this.gathered();
   }
 
   lines(texts: Iterable<string>): void {
     for (const text of texts) this.line(text);
   }
 
-  /** Resolves once the stream can take more (immediately unless it is backed up). */
-  async ready(): Promise<void> {
-    if (!this.stream.writableNeedDrain) return;
-    await Promise.race([once(this.stream as never, 'drain'), once(this.stream as never, 'close'), once(this.stream as never, 'error').catch(() => undefined)]);
+  /** Text that is whole lines already (each ending with `\n`), such as a formatted batch of records. */
+  text(text: string): void {
+    if (text === '') return;
+    this.buffer += text;
+    this.gathered();
+  }
+
+  private gathered(): void {
+    if (this.buffer.length >= CHUNK_CHARS) this.flushNow();
+    else this.scheduled ??= setImmediate(() => this.flushNow());
+  }
+
+  /**
+   * Undefined when the stream can take more at once (so a hot loop need not await anything);
+   * otherwise a promise that settles when it has drained, closed or failed. However many times it
+   * is called while waiting, the stream gets one listener per event, removed when the wait ends.
+   */
+  ready(): Promise<void> | undefined {
+    const { stream } = this;
+    // A write to a pipe or file is synchronous on Linux: `needDrain` may be set with nothing left to wait for.
+    if (!stream.writableNeedDrain || stream.writableLength === 0) return undefined;
+    this.draining ??= new Promise<void>((resolve) => {
+      const done = () => {
+        stream.removeListener('drain', done);
+        stream.removeListener('close', done);
+        stream.removeListener('error', done);
+        this.draining = undefined;
+        resolve();
+      };
+      stream.on('drain', done);
+      stream.on('close', done);
+      // The error itself is the CLI's to report (EPIPE ends quietly): here it only ends the wait.
+      stream.on('error', done);
+    });
+    return this.draining;
   }
 
   /** Writes out everything buffered and waits until the stream has taken it. */

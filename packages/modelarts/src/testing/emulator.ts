@@ -67,7 +67,7 @@ export interface ModelartsEmulator {
   addEvent(jobId: string, event: JobEvent): void;
   /** Grows a task's log (creating it); the task must be in status.tasks. */
   appendTaskLog(jobId: string, task: string, text: string): void;
-  setTaskLog(jobId: string, task: string, log: string | LazyLog): void;
+  setTaskLog(jobId: string, task: string, log: string | Uint8Array | LazyLog): void;
   /** A lazily generated log of `bytes` bytes (fixed-width timestamped lines). */
   seedLargeLog(jobId: string, task: string, bytes: number): void;
   setMetrics(jobId: string, task: string, metrics: TaskMetric[]): void;

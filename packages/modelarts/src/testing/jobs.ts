@@ -66,7 +66,7 @@ export class JobStore {
     else throw new Error(`task ${task} of job ${id} has a generated log; use setTaskLog to replace it`);
   }
 
-  setTaskLog(id: string, task: string, log: string | LazyLog): void {
+  setTaskLog(id: string, task: string, log: string | Uint8Array | LazyLog): void {
     this.#requireTask(id, task).logs.set(task, toByteSource(log));
   }
 
