@@ -4,7 +4,7 @@
 // cost more start-up time than running them. One file answers `--version` and `--help`; everything
 // a command needs comes in a few chunks under dist/chunks/, loaded by the same dynamic imports as in
 // the sources, so the AWS and Azure SDKs are read only when a ref of their provider is used.
-// dist/bundle-meta.json records which sources each chunk holds (a test checks what --help loads).
+// dist/bundle-meta.json records which sources each output holds (a test checks what --help loads).
 import { build } from 'esbuild';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,7 +35,9 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+// Output (relative to dist/) → the sources it holds (relative to the repository).
+const repo = path.join(cli, '..', '..');
 const outputs = Object.fromEntries(
-  Object.entries(result.metafile.outputs).map(([file, output]) => [path.relative('dist', file), Object.keys(output.inputs).map((input) => input.replace(/^(\.\.\/)+/, ''))]),
+  Object.entries(result.metafile.outputs).map(([file, output]) => [path.relative('dist', file), Object.keys(output.inputs).map((input) => path.relative(repo, path.resolve(cli, input)))]),
 );
 writeFileSync(path.join(cli, 'dist', 'bundle-meta.json'), `${JSON.stringify({ outputs }, null, 1)}\n`);

@@ -79,6 +79,9 @@ export function completionScript(program: Command, shell: Shell): string {
   return fish(specs);
 }
 
+/** What `help <command>` completes to. */
+const commandNames = (commands: readonly Spec[]) => commands.map((c) => c.name).filter((n) => n !== 'help').join(' ');
+
 // --- bash -----------------------------------------------------------------------------------------
 
 const names = (flag: Flag) => [flag.long, ...(flag.short ? [flag.short] : [])];
@@ -88,7 +91,7 @@ function bashValues(values: Values, commands: readonly Spec[]): string {
     case 'choices':
       return `COMPREPLY=($(compgen -W "${values.choices.join(' ')}" -- "$cur"))`;
     case 'command':
-      return `COMPREPLY=($(compgen -W "${commands.map((c) => c.name).join(' ')}" -- "$cur"))`;
+      return `COMPREPLY=($(compgen -W "${commandNames(commands)}" -- "$cur"))`;
     case 'dir':
       return 'compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur"))';
     case 'file':
@@ -155,7 +158,7 @@ function zshAction(values: Values, commands: readonly Spec[]): string {
     case 'choices':
       return `(${values.choices.join(' ')})`;
     case 'command':
-      return `(${commands.map((c) => c.name).join(' ')})`;
+      return `(${commandNames(commands)})`;
     case 'dir':
       return '_directories';
     case 'file':
@@ -224,7 +227,7 @@ function fishValue(values: Values, commands: readonly Spec[]): string {
     case 'choices':
       return `-x -a ${fishQuote(values.choices.join(' '))}`;
     case 'command':
-      return `-x -a ${fishQuote(commands.map((c) => c.name).join(' '))}`;
+      return `-x -a ${fishQuote(commandNames(commands))}`;
     case 'dir':
       return `-x -a '(__fish_complete_directories)'`;
     case 'file':

@@ -1,14 +1,22 @@
 // Runs the built `runlens` binary as a user would, and writes run archives to temporary directories.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+/** The bundled bin (scripts/bundle.mjs), as `npm install -g` would run it. */
 export const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 export const EXAMPLES = path.join(REPO, 'examples', 'runs');
+
+/**
+ * What one CLI process may take on a loaded 2-core machine (start-up is ~0.1 s on a quiet one, and
+ * seconds with CPU hogs beside it). Tests size their timeouts as a multiple of it, by what they run.
+ */
+export const PROCESS_MS = 10_000;
+export const spawns = (count: number, extraMs = 0) => ({ timeout: count * PROCESS_MS + extraMs });
 
 export interface Result {
   readonly code: number | null;
@@ -41,6 +49,35 @@ export function runlens(args: readonly string[], options: { env?: Record<string,
       });
     });
   });
+}
+
+const TRACER = fileURLToPath(new URL('./fixtures/trace-imports.mjs', import.meta.url));
+
+/**
+ * Runs the CLI and reports which source files it loaded: the bundle's chunks it read, mapped through
+ * dist/bundle-meta.json to the sources each holds (e.g. `packages/core/src/errors.ts`,
+ * `node_modules/.pnpm/inversify@…`).
+ */
+export async function runlensLoading(args: readonly string[]): Promise<Result & { sources: string[] }> {
+  const dir = tempDir('runlens-trace-');
+  const trace = path.join(dir, 'imports.txt');
+  try {
+    writeFileSync(trace, '');
+    const result = await new Promise<Result>((resolve) => {
+      execFile(process.execPath, ['--import', TRACER, BIN, ...args], { cwd: REPO, env: cliEnv({ RUNLENS_TRACE_IMPORTS: trace }) }, (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+        resolve({ code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0, signal: failure?.signal ?? null, stdout, stderr });
+      });
+    });
+    const dist = path.dirname(BIN);
+    const outputs = (JSON.parse(readFileSync(path.join(dist, 'bundle-meta.json'), 'utf8')) as { outputs: Record<string, string[]> }).outputs;
+    const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((url) => fileURLToPath(url));
+    // A file that is not a bundle output (an unbundled build) stands for itself.
+    const sources = loaded.flatMap((file) => outputs[path.relative(dist, file)] ?? [path.relative(REPO, file)]);
+    return { ...result, sources };
+  } finally {
+    removeDir(dir);
+  }
 }
 
 /** A long-running CLI process whose output can be awaited while it runs. */
