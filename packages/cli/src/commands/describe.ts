@@ -1,4 +1,4 @@
-import { formatDuration, isTerminal, type Run, type RunStatus } from '@runlens/core';
+import { compareNatural, formatDuration, isTerminal, type Run, type RunStatus } from '@runlens/core';
 import type { Colors } from '../output/color.js';
 import { formatTime, formatValue } from '../output/format.js';
 import { renderFields } from '../output/table.js';
@@ -67,7 +67,7 @@ export function renderRun(run: Run, c: Colors): string[] {
       ...(f.evidence.length > 0 ? ['  evidence', ...f.evidence.map((l) => `    ${l}`)] : []),
     ]);
   }
-  section('hyperparameters', renderFields(Object.entries(run.hyperparameters).sort(([a], [b]) => a.localeCompare(b)), c, '  '));
+  section('hyperparameters', renderFields(Object.entries(run.hyperparameters).sort(([a], [b]) => compareNatural(a, b)), c, '  '));
   section('final metrics', renderFields(Object.entries(run.finalMetrics ?? {}).map(([k, v]) => [k, formatValue(v)] as [string, string]), c, '  '));
   section('tags', renderFields(Object.entries(run.tags ?? {}), c, '  '));
   const timeline = run.timeline ?? [];

@@ -237,7 +237,8 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
           warnings.push({ type: 'degraded', message: `${definition.displayName}: ${e.message}` });
         }
       }
-      runs.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+      // ISO 8601 strings order as text (localeCompare would load ICU collation data for nothing).
+      runs.sort((a, b) => ((b.createdAt ?? '') < (a.createdAt ?? '') ? -1 : (b.createdAt ?? '') > (a.createdAt ?? '') ? 1 : 0));
       return { runs: listOptions.limit !== undefined ? runs.slice(0, listOptions.limit) : runs, warnings };
     },
 
