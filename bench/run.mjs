@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUDGET_MS, measureStartup } from './startup.mjs';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'packages/cli/dist/main.js');
@@ -25,20 +26,12 @@ if (wanted('core')) {
   const long = child('merge.mjs', ['16', '400000']);
   results.push(['merge 16 streams x 400,000 lines', `${long.recordsPerSecond.toLocaleString('en')} records/s`, `${long.peakRssMb} MB peak RSS (flat: bounded by streams x pages)`]);
 
-  // 2. Start-up: `runlens --version` against bare `node -e 0` in the same run (ratios survive noisy machines).
-  const time = (args) => {
-    const samples = [];
-    for (let i = 0; i < 15; i++) {
-      const t = performance.now();
-      const r = spawnSync(process.execPath, args, { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(r.stderr);
-      samples.push(performance.now() - t);
-    }
-    return median(samples);
-  };
-  const bare = time(['-e', '0']);
-  const version = time([cli, '--version']);
-  results.push(['runlens --version start-up', `${version.toFixed(0)} ms median`, `node -e 0: ${bare.toFixed(0)} ms (x${(version / bare).toFixed(2)})`]);
+// 2. Start-up of everyday commands against bare `node -e 0` in the same run (bench/startup.mjs).
+for (const r of measureStartup()) {
+  const cpu = `CPU ${r.cpuMs} ms`;
+  if (r.command === 'node -e 0') results.push([`start-up: ${r.command}`, `${r.medianMs} ms median of 15`, `the reference; ${cpu}`]);
+  else results.push([`start-up: ${r.command}`, `${r.medianMs} ms median of 15`, `${r.overNodeMs} ms over node (x${r.ratio}; target <= ${BUDGET_MS})${r.withinBudget ? '' : ' OVER'}; ${cpu}, ${r.cpuOverNodeMs} over node`]);
+}
 
   console.log('## core\n\n| benchmark | result | context |\n| --- | --- | --- |');
   for (const row of results) console.log(`| ${row.join(' | ')} |`);

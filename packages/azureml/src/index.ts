@@ -1,4 +1,4 @@
-import { providerModule, type ProviderDefinitionV1 } from '@runlens/core';
+import type { ProviderDefinitionV1 } from '@runlens/core';
 
 const JOB_ARM_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/jobs\/[^/?#]+$/i;
 // `https://ml.azure.com/runs/<name>?wsid=…` and the experiment form `…/experiments/id/<id>/runs/<name>?wsid=…`.
@@ -21,6 +21,3 @@ export const azuremlProvider: ProviderDefinitionV1 = {
   isConfigured: ({ env, settings }) => Boolean(settings.workspace ?? (env.AZURE_SUBSCRIPTION_ID && env.AZURE_RESOURCE_GROUP && env.AZUREML_WORKSPACE_NAME)),
   load: async (environment) => (await import('./provider.js')).createAzuremlProvider(environment),
 };
-
-/** For inversify composition roots. */
-export const azuremlModule = providerModule(azuremlProvider);

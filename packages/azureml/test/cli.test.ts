@@ -102,10 +102,15 @@ describe('runlens CLI on Azure ML', () => {
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const waitFor = async (text: string) => {
-      for (let i = 0; i < 400 && !stdout.includes(text); i++) await new Promise((r) => setTimeout(r, 25));
-      if (!stdout.includes(text)) throw new Error(`no '${text}' in: ${stdout}\n${stderr}`);
-    };
+    // Checked as output arrives, with no clock of its own: the test's timeout bounds the wait.
+    const waitFor = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => stdout.includes(text) && (child.stdout.off('data', check), child.off('close', ended), resolve());
+        const ended = () => (stdout.includes(text) ? resolve() : reject(new Error(`exited before '${text}': ${stdout}\n${stderr}`)));
+        child.stdout.on('data', check);
+        child.once('close', ended);
+        check();
+      });
     await waitFor('rank 1 entering training loop');
     emulator.appendLog('rl-az-running', 'user_logs/std_log_process_0.txt', '2024-05-14T11:02:00.000Z INFO    epoch 1 loss 0.5\n');
     emulator.appendLog('rl-az-running', 'user_logs/std_log_process_1.txt', '2024-05-14T11:02:01.000Z INFO    epoch 1 done on rank 1\n');

@@ -1,6 +1,7 @@
 // The commander program. Defining commands and options is cheap; each command's module (and with it
-// @runlens/core and the provider adapters) is imported only when that command runs.
-import { Command, InvalidArgumentError, Option } from 'commander';
+// @runlens/core and the provider adapters) is imported only when that command runs. Help, usage
+// errors and shell completion need nothing but commander.
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ArtifactsOptions } from './commands/artifacts.js';
 import type { CompareOptions } from './commands/compare.js';
 import type { DescribeOptions } from './commands/describe.js';
@@ -8,8 +9,10 @@ import type { ExportOptions } from './commands/export.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { MetricsOptions } from './commands/metrics.js';
 import type { RunsOptions } from './commands/runs.js';
+import type { Shell } from './completion.js';
 import type { CommandContext } from './context.js';
 import { LineWriter, type OutputStream } from './output/writer.js';
+import { isUsageError, reportUsage } from './usage.js';
 import { version } from './version.js';
 
 /** Where the CLI reads and writes. Defaults to the process's own. */
@@ -68,6 +71,8 @@ function wholeNumber(min: number) {
   };
 }
 
+const SHELLS: readonly Shell[] = ['bash', 'zsh', 'fish'];
+
 const RUN_STATUSES = ['pending', 'running', 'completed', 'failed', 'stopped'];
 
 function statusList(value: string, previous: string[] | undefined): string[] {
@@ -95,6 +100,7 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
       outputError: () => undefined,
     })
     .showSuggestionAfterError(true)
+    .helpCommand(false)
     .addHelpText('after', EXIT_CODES_HELP);
 
   const command = (name: string, summary: string) => program.command(name).description(summary).helpOption('-h, --help', 'show help');
@@ -156,6 +162,26 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
     .requiredOption('--out <dir>', 'new (or empty) directory for the archive')
     .action((ref: string, options: ExportOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/export.js')).exportCommand(c, ref, options)));
 
+  command('completion', 'print a shell completion script: eval "$(runlens completion bash)"')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .action(async (shell: Shell) => void io.stdout.write((await import('./completion.js')).completionScript(program, shell)));
+
+  // Our own `help [command]`: commander's prints the whole help for a command it does not know.
+  program
+    .command('help')
+    .argument('[command]', 'the command to explain')
+    .description('show help for a command')
+    .helpOption(false)
+    .action((name: string | undefined) => {
+      if (name === undefined) program.help();
+      const target = program.commands.find((c) => c.name() === name && c.name() !== 'help');
+      if (!target) {
+        const known = program.commands.map((c) => c.name()).filter((n) => n !== 'help');
+        throw new CommanderError(2, 'commander.unknownCommand', `unknown command '${name}' (commands: ${known.join(', ')})`);
+      }
+      target.help();
+    });
+
   return program;
 }
 
@@ -178,6 +204,7 @@ export async function run(argv: readonly string[], io: CliIO = { stdout: process
     await program.parseAsync([...argv], { from: 'user' });
     return code;
   } catch (error) {
+    if (isUsageError(error)) return reportUsage(error, io.stderr);
     const { reportError } = await import('./exit.js');
     return reportError(error, io.stderr, debug);
   }

@@ -1,5 +1,8 @@
-// What a command gets: the runlens instance, its output, colours and the interrupt signal.
+// What a command gets: the runlens instance, its output, colours and the interrupt signal. This is the
+// CLI's composition root: loaded only once a command runs (never for --help or a usage error), it
+// collects the providers through inversify and hands them to core.
 import { createRunlens, type Runlens, type Warning } from '@runlens/core';
+import { composeProviders } from '@runlens/core/inversify';
 import type { CliIO, GlobalOptions } from './cli.js';
 import { colorEnabled, colors, type Colors } from './output/color.js';
 import { boundHeapGrowth } from './memory.js';
@@ -64,7 +67,7 @@ export async function withContext(io: CliIO, globals: GlobalOptions, action: (co
     io.stderr.write(`warning: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   };
   const runlens = createRunlens({
-    providers,
+    providers: composeProviders(providers),
     env: io.env,
     settings: providerSettings(globals),
     ...(io.cwd ? { cwd: io.cwd } : {}),

@@ -1,7 +1,7 @@
 // Errors → one `runlens: …` line on stderr and an exit code. Loaded only when something failed.
 import { RunlensError, redact, type ErrorCode } from '@runlens/core';
-import { CommanderError } from 'commander';
 import type { OutputStream } from './output/writer.js';
+import { isUsageError, usageExitCode, usageLine } from './usage.js';
 
 export const EXIT = { ok: 0, internal: 1, usage: 2, notFound: 3, auth: 4, provider: 5, interrupted: 130 } as const;
 
@@ -20,8 +20,7 @@ function oneLine(text: string): string {
 }
 
 export function exitCodeFor(error: unknown): number {
-  // commander reports help and --version as exit code 0; anything else it rejects is a usage error.
-  if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  if (isUsageError(error)) return usageExitCode(error);
   if (RunlensError.isInstance(error)) return BY_CODE[error.code] ?? EXIT.internal;
   if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') return EXIT.ok;
   return EXIT.internal;
@@ -29,11 +28,7 @@ export function exitCodeFor(error: unknown): number {
 
 /** The one line a user sees; `undefined` when nothing should be printed. */
 export function errorLine(error: unknown): string | undefined {
-  if (error instanceof CommanderError) {
-    // Help and --version were printed; bare `runlens` printed the help to stderr already.
-    if (error.exitCode === 0 || error.code === 'commander.help') return undefined;
-    return `runlens: ${oneLine(error.message.replace(/^error:\s*/i, ''))}`;
-  }
+  if (isUsageError(error)) return usageLine(error);
   if (RunlensError.isInstance(error)) return error.code === 'Interrupted' ? 'runlens: interrupted' : `runlens: ${oneLine(error.message)}`;
   if ((error as NodeJS.ErrnoException | null)?.code === 'EPIPE') return undefined;
   const message = error instanceof Error ? error.message : String(error);
@@ -44,7 +39,7 @@ export function errorLine(error: unknown): string | undefined {
 export function reportError(error: unknown, stderr: OutputStream, debug: boolean): number {
   const line = errorLine(error);
   if (line !== undefined) stderr.write(`${line}\n`);
-  if (debug && line !== undefined && !(error instanceof CommanderError)) {
+  if (debug && line !== undefined && !isUsageError(error)) {
     for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
       stderr.write(`${depth === 0 ? '' : 'caused by: '}${redact(e.stack ?? String(e))}\n`);
     }

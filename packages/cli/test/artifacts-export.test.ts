@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completedRun, lines, removeDir, runlens, tempDir } from './helpers.js';
+import { completedRun, lines, removeDir, runlens, runlensHere, spawns, tempDir, IN_PROCESS_MS } from './helpers.js';
 
 let root: string;
 let dir: string;
@@ -14,6 +14,7 @@ beforeAll(() => {
 });
 afterAll(() => removeDir(root));
 
+const pick = (object: Record<string, unknown>, ...keys: string[]) => Object.fromEntries(keys.map((k) => [k, object[k]]));
 const manifest = () => JSON.parse(readFileSync(path.join(dir, 'artifacts.json'), 'utf8')) as { path: string; size: number; sha256: string }[];
 
 describe('runlens artifacts', () => {
@@ -55,7 +56,7 @@ describe('runlens artifacts', () => {
 });
 
 describe('runlens export', () => {
-  it('exports a run, prints a summary, and the copy reads back the same', async () => {
+  it('exports a run, prints a summary, and the copy reads back the same', spawns(1, IN_PROCESS_MS), async () => {
     const out = path.join(root, 'exported');
     const r = await runlens(['export', ref, '--out', out]);
     expect(r.code).toBe(0);
@@ -66,15 +67,17 @@ describe('runlens export', () => {
       `read it back with: runlens describe local:${out}`,
     ]);
 
-    const original = JSON.parse((await runlens(['describe', ref, '--json'])).stdout);
-    const copy = await runlens(['describe', `local:${out}`, '--json']);
+    // Reading back is not about the process: in this one, from the sources.
+    const [original, copy, logs, originalLogs] = await Promise.all([
+      runlensHere(['describe', ref, '--json']),
+      runlensHere(['describe', `local:${out}`, '--json']),
+      runlensHere(['logs', `local:${out}`]),
+      runlensHere(['logs', ref]),
+    ]);
     expect(copy.code).toBe(0);
-    const copied = JSON.parse(copy.stdout);
-    expect(copied).toMatchObject({ name: original.name, status: original.status, hyperparameters: original.hyperparameters, ref: `local:${out}` });
-
-    const logs = await runlens(['logs', `local:${out}`]);
+    expect(JSON.parse(copy.stdout)).toMatchObject({ ...pick(JSON.parse(original.stdout), 'name', 'status', 'hyperparameters'), ref: `local:${out}` });
     expect(logs.code).toBe(0);
-    expect(logs.stdout).toBe((await runlens(['logs', ref])).stdout);
+    expect(logs.stdout).toBe(originalLogs.stdout);
     expect(readFileSync(path.join(out, 'artifacts', 'model', 'weights.bin')).equals(readFileSync(path.join(dir, 'artifacts', 'model', 'weights.bin')))).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANSI, completedRun, failedRun, lines, removeDir, runlens, tempDir } from './helpers.js';
+import { ANSI, completedRun, failedRun, lines, removeDir, runlens, spawns, tempDir } from './helpers.js';
 
 let root: string;
 let ref: string;
@@ -69,22 +69,19 @@ describe('errors: one line on stderr and the documented exit code', () => {
 describe('version, help and colour', () => {
   const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version as string;
 
-  it('--version and -V print the version', async () => {
-    for (const flag of ['--version', '-V']) {
-      const r = await runlens([flag]);
-      expect(r.code).toBe(0);
-      expect(r.stdout).toBe(`${version}\n`);
-      expect(r.stderr).toBe('');
-    }
+  it.each(['--version', '-V'])('%s prints the version', async (flag) => {
+    const r = await runlens([flag]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+    expect(r.stderr).toBe('');
   });
 
-  it('--help documents the commands and the exit codes', async () => {
-    const r = await runlens(['--help']);
+  it('--help documents the commands and the exit codes', spawns(2), async () => {
+    const [r, sub] = await Promise.all([runlens(['--help']), runlens(['logs', '--help'])]);
     expect(r.code).toBe(0);
     for (const command of ['describe', 'logs', 'metrics', 'runs', 'compare', 'artifacts', 'export']) expect(r.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(r.stdout).toMatch(/^Exit codes:$/m);
     for (const code of ['0', '1', '2', '3', '4', '5', '130']) expect(r.stdout).toMatch(new RegExp(`^  ${code} +\\S`, 'm'));
-    const sub = await runlens(['logs', '--help']);
     expect(sub.code).toBe(0);
     expect(sub.stdout).toMatch(/--follow/);
     expect(sub.stdout).not.toMatch(/--poll-interval/);
@@ -96,15 +93,20 @@ describe('version, help and colour', () => {
     expect(JSON.parse(r.stdout).name).toBe('fixture-completed');
   });
 
-  it('NO_COLOR output has no ANSI escapes; FORCE_COLOR colours node names', async () => {
-    for (const args of [['describe', ref], ['logs', ref], ['metrics', ref], ['metrics', ref, '--plot'], ['artifacts', ref]]) {
-      const plain = await runlens(args, { env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
-      expect(plain.code).toBe(0);
-      expect(ANSI.test(plain.stdout + plain.stderr)).toBe(false);
-    }
-    const forced = await runlens(['logs', ref], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
+  // One process per test: five commands in one test outlasted its timeout on a loaded machine.
+  it.each(['describe', 'logs', 'metrics', 'metrics --plot', 'artifacts'])('NO_COLOR wins over FORCE_COLOR: %s prints no ANSI escapes', async (command) => {
+    const [name, ...flags] = command.split(' ');
+    const plain = await runlens([name!, ref, ...flags], { env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    expect(plain.code).toBe(0);
+    expect(ANSI.test(plain.stdout + plain.stderr)).toBe(false);
+  });
+
+  it('FORCE_COLOR colours node names, and --no-color still wins', spawns(2), async () => {
+    const [forced, flag] = await Promise.all([
+      runlens(['logs', ref], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } }),
+      runlens(['--no-color', 'logs', ref], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } }),
+    ]);
     expect(forced.stdout).toMatch(/\x1b\[\d+malgo-1 /);
-    const flag = await runlens(['--no-color', 'logs', ref], { env: { NO_COLOR: undefined, FORCE_COLOR: '1' } });
     expect(ANSI.test(flag.stdout)).toBe(false);
   });
 });

@@ -1,14 +1,26 @@
 // Runs the built `runlens` binary as a user would, and writes run archives to temporary directories.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { run } from '../src/cli.js';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+/** The bundled bin (scripts/bundle.mjs), as `npm install -g` would run it. */
 export const BIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 export const EXAMPLES = path.join(REPO, 'examples', 'runs');
+
+/**
+ * What one CLI process may take on a loaded 2-core machine (start-up is ~0.1 s on a quiet one, and
+ * seconds with CPU hogs beside it). Tests size their timeouts as a multiple of it, by what they run.
+ */
+export const PROCESS_MS = 10_000;
+export const spawns = (count: number, extraMs = 0) => ({ timeout: count * PROCESS_MS + extraMs });
+/** What the first runlensHere() in a test file may take: it loads core and the adapters from source. */
+export const IN_PROCESS_MS = 10_000;
 
 export interface Result {
   readonly code: number | null;
@@ -43,6 +55,56 @@ export function runlens(args: readonly string[], options: { env?: Record<string,
   });
 }
 
+/** A stream that keeps what is written to it. */
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
+    this.text += chunk.toString();
+    callback();
+  }
+}
+
+/**
+ * Runs the CLI inside the test process, from its sources. For checks that are not about the process
+ * (reading back what a spawned CLI wrote, comparing two outputs), where a spawn would only add seconds
+ * on a loaded machine. What a user runs is tested through BIN.
+ */
+export async function runlensHere(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<Result> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await run(args, { stdout, stderr, env: cliEnv(options.env), cwd: options.cwd ?? REPO });
+  return { code, signal: null, stdout: stdout.text, stderr: stderr.text };
+}
+
+const TRACER = fileURLToPath(new URL('./fixtures/trace-imports.mjs', import.meta.url));
+
+/**
+ * Runs the CLI and reports which source files it loaded: the bundle's chunks it read, mapped through
+ * dist/bundle-meta.json to the sources each holds (e.g. `packages/core/src/errors.ts`,
+ * `node_modules/.pnpm/inversify@…`).
+ */
+export async function runlensLoading(args: readonly string[]): Promise<Result & { sources: string[] }> {
+  const dir = tempDir('runlens-trace-');
+  const trace = path.join(dir, 'imports.txt');
+  try {
+    writeFileSync(trace, '');
+    const result = await new Promise<Result>((resolve) => {
+      execFile(process.execPath, ['--import', TRACER, BIN, ...args], { cwd: REPO, env: cliEnv({ RUNLENS_TRACE_IMPORTS: trace }) }, (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: NodeJS.Signals }) | null;
+        resolve({ code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0, signal: failure?.signal ?? null, stdout, stderr });
+      });
+    });
+    const dist = path.dirname(BIN);
+    const outputs = (JSON.parse(readFileSync(path.join(dist, 'bundle-meta.json'), 'utf8')) as { outputs: Record<string, string[]> }).outputs;
+    const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((url) => fileURLToPath(url));
+    // A file that is not a bundle output (an unbundled build) stands for itself.
+    const sources = loaded.flatMap((file) => outputs[path.relative(dist, file)] ?? [path.relative(REPO, file)]);
+    return { ...result, sources };
+  } finally {
+    removeDir(dir);
+  }
+}
+
 /** A long-running CLI process whose output can be awaited while it runs. */
 export class LiveProcess {
   readonly child: ChildProcess;
@@ -57,14 +119,28 @@ export class LiveProcess {
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal, stdout: this.stdout, stderr: this.stderr })));
   }
 
-  /** Waits until stdout satisfies `test` (or fails after `timeoutMs`). */
-  async waitFor(test: (stdout: string) => boolean, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!test(this.stdout)) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for output; stdout so far:\n${this.stdout}\nstderr:\n${this.stderr}`);
-      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before the expected output; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+  /**
+   * Resolves once stdout satisfies `test`, checked as output arrives; fails if the process ends first.
+   * No clock of its own: the test's timeout bounds the wait, however slow the machine.
+   */
+  waitFor(test: (stdout: string) => boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!test(this.stdout)) return;
+        this.child.stdout!.off('data', check);
+        this.child.off('close', ended);
+        resolve();
+      };
+      const ended = (code: number | null) => {
+        this.child.stdout!.off('data', check);
+        // Output read before the exit may still satisfy the test.
+        if (test(this.stdout)) resolve();
+        else reject(new Error(`process exited (${code}) before the expected output; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`));
+      };
+      this.child.stdout!.on('data', check);
+      this.child.once('close', ended);
+      check();
+    });
   }
 }
 

@@ -123,9 +123,8 @@ describe('runlens logs --follow', () => {
     await live.waitFor((out) => out.includes('n1 second'));
     append(dir, 'n2', at(20), 'n2 second');
     finish(dir);
-    const started = Date.now();
+    // Ending by itself is bounded by the test's timeout, not by a wall clock a loaded machine can miss.
     const result = await live.exited;
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(lines(result.stdout).map((l) => l.split(' ').slice(2).join(' '))).toEqual(['n1 first', 'n2 first', 'n1 second', 'n2 second']);

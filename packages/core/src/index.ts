@@ -21,6 +21,8 @@ export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from '.
 export { LogReader, compareNatural } from './query/logs.js';
 export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type ExportOptions, type ExportSummary } from './query/runlens.js';
 export { matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';
-export { PROVIDER_DEFINITION, providerModule, ProviderRegistry } from './query/registry.js';
+export { PROVIDER_DEFINITION, ProviderRegistry } from './query/registry.js';
+// inversify composition (providerModule, composeProviders): `@runlens/core/inversify`, kept apart so
+// that importing core installs nothing global.
 export { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, fileSlug, type ArchiveManifest, type MetricFileHeader } from './archive/format.js';
 export { utf8Boundary } from './machinery/utf8.js';

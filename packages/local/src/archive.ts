@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ARCHIVE_FILES, ARCHIVE_FORMAT_VERSION, invalidInput, notFound, type MetricDescriptor, type Run } from '@runlens/core';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { archiveManifestSchema, describeIssue, metricHeaderSchema, runSchema } from './schema.js';
 
 export interface ArchiveContents {

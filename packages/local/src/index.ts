@@ -1,4 +1,4 @@
-import { providerModule, type ProviderDefinitionV1 } from '@runlens/core';
+import type { ProviderDefinitionV1 } from '@runlens/core';
 import { isAbsolute } from 'node:path';
 
 /**
@@ -15,7 +15,5 @@ export const localProvider: ProviderDefinitionV1 = {
   load: async (environment) => (await import('./provider.js')).createLocalProvider(environment),
 };
 
-/** For inversify composition roots. */
-export const localModule = providerModule(localProvider);
 
 export { readArchive, type ArchiveContents } from './archive.js';

@@ -1,4 +1,4 @@
-import { providerModule, type ProviderDefinitionV1 } from '@runlens/core';
+import type { ProviderDefinitionV1 } from '@runlens/core';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
@@ -22,5 +22,3 @@ export const modelartsProvider: ProviderDefinitionV1 = {
   load: async (environment) => (await import('./provider.js')).createModelartsProvider(environment),
 };
 
-/** For inversify composition roots. */
-export const modelartsModule = providerModule(modelartsProvider);

@@ -12,6 +12,9 @@ const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 /** The built CLI (RUNLENS_TEST_CLI may point at another build of it). */
 const BIN = process.env.RUNLENS_TEST_CLI ?? path.join(REPO, 'packages/cli/dist/main.js');
 
+/** What one CLI process may take on a loaded 2-core machine; tests size their timeouts by how many they run. */
+const spawns = (count: number) => ({ timeout: count * 10_000 });
+
 let emulator: ModelartsEmulator;
 const temp: string[] = [];
 
@@ -56,34 +59,36 @@ afterAll(async () => {
 });
 
 describe('runlens CLI on ModelArts refs', () => {
-  it('describe: text and --json', async () => {
-    const text = await runlens('describe', completed);
+  it('describe: text and --json', spawns(3), async () => {
+    const [text, json, failedText] = await Promise.all([runlens('describe', completed), runlens('describe', failed, '--json'), runlens('describe', failed)]);
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('trainjob-resnet50-2nodes');
     expect(text.stdout).toContain('completed');
     expect(text.stdout).toMatch(/worker-0[\s\S]*worker-1/);
-    const json = await runlens('describe', failed, '--json');
     expect(json.code).toBe(0);
     const run = JSON.parse(json.stdout) as { ref: string; status: string; failure: { category: string; code: string; evidence: string[] } };
     expect(run).toMatchObject({ ref: failed, status: 'failed', failure: { category: 'out-of-memory', code: 'exit 137' } });
     expect(run.failure.evidence.join('\n')).toContain('CUDA out of memory');
-    const failedText = await runlens('describe', failed);
     expect(failedText.stdout).toContain('out-of-memory');
   });
 
-  it('logs: merged text, --json, --tail, --node', async () => {
-    const json = await runlens('logs', completed, '--json');
+  it('logs: merged text, --json, --tail, --node', spawns(4), async () => {
+    const [json, text, tailed, ofNode] = await Promise.all([
+      runlens('logs', completed, '--json'),
+      runlens('logs', completed),
+      runlens('logs', completed, '--tail', '3', '--json'),
+      runlens('logs', completed, '--node', 'worker-1', '--json'),
+    ]);
     expect(json.code).toBe(0);
     const records = jsonLines(json.stdout);
     expect(new Set(records.map((r) => r.node))).toEqual(new Set(['worker-0', 'worker-1']));
     expect(records.map((r) => r.timestamp)).toEqual([...records.map((r) => r.timestamp)].sort((a, b) => a - b));
-    const text = await runlens('logs', completed);
     const lines = text.stdout.trimEnd().split('\n');
     expect(lines).toHaveLength(records.length);
     expect(lines[0]).toBe(`worker-0 ${new Date(records[0]!.timestamp).toISOString()} ${records[0]!.message}`);
-    const tail = jsonLines((await runlens('logs', completed, '--tail', '3', '--json')).stdout);
+    const tail = jsonLines(tailed.stdout);
     expect(tail).toEqual(records.slice(-3));
-    const node = jsonLines((await runlens('logs', completed, '--node', 'worker-1', '--json')).stdout);
+    const node = jsonLines(ofNode.stdout);
     expect(node).toEqual(records.filter((r) => r.node === 'worker-1'));
   });
 
@@ -95,17 +100,22 @@ describe('runlens CLI on ModelArts refs', () => {
     expect(records.some((r) => r.message.endsWith('=训练数据加载完成'))).toBe(true);
   });
 
-  it('logs --follow on a running job prints what grows and exits 0 once the job completes', async () => {
+  it('logs --follow on a running job prints what grows and exits 0 once the job completes', spawns(1), async () => {
     const child = spawn(process.execPath, [BIN, 'logs', `modelarts:${SCENARIO.runningJobId}`, '--follow', '--poll-interval', '50', '--json'], { cwd: REPO, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    const waitFor = async (text: string) => {
-      for (let i = 0; i < 500 && !stdout.includes(text); i++) await new Promise((r) => setTimeout(r, 20));
-      expect(stdout, stderr).toContain(text);
-    };
+    // Checked as output arrives, with no clock of its own: the test's timeout bounds the wait.
+    const waitFor = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => stdout.includes(text) && (child.stdout.off('data', check), child.off('close', ended), resolve());
+        const ended = () => (stdout.includes(text) ? resolve() : reject(new Error(`exited before '${text}': ${stdout}\n${stderr}`)));
+        child.stdout.on('data', check);
+        child.once('close', ended);
+        check();
+      });
     await waitFor('worker-0 sidecar started');
     emulator.appendTaskLog(SCENARIO.runningJobId, 'worker-0', '[ModelArts Service Log][INFO][2023/06/01 10:05:00,000]: epoch 1 done\n');
     await waitFor('epoch 1 done');
@@ -174,15 +184,16 @@ describe('runlens CLI on ModelArts refs', () => {
     expect(runs.find((r) => r.ref === v1)?.endedAt).toBe('2020-07-13T11:27:20.003Z');
   });
 
-  it('export --out then logs local:DIR gives the same lines', async () => {
+  it('export --out then logs local:DIR gives the same lines', spawns(4), async () => {
     const dir = path.join(tempDir(), 'archive');
     const exported = await runlens('export', failed, '--out', dir);
     expect(exported.code, exported.stderr).toBe(0);
-    const original = jsonLines((await runlens('logs', failed, '--json')).stdout);
-    const copy = jsonLines((await runlens('logs', `local:${dir}`, '--json')).stdout);
+    const [originalLogs, copyLogs, copyRun] = await Promise.all([runlens('logs', failed, '--json'), runlens('logs', `local:${dir}`, '--json'), runlens('describe', `local:${dir}`, '--json')]);
+    const original = jsonLines(originalLogs.stdout);
+    const copy = jsonLines(copyLogs.stdout);
     expect(copy).toEqual(original);
     expect(readFileSync(path.join(dir, 'artifacts', 'checkpoint-100', 'pytorch_model.bin'))).toEqual(Buffer.alloc(2048, 7));
-    const described = JSON.parse((await runlens('describe', `local:${dir}`, '--json')).stdout) as { status: string; origin: { ref: string } };
+    const described = JSON.parse(copyRun.stdout) as { status: string; origin: { ref: string } };
     expect(described).toMatchObject({ status: 'failed', origin: { ref: failed } });
   });
 

@@ -1,4 +1,4 @@
-import { providerModule, type ProviderDefinitionV1 } from '@runlens/core';
+import type { ProviderDefinitionV1 } from '@runlens/core';
 
 const TRAINING_JOB_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:training-job\/[A-Za-z0-9-]{1,63}$/;
 
@@ -17,5 +17,3 @@ export const sagemakerProvider: ProviderDefinitionV1 = {
   load: async (environment) => (await import('./provider.js')).createSagemakerProvider(environment),
 };
 
-/** For inversify composition roots. */
-export const sagemakerModule = providerModule(sagemakerProvider);

@@ -1,4 +1,4 @@
-import { formatDuration, isTerminal, type Run, type RunNode, type RunStatus } from '@runlens/core';
+import { compareNatural, formatDuration, isTerminal, type Run, type RunNode, type RunStatus } from '@runlens/core';
 import type { Colors } from '../output/color.js';
 import { formatColumn, formatTime } from '../output/format.js';
 import { renderFields } from '../output/table.js';
@@ -103,7 +103,7 @@ export function renderRun(run: Run, c: Colors): string[] {
       ...(f.evidence.length > 0 ? ['  evidence', ...f.evidence.map((l) => `    ${l}`)] : []),
     ]);
   }
-  section('hyperparameters', renderFields(Object.entries(run.hyperparameters).sort(([a], [b]) => a.localeCompare(b)), c, '  '));
+  section('hyperparameters', renderFields(Object.entries(run.hyperparameters).sort(([a], [b]) => compareNatural(a, b)), c, '  '));
   const finals = Object.entries(run.finalMetrics ?? {});
   const finalValues = formatColumn(finals.map(([, v]) => v));
   section('final metrics', renderFields(finals.map(([k], i) => [k, finalValues[i]!] as [string, string]), c, '  '));

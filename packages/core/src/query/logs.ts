@@ -330,10 +330,35 @@ export function compileGrep(pattern: string | RegExp): RegExp {
   }
 }
 
-/** `algo-2` before `algo-10`, `worker-9` before `worker-10`. */
+const RUNS = /\d+|\D+/g;
+
+/**
+ * `algo-2` before `algo-10`, `worker-9` before `worker-10`: runs of digits compare by value, the rest
+ * ignoring case, then by code unit so that no two different names tie. Not `localeCompare`: its first
+ * call loads ICU's collation data, which cost a CLI command more start-up time than its work, and
+ * its order would depend on the ICU build Node ships with.
+ */
 export function compareNatural(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+  const left = a.match(RUNS) ?? [];
+  const right = b.match(RUNS) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const x = left[i]!;
+    const y = right[i]!;
+    const digits = /^\d/.test(x) && /^\d/.test(y);
+    const order = digits ? compareDigits(x, y) : compareText(x.toLowerCase(), y.toLowerCase());
+    if (order !== 0) return order;
+  }
+  return left.length - right.length || compareText(a, b);
 }
+
+/** Two runs of digits by value (of any length), fewer leading zeros first on a tie. */
+function compareDigits(x: string, y: string): number {
+  const u = x.replace(/^0+(?=\d)/, '');
+  const v = y.replace(/^0+(?=\d)/, '');
+  return u.length - v.length || compareText(u, v) || x.length - y.length;
+}
+
+const compareText = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);

@@ -1,29 +1,15 @@
-import { Container, ContainerModule, type ServiceIdentifier } from 'inversify';
+import type { ServiceIdentifier } from 'inversify';
 import { invalidInput, RunlensError } from '../errors.js';
 import { splitRef, type RunRef } from '../ref.js';
 import { SUPPORTED_SPECIFICATION_VERSIONS, type ProviderDefinitionV1 } from '../spec/v1.js';
 
-/** The inversify token adapter modules bind their definition to. */
+/** The inversify token adapter modules bind their definition to (a plain symbol: no inversify needed). */
 export const PROVIDER_DEFINITION: ServiceIdentifier<ProviderDefinitionV1> = Symbol.for('runlens.ProviderDefinition');
 
-/** What an adapter package exports for composition roots that use inversify. */
-export function providerModule(definition: ProviderDefinitionV1): ContainerModule {
-  return new ContainerModule(({ bind }) => {
-    bind(PROVIDER_DEFINITION).toConstantValue(definition);
-  });
-}
-
 /**
- * The composition root: collects provider definitions from plain values and from ContainerModules.
- * Library users only ever pass `createRunlens({ providers })`; inversify stays an internal detail.
+ * The provider definitions of one runlens instance, by id. Composition with inversify lives in
+ * `@runlens/core/inversify` (see there why); this file must not import it.
  */
-export function composeProviders(providers: readonly ProviderDefinitionV1[], modules: readonly ContainerModule[]): ProviderRegistry {
-  const container = new Container();
-  container.load(...providers.map(providerModule), ...modules);
-  const definitions = container.isBound(PROVIDER_DEFINITION) ? container.getAll(PROVIDER_DEFINITION) : [];
-  return new ProviderRegistry(definitions);
-}
-
 export class ProviderRegistry {
   private readonly byId = new Map<string, ProviderDefinitionV1>();
 

@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { ContainerModule } from 'inversify';
 import { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, metricFileName, type ArchiveManifest } from '../archive/format.js';
 import { JsonlWriter, NodeLogFiles, prepareArchiveDir, safeJoin, streamToFile, writeJson } from '../archive/write.js';
 import { invalidInput, providerError, RunlensError, unsupported } from '../errors.js';
@@ -17,13 +16,14 @@ import type { RunRef } from '../ref.js';
 import type { ProviderCapabilities, ProviderDefinitionV1, ProviderEnvironment, ProviderV1 } from '../spec/v1.js';
 import { compareRuns, type Comparison, type CompareOptions } from './compare.js';
 import { LogReader } from './logs.js';
-import { composeProviders, type ProviderRegistry } from './registry.js';
+import { ProviderRegistry } from './registry.js';
 
 export interface RunlensOptions {
-  /** Provider definitions, e.g. `[localProvider, sagemakerProvider]`. */
+  /**
+   * Provider definitions, e.g. `[localProvider, sagemakerProvider]`. To collect them from inversify
+   * ContainerModules, use `composeProviders` from `@runlens/core/inversify`.
+   */
   readonly providers?: readonly ProviderDefinitionV1[];
-  /** inversify ContainerModules binding more definitions (each adapter package exports one). */
-  readonly modules?: readonly ContainerModule[];
   /** Configuration source for adapters. Defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Per-provider settings, keyed by provider id. */
@@ -90,7 +90,7 @@ const EVIDENCE_TAIL = 200;
 
 /** The one entry point: a query API over every registered provider. */
 export function createRunlens(options: RunlensOptions = {}): Runlens {
-  const registry: ProviderRegistry = composeProviders(options.providers ?? [], options.modules ?? []);
+  const registry = new ProviderRegistry(options.providers ?? []);
   const env = options.env ?? process.env;
   const debug = (message: string) => options.debug?.(redact(message));
   const budget = new RequestBudget();
@@ -237,7 +237,8 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
           warnings.push({ type: 'degraded', message: `${definition.displayName}: ${e.message}` });
         }
       }
-      runs.sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? ''));
+      // ISO 8601 strings order as text (localeCompare would load ICU collation data for nothing).
+      runs.sort((a, b) => ((b.createdAt ?? '') < (a.createdAt ?? '') ? -1 : (b.createdAt ?? '') > (a.createdAt ?? '') ? 1 : 0));
       return { runs: listOptions.limit !== undefined ? runs.slice(0, listOptions.limit) : runs, warnings };
     },
 
