@@ -1,6 +1,7 @@
 export type { Run, RunStatus, RunNode, RunFailure, FailureCategory, TimelineEvent, RunSummary, RunFilter } from './model/run.js';
 export { RUN_STATUSES, isTerminal } from './model/run.js';
 export type { LogRecord, LogStreamInfo, LogQuery } from './model/log.js';
+export { logRecordJson } from './model/log.js';
 export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SystemMetricName } from './model/metric.js';
 export { SYSTEM_METRICS } from './model/metric.js';
 export type { ArtifactInfo, ArtifactBody } from './model/artifact.js';
@@ -19,6 +20,7 @@ export { withRetry, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPoli
 export { sleep } from './machinery/sleep.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';
+export { LogFanout, SharedFollows, type FollowedLine, type OpenFollow, type LogFanoutOptions } from './query/fanout.js';
 export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type ExportOptions, type ExportSummary } from './query/runlens.js';
 export { matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';
 export { PROVIDER_DEFINITION, ProviderRegistry } from './query/registry.js';
@@ -26,3 +28,4 @@ export { PROVIDER_DEFINITION, ProviderRegistry } from './query/registry.js';
 // that importing core installs nothing global.
 export { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, fileSlug, type ArchiveManifest, type MetricFileHeader } from './archive/format.js';
 export { utf8Boundary } from './machinery/utf8.js';
+export { lttb, downsamplePoints } from './machinery/downsample.js';

@@ -36,3 +36,13 @@ export interface LogQuery {
   readonly pollIntervalMs?: { readonly min: number; readonly max: number };
   readonly signal?: AbortSignal;
 }
+
+/** A record as JSON, in the order the CLI's `logs --json` and the HTTP API print it: timestamp, node, message, stream. */
+export function logRecordJson(record: LogRecord): { timestamp: number; node: string; message: string; stream?: string } {
+  return {
+    timestamp: record.timestamp,
+    node: record.node,
+    message: record.message,
+    ...(record.stream !== undefined ? { stream: record.stream } : {}),
+  };
+}

@@ -1,0 +1,188 @@
+// Request and response schemas. The same objects validate requests and generate /openapi.json.
+import { z } from '@hono/zod-openapi';
+
+const STATUSES = ['pending', 'running', 'completed', 'failed', 'stopped'] as const;
+
+/** A query parameter that may repeat (`?node=a&node=b`) or carry a comma-separated list. */
+const list = (description: string, example: string) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean)))
+    .openapi({ description: `${description} (repeatable, or comma-separated)`, example, param: { style: 'form', explode: true } });
+
+const time = (description: string) =>
+  z.string().max(64).optional().openapi({ description: `${description}: a duration ago (30m, 2h, 7d) or ISO 8601`, example: '2h' });
+
+const whole = (description: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .openapi({ description, type: 'integer' });
+
+const flag = (description: string) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === 'true' || v === '1')
+    .openapi({ description, type: 'boolean' });
+
+export const RefParam = z.object({
+  ref: z
+    .string()
+    .min(1)
+    .max(2048)
+    .openapi({ param: { name: 'ref', in: 'path' }, description: 'Run reference `provider:id`, URL-encoded as one path segment', example: 'local:./examples/runs/sagemaker-hyperparameter-typo' }),
+});
+
+export const RunsQuery = z.object({
+  provider: list('only these providers', 'local'),
+  status: list(`only runs in these statuses: ${STATUSES.join(', ')}`, 'failed')
+    .refine((v) => v === undefined || v.every((s) => (STATUSES as readonly string[]).includes(s)), `use ${STATUSES.join(', ')}`),
+  since: time('created at or after'),
+  until: time('created before'),
+  limit: whole('at most this many runs', 1, 100_000),
+});
+
+export const LogsQuery = z.object({
+  node: list('only these nodes', 'algo-1'),
+  since: time('lines from this time'),
+  until: time('lines before this time'),
+  tail: whole('only the last n lines', 0, 10_000_000),
+  grep: z.string().max(1024).optional().openapi({ description: 'only lines matching this regular expression' }),
+  follow: flag('keep streaming until the run ends'),
+  cursor: z.string().max(4096).optional().openapi({ description: 'resume right after the line this cursor names (an SSE event id); the Last-Event-ID header wins' }),
+});
+
+export const MetricsQuery = z.object({
+  metric: list('only these metrics; * wildcards allowed', 'loss'),
+  node: list('only these nodes', 'algo-1'),
+  kind: z.enum(['system', 'training']).optional().openapi({ description: 'only system or training metrics' }),
+  since: time('points from this time'),
+  until: time('points before this time'),
+  points: whole('downsample each series to about this many points (LTTB, gaps kept as nulls)', 3, 1_000_000),
+});
+
+export const ArtifactQuery = z.object({
+  path: z.string().min(1).max(1024).openapi({ description: "the artifact's path as listed", example: 'model/model.tar.gz' }),
+});
+
+export const CompareQuery = z.object({
+  ref: z
+    .union([z.string().max(2048), z.array(z.string().max(2048)).max(16)])
+    .transform((v) => (Array.isArray(v) ? v : [v]))
+    .openapi({ description: 'two or more run references (repeat the parameter)', param: { style: 'form', explode: true } }),
+  metric: list('compare these training metrics (default: those of the first run)', 'loss'),
+});
+
+export const ExportQuery = z.object({
+  artifacts: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => v === undefined || v === 'true' || v === '1')
+    .openapi({ description: 'include artifacts (default true)', type: 'boolean' }),
+});
+
+// Responses: the CLI's --json shapes.
+
+export const Warning = z.object({ type: z.enum(['unsupported', 'degraded', 'not-found', 'compatibility']), message: z.string() }).openapi('Warning');
+
+export const ErrorBody = z
+  .object({
+    error: z.object({
+      code: z.enum(['NotFound', 'AuthError', 'Throttled', 'InvalidInput', 'Unsupported', 'ProviderError', 'Interrupted', 'TooLarge', 'Internal']),
+      message: z.string(),
+    }),
+  })
+  .openapi('Error');
+
+const Status = z.enum(STATUSES);
+
+export const RunSummary = z
+  .object({
+    ref: z.string(),
+    provider: z.string(),
+    id: z.string(),
+    name: z.string(),
+    status: Status,
+    providerStatus: z.string().optional(),
+    createdAt: z.string().optional(),
+    endedAt: z.string().optional(),
+  })
+  .openapi('RunSummary');
+
+export const Run = z
+  .object({
+    ref: z.string(),
+    provider: z.string(),
+    id: z.string(),
+    name: z.string(),
+    status: Status,
+    providerStatus: z.string(),
+    createdAt: z.string().optional(),
+    startedAt: z.string().optional(),
+    endedAt: z.string().optional(),
+    nodes: z.array(z.object({ name: z.string(), instanceType: z.string().optional(), status: z.string().optional() })),
+    failure: z
+      .object({ category: z.string(), reason: z.string(), evidence: z.array(z.string()), code: z.string().optional() })
+      .optional(),
+    hyperparameters: z.record(z.string(), z.string()),
+    tags: z.record(z.string(), z.string()).optional(),
+    finalMetrics: z.record(z.string(), z.number()).optional(),
+    timeline: z.array(z.object({ at: z.string(), status: z.string(), message: z.string().optional() })).optional(),
+    origin: z.object({ provider: z.string(), ref: z.string() }).optional(),
+    raw: z.unknown(),
+  })
+  .openapi('Run');
+
+export const LogLine = z
+  .object({ timestamp: z.number().openapi({ description: 'epoch ms' }), node: z.string(), message: z.string(), stream: z.string().optional() })
+  .openapi('LogLine');
+
+const MetricPoint = z.object({ timestamp: z.number(), step: z.number().optional(), value: z.union([z.number(), z.string(), z.null()]) });
+
+export const MetricSeries = z
+  .object({
+    name: z.string(),
+    node: z.string().optional(),
+    kind: z.enum(['system', 'training']),
+    unit: z.string().optional(),
+    providerName: z.string(),
+    valueType: z.enum(['number', 'string']).optional(),
+    note: z.string().optional(),
+    points: z.array(MetricPoint),
+  })
+  .openapi('MetricSeries');
+
+export const Artifact = z
+  .object({ path: z.string(), size: z.number().optional(), sha256: z.string().optional(), modifiedAt: z.string().optional(), location: z.string().optional() })
+  .openapi('Artifact');
+
+const MetricSummary = z.object({ series: z.string(), final: z.number().nullable(), best: z.number().nullable(), bestStep: z.number().optional(), points: z.number() });
+
+export const Comparison = z
+  .object({
+    metrics: z.array(z.string()),
+    runs: z.array(
+      z.object({
+        ref: z.string(),
+        provider: z.string(),
+        name: z.string(),
+        status: Status,
+        durationMs: z.number().optional(),
+        metrics: z.record(z.string(), MetricSummary.nullable()),
+      }),
+    ),
+    curves: z.array(
+      z.object({
+        metric: z.string(),
+        x: z.enum(['step', 'elapsed-seconds']),
+        runs: z.array(z.object({ ref: z.string(), points: z.array(z.object({ x: z.number(), value: z.number() })) })),
+      }),
+    ),
+    warnings: z.array(Warning),
+  })
+  .openapi('Comparison');
