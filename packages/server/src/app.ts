@@ -119,7 +119,7 @@ export function createApp(options: AppOptions): ServerApp {
   const jsonBody = (value: unknown, status = 200) => new Response(JSON.stringify(value), { status, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/runs', summary: 'List runs across the configured providers, newest first', request: { query: S.RunsQuery }, responses: { 200: json(z.object({ runs: S.RunSummary.array(), warnings: S.Warning.array() }), '`runlens runs --json`, plus warnings'), ...errors } }),
+    createRoute({ method: 'get', path: '/api/runs', operationId: 'listRuns', summary: 'List runs across the configured providers, newest first', request: { query: S.RunsQuery }, responses: { 200: json(z.object({ runs: S.RunSummary.array(), warnings: S.Warning.array() }), '`runlens runs --json`, plus warnings'), ...errors } }),
     (async (c: Context) => {
       const q = (c.req as unknown as { valid(t: 'query'): z.infer<typeof S.RunsQuery> }).valid('query');
       const { signal } = abortOnClose(c);
@@ -135,7 +135,7 @@ export function createApp(options: AppOptions): ServerApp {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/runs/{ref}', summary: 'Describe one run: status, nodes, failure with log evidence, hyperparameters, timeline', request: { params: S.RefParam }, responses: { 200: json(S.Run, '`runlens describe --json`'), ...errors } }),
+    createRoute({ method: 'get', path: '/api/runs/{ref}', operationId: 'describeRun', summary: 'Describe one run: status, nodes, failure with log evidence, hyperparameters, timeline', request: { params: S.RefParam }, responses: { 200: json(S.Run, '`runlens describe --json`'), ...errors } }),
     (async (c: Context) => {
       const ref = await checkRef(c.req.param('ref')!);
       return jsonBody(await runlens.describe(ref, { signal: abortOnClose(c).signal }));
@@ -145,7 +145,7 @@ export function createApp(options: AppOptions): ServerApp {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/api/runs/{ref}/logs',
+      path: '/api/runs/{ref}/logs',operationId: 'readLogs', 
       summary: "A run's logs, every node merged by time: NDJSON, or Server-Sent Events with resumable ids",
       description:
         'NDJSON (default): one `LogLine` per line; empty lines are heartbeats; an `{"error":…}` line ends a stream that failed after it started. ' +
@@ -193,7 +193,7 @@ export function createApp(options: AppOptions): ServerApp {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/runs/{ref}/metrics', summary: "A run's metric series, whole or downsampled per series (LTTB, gaps kept as nulls)", request: { params: S.RefParam, query: S.MetricsQuery }, responses: { 200: json(z.object({ series: S.MetricSeries.array(), warnings: S.Warning.array() }), '`runlens metrics --json`, plus warnings'), ...errors } }),
+    createRoute({ method: 'get', path: '/api/runs/{ref}/metrics', operationId: 'readMetrics', summary: "A run's metric series, whole or downsampled per series (LTTB, gaps kept as nulls)", request: { params: S.RefParam, query: S.MetricsQuery }, responses: { 200: json(z.object({ series: S.MetricSeries.array(), warnings: S.Warning.array() }), '`runlens metrics --json`, plus warnings'), ...errors } }),
     (async (c: Context) => {
       const q = (c.req as unknown as { valid(t: 'query'): z.infer<typeof S.MetricsQuery> }).valid('query');
       const ref = await checkRef(c.req.param('ref')!);
@@ -204,7 +204,7 @@ export function createApp(options: AppOptions): ServerApp {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/runs/{ref}/artifacts', summary: "A run's artifacts", request: { params: S.RefParam }, responses: { 200: json(z.object({ artifacts: S.Artifact.array() }), '`runlens artifacts --json`'), ...errors } }),
+    createRoute({ method: 'get', path: '/api/runs/{ref}/artifacts', operationId: 'listArtifacts', summary: "A run's artifacts", request: { params: S.RefParam }, responses: { 200: json(z.object({ artifacts: S.Artifact.array() }), '`runlens artifacts --json`'), ...errors } }),
     (async (c: Context) => {
       const ref = await checkRef(c.req.param('ref')!);
       return jsonBody({ artifacts: await runlens.artifacts(ref, { signal: abortOnClose(c).signal }) });
@@ -214,7 +214,7 @@ export function createApp(options: AppOptions): ServerApp {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/api/runs/{ref}/artifact',
+      path: '/api/runs/{ref}/artifact',operationId: 'downloadArtifact', 
       summary: 'Download one artifact (streamed; always application/octet-stream, as an attachment)',
       request: { params: S.RefParam, query: S.ArtifactQuery },
       responses: { 200: { description: 'the bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } as never } } }, ...errors },
@@ -234,7 +234,7 @@ export function createApp(options: AppOptions): ServerApp {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/compare', summary: 'Compare runs from any providers: status, duration, final and best metric values, curves', request: { query: S.CompareQuery }, responses: { 200: json(S.Comparison, '`runlens compare --json`'), ...errors } }),
+    createRoute({ method: 'get', path: '/api/compare', operationId: 'compareRuns', summary: 'Compare runs from any providers: status, duration, final and best metric values, curves', request: { query: S.CompareQuery }, responses: { 200: json(S.Comparison, '`runlens compare --json`'), ...errors } }),
     (async (c: Context) => {
       const q = (c.req as unknown as { valid(t: 'query'): z.infer<typeof S.CompareQuery> }).valid('query');
       if (q.ref.length < 2) throw invalidInput('compare needs at least two run references');
@@ -247,7 +247,7 @@ export function createApp(options: AppOptions): ServerApp {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/api/runs/{ref}/export',
+      path: '/api/runs/{ref}/export',operationId: 'exportRun', 
       summary: 'Export a run as a local run archive, streamed as a tar file',
       description: 'The archive is written to a temporary directory first (so a failure is a proper error status), then streamed as an uncompressed tar and removed.',
       request: { params: S.RefParam, query: S.ExportQuery },
@@ -274,8 +274,10 @@ export function createApp(options: AppOptions): ServerApp {
     }) as never,
   );
 
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'required when the server was started with a token (always, off loopback)' });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
+    security: options.token !== undefined ? [{ bearer: [] }] : [],
     info: { title: 'runlens', version: '1', description: 'One query API over ML training runs on SageMaker, ModelArts, Azure ML and local run archives.' },
   });
   return { app, follows };

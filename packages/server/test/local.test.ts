@@ -246,3 +246,52 @@ describe('bounds', () => {
     await r.arrayBuffer();
   });
 });
+
+describe('/openapi.json', () => {
+  it('is an OpenAPI 3.1 document with every route, its parameters and every schema it references', async () => {
+    const { status, body: doc } = await json('/openapi.json');
+    expect(status).toBe(200);
+    expect(doc.openapi).toBe('3.1.0');
+    const routes = {
+      '/api/runs': ['provider', 'status', 'since', 'until', 'limit'],
+      '/api/runs/{ref}': ['ref'],
+      '/api/runs/{ref}/logs': ['ref', 'node', 'since', 'until', 'tail', 'grep', 'follow', 'cursor'],
+      '/api/runs/{ref}/metrics': ['ref', 'metric', 'node', 'kind', 'since', 'until', 'points'],
+      '/api/runs/{ref}/artifacts': ['ref'],
+      '/api/runs/{ref}/artifact': ['ref', 'path'],
+      '/api/compare': ['ref', 'metric'],
+      '/api/runs/{ref}/export': ['ref', 'artifacts'],
+    };
+    expect(Object.keys(doc.paths).sort()).toEqual(Object.keys(routes).sort());
+    const operationIds = new Set();
+    for (const [route, params] of Object.entries(routes)) {
+      const op = doc.paths[route].get;
+      expect(op.operationId, route).toBeTypeOf('string');
+      operationIds.add(op.operationId);
+      expect(op.parameters.map((p: { name: string }) => p.name).sort(), route).toEqual([...params].sort());
+      expect(Object.keys(op.responses), route).toEqual(expect.arrayContaining(['200', '400', '404', '502', '503']));
+    }
+    expect(operationIds.size).toBe(Object.keys(routes).length);
+    for (const name of ['Run', 'RunSummary', 'LogLine', 'MetricSeries', 'Artifact', 'Comparison', 'Warning', 'Error']) expect(doc.components.schemas[name], name).toBeDefined();
+    // Every $ref resolves inside the document.
+    const refs: string[] = [];
+    JSON.stringify(doc, (key, value) => {
+      if (key === '$ref') refs.push(value);
+      return value;
+    });
+    expect(refs.length).toBeGreaterThan(10);
+    for (const ref of refs) {
+      const target = ref.replace(/^#\//, '').split('/').reduce((node: any, part) => node?.[part], doc);
+      expect(target, ref).toBeDefined();
+    }
+  });
+
+  it('documents exactly what validation enforces: the documented bounds are the ones applied', async () => {
+    const { body: doc } = await json('/openapi.json');
+    const metrics = doc.paths['/api/runs/{ref}/metrics'].get.parameters;
+    const kind = metrics.find((p: { name: string }) => p.name === 'kind');
+    expect(kind.schema.enum).toEqual(['system', 'training']);
+    for (const value of kind.schema.enum) expect((await get(runPath(AZURE, `/metrics?kind=${value}`))).status).toBe(200);
+    expect((await get(runPath(AZURE, '/metrics?kind=other'))).status).toBe(400);
+  });
+});
