@@ -177,6 +177,35 @@ describe('following a running SageMaker job', () => {
   });
 });
 
+describe('back-pressure and abort without follow', () => {
+  it('a client that reads slowly holds the provider reads back, and leaving stops them', async () => {
+    await s.close();
+    await emulator.close();
+    emulator = await startSagemakerEmulator({ scenarios: false, logPageLimit: 1_000 });
+    s = await serve({ providers: [localProvider, sagemakerProvider], runlensOptions: { env: { ...emulator.env } } });
+    const big = emulator.seedLargeJob('rl-big', { nodes: 4, linesPerNode: 50_000 });
+    const pages = () => emulator.requests.filter((r) => r.operation === 'GetLogEvents').length;
+    const controller = new AbortController();
+    const r = await fetch(`${s.url}${runPath('sagemaker:rl-big', '/logs')}`, { signal: controller.signal });
+    const reader = r.body!.getReader();
+    let bytes = 0;
+    while (bytes < 64 * 1024) bytes += (await reader.read()).value!.byteLength;
+    // The client stops reading: the server fills the socket's buffers, then stops asking the provider.
+    let seen = -1;
+    while (seen !== pages()) {
+      seen = pages();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const full = (big.totalEvents / 1_000) | 0;
+    // Measured: 31 of 200 pages read while the client sat on 64 KiB.
+    expect(seen).toBeLessThan(full / 4);
+    controller.abort();
+    await reader.cancel().catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(pages()).toBeLessThanOrEqual(seen + 4);
+  });
+});
+
 describe('other endpoints over SageMaker', () => {
   it('describe, NDJSON logs, metrics with points, artifacts and compare with a local archive', async () => {
     const run = (await (await fetch(`${s.url}${runPath(COMPLETED)}`)).json()) as { ref: string; status: string };
