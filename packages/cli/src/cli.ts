@@ -9,6 +9,7 @@ import type { ExportOptions } from './commands/export.js';
 import type { LogsOptions } from './commands/logs.js';
 import type { MetricsOptions } from './commands/metrics.js';
 import type { RunsOptions } from './commands/runs.js';
+import { defineServe } from './commands/serve.js';
 import type { Shell } from './completion.js';
 import type { CommandContext } from './context.js';
 import { LineWriter, type OutputStream } from './output/writer.js';
@@ -161,6 +162,8 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
     .argument('<ref>', 'run reference (provider:id)')
     .requiredOption('--out <dir>', 'new (or empty) directory for the archive')
     .action((ref: string, options: ExportOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/export.js')).exportCommand(c, ref, options)));
+
+  defineServe(command('serve', 'serve the HTTP API (runs, describe, logs, metrics, artifacts, compare, export) on 127.0.0.1'), execute);
 
   command('completion', 'print a shell completion script: eval "$(runlens completion bash)"')
     .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))

@@ -1,0 +1,55 @@
+// `runlens serve` as a user runs it: the built binary prints its URL, answers over HTTP, stops on
+// Ctrl-C with exit 0, and refuses a non-loopback address without a token in one line.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { BIN, REPO, cliEnv, runlens } from './helpers.js';
+
+describe('runlens serve', () => {
+  it('serves the API over the given archives until interrupted', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--archives', './examples/runs'], { cwd: REPO, env: cliEnv({ RUNLENS_TOKEN: undefined }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        const match = /runlens API on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', () => reject(new Error(`serve exited early: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const r = await fetch(`${url}/api/runs`);
+      expect(r.status).toBe(200);
+      const { runs } = (await r.json()) as { runs: { ref: string }[] };
+      expect(runs.map((x) => x.ref).sort()).toEqual([
+        'local:./examples/runs/azureml-seed004-metrics',
+        'local:./examples/runs/modelarts-cpu-gaps',
+        'local:./examples/runs/sagemaker-hyperparameter-typo',
+        'local:./examples/runs/sagemaker-xgboost-completed',
+      ]);
+      const outside = await fetch(`${url}/api/runs/${encodeURIComponent('local:./packages')}`);
+      expect(outside.status).toBe(404);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toBe('');
+  });
+
+  it('refuses to listen beyond loopback without a token, in one line with exit 2', async () => {
+    const result = await runlens(['serve', '--host', '0.0.0.0', '--port', '0'], { env: { RUNLENS_TOKEN: undefined } });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^runlens: refusing to listen on 0\.0\.0\.0 without a token/);
+  });
+
+  it('keeps the server off the start-up path: only the serve action imports it', () => {
+    for (const file of ['cli.js', 'main.js', 'commands/serve.js']) {
+      const text = readFileSync(new URL(`../dist/${file}`, import.meta.url), 'utf8');
+      expect(text, file).not.toMatch(/^import[^;]*['"]@runlens\/(server|core)['"]/m);
+    }
+  });
+});
