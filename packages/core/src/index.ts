@@ -20,7 +20,7 @@ export { withRetry, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPoli
 export { sleep } from './machinery/sleep.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';
-export { LogFanout, SharedFollows, type FollowedLine, type OpenFollow, type LogFanoutOptions } from './query/fanout.js';
+export { LogFanout, SharedFollows, type FollowedLine, type FollowLines, type OpenFollow, type LogFanoutOptions } from './query/fanout.js';
 export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type ExportOptions, type ExportSummary } from './query/runlens.js';
 export { matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';
 export { PROVIDER_DEFINITION, ProviderRegistry } from './query/registry.js';

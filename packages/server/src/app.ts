@@ -177,7 +177,8 @@ export function createApp(options: AppOptions): ServerApp {
         const canonical = formatRef(runlens.resolve(ref));
         const key = JSON.stringify([canonical, query.nodes ? [...query.nodes].sort() : null, query.since ?? null, query.until ?? null, query.grep ?? null]);
         const open = (from: string | undefined, signal: AbortSignal) => runlens.logs(ref, { ...query, cursor: from, signal });
-        source = { lines: await follows.attach(key, open, { cursor, signal: controller.signal }) };
+        const lines = await follows.attach(key, open, { cursor, signal: controller.signal });
+        source = { lines, warnings: () => lines.warnings() };
       } else {
         const reader = await runlens.logs(ref, { ...query, cursor, signal: controller.signal });
         const lines = sse

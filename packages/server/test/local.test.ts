@@ -134,6 +134,19 @@ describe('logs', () => {
   });
 });
 
+describe('logs warnings', () => {
+  it('SSE sends the reader\'s warnings as warning events, shared follow included', async () => {
+    for (const query of ['node=algo-9', 'node=algo-9&follow=true']) {
+      const r = await get(runPath(XGB, `/logs?${query}`), { headers: { accept: 'text/event-stream' } });
+      const events: { event: string; data: string }[] = [];
+      await readSse(r.body!, (e) => void events.push(e));
+      const warnings = events.filter((e) => e.event === 'warning').map((e) => JSON.parse(e.data));
+      expect(warnings, query).toEqual([expect.objectContaining({ type: 'not-found', message: expect.stringContaining("node 'algo-9'") })]);
+      expect(events[events.length - 1]!.event).toBe('end');
+    }
+  });
+});
+
 describe('metrics', () => {
   it('is `runlens metrics --json` (plus warnings), gaps as null', async () => {
     const { status, body } = await json(runPath(GAPS, '/metrics'));

@@ -1,11 +1,17 @@
 import { interrupted } from '../errors.js';
 import type { LogRecord } from '../model/log.js';
+import type { Warning } from '../model/warning.js';
 import type { LogReader } from './logs.js';
 
 /** One line handed to a follower, with the cursor that resumes right after it. */
 export interface FollowedLine {
   readonly record: LogRecord;
   readonly cursor: string;
+}
+
+/** A follower's lines, and the warnings of the reader they come from (unknown nodes, missing logs). */
+export interface FollowLines extends AsyncIterable<FollowedLine> {
+  warnings(): readonly Warning[];
 }
 
 /** Opens a reader (following) from a cursor, or from the start. */
@@ -62,7 +68,7 @@ export class LogFanout {
    * Attaches a follower. Resolves once the upstream (or the follower's own) reader is open, so a bad
    * ref or a missing run is an error here, before anything is streamed.
    */
-  async attach(options: { cursor?: string; signal?: AbortSignal } = {}): Promise<AsyncIterable<FollowedLine>> {
+  async attach(options: { cursor?: string; signal?: AbortSignal } = {}): Promise<FollowLines> {
     const signal = options.signal;
     let start: number | undefined;
     if (options.cursor === undefined) start = this.joinable ? 0 : undefined;
@@ -75,16 +81,21 @@ export class LogFanout {
     this.followers.add(follower);
     // A follower that leaves before it reads anything must not keep the upstream read alive.
     signal?.addEventListener('abort', () => this.leave(follower), { once: true });
+    let reader: LogReader;
     try {
-      await this.opened();
+      ({ reader } = await this.opened());
     } catch (error) {
       this.leave(follower);
       throw error;
     }
-    return { [Symbol.asyncIterator]: () => this.lines(follower, signal, options.cursor)[Symbol.asyncIterator]() };
+    const own: { reader?: LogReader } = {};
+    return {
+      [Symbol.asyncIterator]: () => this.lines(follower, signal, options.cursor, own)[Symbol.asyncIterator](),
+      warnings: () => (own.reader ?? reader).warnings,
+    };
   }
 
-  private async *lines(follower: Follower, signal: AbortSignal | undefined, cursor: string | undefined): AsyncGenerator<FollowedLine> {
+  private async *lines(follower: Follower, signal: AbortSignal | undefined, cursor: string | undefined, own: { reader?: LogReader }): AsyncGenerator<FollowedLine> {
     let last = cursor;
     try {
       for (;;) {
@@ -92,7 +103,9 @@ export class LogFanout {
         if (follower.seq < this.base) {
           // Fell out of the buffer: carry on alone from the last line this follower took.
           this.leave(follower);
-          yield* await this.own(last, signal);
+          const alone = await this.own(last, signal);
+          own.reader = alone.reader;
+          yield* alone;
           return;
         }
         if (follower.seq < this.base + this.buffer.length) {
@@ -149,14 +162,14 @@ export class LogFanout {
     });
   }
 
-  private async own(cursor: string | undefined, signal: AbortSignal | undefined): Promise<AsyncIterable<FollowedLine>> {
+  private async own(cursor: string | undefined, signal: AbortSignal | undefined): Promise<FollowLines & { reader: LogReader }> {
     const controller = new AbortController();
     const stop = () => controller.abort();
     if (signal?.aborted) throw interrupted();
     signal?.addEventListener('abort', stop, { once: true });
     const reader = await this.open(cursor, controller.signal);
     this.stats.own++;
-    return (async function* () {
+    const lines = (async function* () {
       try {
         for await (const record of reader) yield { record, cursor: reader.cursor() };
       } finally {
@@ -164,6 +177,7 @@ export class LogFanout {
         controller.abort();
       }
     })();
+    return { reader, warnings: () => reader.warnings, [Symbol.asyncIterator]: () => lines };
   }
 
   private leave(follower: Follower): void {
@@ -183,7 +197,7 @@ export class SharedFollows {
   constructor(private readonly options: { capacity?: number } = {}) {}
 
   /** The fan-out for `key`, created (with `open`) unless a joinable one exists. */
-  attach(key: string, open: OpenFollow, options: { cursor?: string; signal?: AbortSignal } = {}): Promise<AsyncIterable<FollowedLine>> {
+  attach(key: string, open: OpenFollow, options: { cursor?: string; signal?: AbortSignal } = {}): Promise<FollowLines> {
     let fanout = this.fanouts.get(key);
     // Resuming with nothing to share: a reader of its own, through a fan-out nobody else will find.
     if (!fanout && options.cursor !== undefined) return new LogFanout(open).attach(options);
