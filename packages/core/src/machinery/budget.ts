@@ -76,7 +76,7 @@ export class RequestBudget {
     const now = this.now();
     b.tokens = Math.min(b.tokens, 0);
     b.updatedAt = now;
-    if (sentAt < b.throttledAt) return;
+    if (sentAt <= b.throttledAt) return;
     b.lastMax = b.rate;
     b.rate = Math.max(floorOf(b.ceiling), b.rate * SLOW_DOWN);
     b.throttledAt = now;
