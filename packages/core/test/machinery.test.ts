@@ -261,7 +261,7 @@ describe('adaptive request budget', () => {
     budget.throttled('cw:GetLogEvents', await later);
     expect(budget.rateOf('cw:GetLogEvents')).toBeCloseTo(4.9);
     for (let i = 0; i < 30; i++) budget.throttled('cw:GetLogEvents');
-    expect(budget.rateOf('cw:GetLogEvents')).toBe(0.5);
+    expect(budget.rateOf('cw:GetLogEvents')).toBe(1);
     expect(budget.rateOf('other')).toBeUndefined();
   });
 

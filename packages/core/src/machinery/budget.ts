@@ -4,8 +4,8 @@ import { sleep } from './sleep.js';
 const SLOW_DOWN = 0.7;
 /** Cubic recovery, in fractions of the configured rate per second³ (back to the old rate in ~1.8 s). */
 const RECOVERY = 0.05;
-/** The rate never falls below this fraction of the configured one (nor below 0.5/s, unless configured lower). */
-const FLOOR = 1 / 50;
+/** The rate never falls below this fraction of the configured one: throttling beyond that is left to each request's back-off. */
+const FLOOR = 1 / 10;
 
 interface Bucket {
   tokens: number;
@@ -102,5 +102,5 @@ export class RequestBudget {
 }
 
 function floorOf(ceiling: number): number {
-  return Math.min(ceiling, Math.max(0.5, ceiling * FLOOR));
+  return ceiling * FLOOR;
 }
