@@ -183,6 +183,21 @@ describe('azureml logs under faults', { timeout: 20_000 }, () => {
     expect(faults.every((f) => f.hits > 0)).toBe(true);
   });
 
+  it('loses and repeats no line when one rank\'s log meets a throttle, a reset, a 503, a 500 and another throttle in a row', async () => {
+    // Three ranks read in parallel; each cluster lands on one ranged read of rank 1 and its retries.
+    s.emulator.resetRequests();
+    const cluster = s.emulator.faults.inject({ path: 'std_log_process_1.txt', sequence: ['throttle', 'drop', '503', '500', 'throttle'], every: 3, times: 3, delayMs: 0 });
+    const longer = s.emulator.faults.inject({ path: 'std_log_process_2.txt', sequence: ['500', 'throttle', 'throttle', 'drop', '503', 'throttle', '500', 'throttle'], times: 1, delayMs: 0 });
+    s.emulator.faults.inject({ path: '/history/', sequence: ['503', 'throttle', 'drop', '500', 'throttle', '503'], times: 1, delayMs: 0 });
+    s.emulator.faults.inject({ path: '/blob/', kind: 'drop', every: 9 });
+    expect(strip(await collect(await s.runlens.logs('azureml:faulty')))).toEqual(expected);
+    expect([cluster.hits, longer.hits]).toEqual([15, 8]);
+    // A cluster is one request retried: the same Range five times in a row, then once more to succeed.
+    const ranges = s.emulator.requests.filter((r) => r.path.includes('std_log_process_1.txt')).map((r) => `${r.headers['range'] ?? 'whole'}`);
+    const firstCluster = ranges.slice(2, 8);
+    expect(new Set(firstCluster).size).toBe(1);
+  });
+
   it('resumes cursors exactly while faults fire', async () => {
     s.emulator.faults.inject({ path: '/blob/', kind: 'drop', every: 4 });
     s.emulator.faults.inject({ path: '/blob/', kind: 'throttle', every: 5, delayMs: 0 });
