@@ -164,7 +164,8 @@ describe('azureml logs under faults', { timeout: 20_000 }, () => {
 
   beforeAll(async () => {
     // Faults fire on many requests here; core's time budget rides them out, so only a lost line can fail the test.
-    s = await setup({}, { logPageBytes: 512 });
+    // Rates high enough that the adaptive budget's slow-downs under constant injected throttling stay short.
+    s = await setup({}, { logPageBytes: 512, requestsPerSecond: 10_000 });
     s.emulator.putJob({ name: 'faulty', status: 'Completed', instanceCount: 3, startedAt: T, endedAt: T + 60_000 });
     for (const [path, file] of Object.entries(files)) s.emulator.setLog('faulty', path, file.text);
   });

@@ -11,8 +11,7 @@ export interface Setup {
   close(): Promise<void>;
 }
 
-/** Quick polls, and rates high enough that the adaptive budget's slow-downs under injected faults stay short. */
-export const FAST = { statusPollMs: 30, streamDiscoveryMs: 30, followPollMinMs: 30, followPollMaxMs: 60, requestsPerSecond: 10_000 };
+export const FAST = { statusPollMs: 30, streamDiscoveryMs: 30, followPollMinMs: 30, followPollMaxMs: 60 };
 
 /** Core's default time budget per request, with back-off delays shortened for the tests. */
 export async function setup(options: AzuremlEmulatorOptions = {}, settings: Record<string, unknown> = {}): Promise<Setup> {

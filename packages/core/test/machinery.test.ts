@@ -265,6 +265,24 @@ describe('adaptive request budget', () => {
     expect(budget.rateOf('other')).toBeUndefined();
   });
 
+  it('keeps the configured burst until throttled, then bursts less in proportion', async () => {
+    vi.useFakeTimers();
+    const budget = new RequestBudget(() => Date.now());
+    const burst = async () => {
+      let granted = 0;
+      const takes = Array.from({ length: 40 }, () => budget.take('k', 20, 40).then(() => granted++));
+      await vi.advanceTimersByTimeAsync(0);
+      const now = granted;
+      await vi.advanceTimersByTimeAsync(60_000);
+      await Promise.all(takes);
+      return now;
+    };
+    expect(await burst()).toBe(40);
+    budget.throttled('k');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(await burst()).toBe(28);
+  });
+
   it('spaces every reader of the key at the slowed rate, and empties the bucket on a throttle', async () => {
     vi.useFakeTimers();
     const budget = new RequestBudget(() => Date.now());

@@ -47,8 +47,8 @@ export class RequestBudget {
     const turn = b.queue.then(async () => {
       for (;;) {
         const now = this.now();
-        // A slowed-down key also bursts less: at most one second's worth of its current rate.
-        const burstNow = Math.min(b.burst, Math.max(1, Math.ceil(b.rate)));
+        // A slowed-down key also bursts less, in proportion; an unthrottled one keeps its configured burst.
+        const burstNow = Math.max(1, Math.floor((b.burst * b.rate) / b.ceiling));
         b.tokens = Math.min(burstNow, b.tokens + ((now - b.updatedAt) / 1000) * b.rate);
         b.updatedAt = now;
         if (b.tokens >= 1) {
