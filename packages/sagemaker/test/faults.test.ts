@@ -72,7 +72,7 @@ const calls = (operation: string) => emulator.requests.filter((r) => r.operation
 /** How many attempts a request that gave up says it made. */
 const attemptsIn = (error: RunlensError) => Number(/after (\d+) attempts/.exec(error.message)?.[1]);
 
-describe('error mapping', () => {
+describe('error mapping', { timeout: 15_000 }, () => {
   it('maps a missing job to NotFound and a missing artifact to NotFound', async () => {
     const missing = await codeOf(runlens.describe('sagemaker:rl-no-such-job'));
     expect([missing.code, missing.providerCode, missing.retryable]).toEqual(['NotFound', 'ValidationException', false]);
