@@ -20,6 +20,8 @@ const RATES = {
   blob: { ratePerSecond: 200, burst: 400 },
 } as const;
 
+type SurfaceName = keyof typeof RATES;
+
 export interface CallContext {
   /** The run id (for error context). */
   readonly run?: string;
@@ -112,7 +114,13 @@ export class AzuremlClient {
   }
 
   private armBudget(ws: WorkspaceId, operation: string): BudgetSpec {
-    return { key: `azureml:arm:${new URL(this.config.armEndpoint).host}:${ws.subscriptionId}:${operation}`, ...RATES.arm };
+    return { key: `azureml:arm:${new URL(this.config.armEndpoint).host}:${ws.subscriptionId}:${operation}`, ...this.rate('arm') };
+  }
+
+  /** A surface's rate, or the `requestsPerSecond` setting when given. */
+  private rate(surface: SurfaceName): { ratePerSecond: number; burst: number } {
+    const rps = this.config.requestsPerSecond;
+    return rps ? { ratePerSecond: rps, burst: Math.max(1, Math.ceil(rps)) } : RATES[surface];
   }
 
   // ---- data plane --------------------------------------------------------------------------
@@ -139,7 +147,7 @@ export class AzuremlClient {
   private async dataGet<T>(surface: Surface, operation: string, ws: WorkspaceId, path: string, subject: string, context: CallContext, body?: unknown): Promise<T> {
     const host = await this.dataPlane(ws, context);
     return this.requester.call(
-      { operation, budget: { key: `azureml:${surface}:${new URL(host).host}:${workspaceKey(ws)}:${operation}`, ...RATES[surface as 'history' | 'metric' | 'mlflow' | 'artifact'] }, ...context },
+      { operation, budget: { key: `azureml:${surface}:${new URL(host).host}:${workspaceKey(ws)}:${operation}`, ...this.rate(surface as 'history' | 'metric' | 'mlflow' | 'artifact') }, ...context },
       async (signal) => {
         const options = { surface, subject, token: await this.tokens.get(this.config.tokenScope, signal), ...this.common(signal) };
         return body === undefined ? getJson<T>(`${host}${path}`, options) : postJson<T>(`${host}${path}`, body, options);
@@ -188,7 +196,7 @@ export class AzuremlClient {
   async readRange(url: string, offset: number, length: number, subject: string, context: CallContext & { operation: string }): Promise<RangeRead> {
     const parsed = checkLink(url, subject);
     return this.requester.call(
-      { operation: context.operation, run: context.run, signal: context.signal, budget: { key: `azureml:blob:${parsed.host}`, ...RATES.blob } },
+      { operation: context.operation, run: context.run, signal: context.signal, budget: { key: `azureml:blob:${parsed.host}`, ...this.rate('blob') } },
       async (signal) => {
         const response = await httpGet(url, {
           surface: 'blob',
@@ -229,7 +237,7 @@ export class AzuremlClient {
   /** A streamed GET of a whole blob (for storage that ignores Range); the caller reads and discards the body. */
   async openStream(url: string, subject: string, context: CallContext & { operation: string }): Promise<HttpResponse> {
     const parsed = checkLink(url, subject);
-    return this.requester.call({ operation: context.operation, run: context.run, signal: context.signal, budget: { key: `azureml:blob:${parsed.host}`, ...RATES.blob } }, (signal) =>
+    return this.requester.call({ operation: context.operation, run: context.run, signal: context.signal, budget: { key: `azureml:blob:${parsed.host}`, ...this.rate('blob') } }, (signal) =>
       httpGet(url, { surface: 'blob', subject, headers: { accept: '*/*' }, ...this.common(signal) }),
     );
   }

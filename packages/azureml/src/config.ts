@@ -36,6 +36,8 @@ export interface AzuremlConfig {
   readonly streamDiscoveryMs: number;
   /** MLflow get-history `max_results` (the server may cap it). */
   readonly metricPageSize: number;
+  /** Overrides every request budget's rate (requests per second), as ModelArts' setting does: tests, higher quotas. */
+  readonly requestsPerSecond?: number;
   readonly tenantId?: string;
   readonly managedIdentityClientId?: string;
 }
@@ -85,6 +87,7 @@ export function readConfig(environment: ProviderEnvironment): AzuremlConfig {
     statusPollMs: number(settings.statusPollMs, 10_000),
     streamDiscoveryMs: number(settings.streamDiscoveryMs, 15_000),
     metricPageSize: Math.max(1, Math.floor(number(settings.metricPageSize, 10_000))),
+    ...(number(settings.requestsPerSecond, 0) > 0 ? { requestsPerSecond: number(settings.requestsPerSecond, 0) } : {}),
     ...(text(env.AZURE_TENANT_ID) ? { tenantId: text(env.AZURE_TENANT_ID) } : {}),
     ...(text(env.AZURE_CLIENT_ID) ? { managedIdentityClientId: text(env.AZURE_CLIENT_ID) } : {}),
   };

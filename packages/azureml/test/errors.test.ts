@@ -18,8 +18,13 @@ async function failure(promise: Promise<unknown>): Promise<RunlensError> {
 const T = Date.UTC(2025, 5, 1, 7);
 const iso = (ms: number) => new Date(ms).toISOString();
 
-describe('azureml error mapping', () => {
+/** How many attempts a request that gave up says it made. */
+const attemptsIn = (error: RunlensError) => Number(/after (\d+) attempts?/.exec(error.message)?.[1]);
+
+describe('azureml error mapping', { timeout: 15_000 }, () => {
   let s: Setup;
+  /** For the requests that never succeed: a retry budget of 1.5 s instead of minutes. */
+  const brief = () => s.with({}, {}, { budgetMs: 1_500 });
 
   beforeAll(async () => {
     s = await setup({ scenarios: true });
@@ -64,12 +69,14 @@ describe('azureml error mapping', () => {
   it('gives up on lasting throttling with Throttled, keeping the code and Retry-After', async () => {
     s.emulator.resetRequests();
     s.emulator.faults.inject({ path: '/jobs/rl-az-failed', kind: 'throttle', delayMs: 1000 });
-    const error = await failure(s.runlens.describe('azureml:rl-az-failed'));
+    const error = await failure(brief().describe('azureml:rl-az-failed'));
     expect(error.code).toBe('Throttled');
     expect(error.providerCode).toBe('TooManyRequests');
     expect((error.cause as RunlensError).retryAfterMs).toBe(1000);
-    // core's 5 attempts, and not one more from the SDK
-    expect(s.emulator.requests.filter((r) => r.path.endsWith('/jobs/rl-az-failed'))).toHaveLength(5);
+    // Each attempt waited the Retry-After; the one that would have passed the 1.5 s budget was not made.
+    expect(error.message).toMatch(/still throttled after \d+ attempts? in [\d.]+ m?s, and the service asks to wait 1\.0 s more: /);
+    // core's attempts, and not one more from the SDK
+    expect(s.emulator.requests.filter((r) => r.path.endsWith('/jobs/rl-az-failed'))).toHaveLength(attemptsIn(error));
   });
 
   it('retries 5xx from Run History and MLflow, then gives up with ProviderError', async () => {
@@ -79,11 +86,12 @@ describe('azureml error mapping', () => {
     expect(series.find((x) => x.name === 'loss')?.points).toHaveLength(50);
     s.emulator.faults.clear();
     s.emulator.faults.inject({ path: '/history/', kind: '500' });
-    const error = await failure(s.runlens.describe('azureml:rl-az-running'));
+    const error = await failure(brief().describe('azureml:rl-az-running'));
     expect(error.code).toBe('ProviderError');
     expect(error.status).toBe(500);
     expect(error.providerCode).toBe('ServiceError');
     expect(error.retryable).toBe(true);
+    expect(error.message).toMatch(/still failing after \d+ attempts in [\d.]+ s \(the retry budget is 1\.5 s\)/);
   });
 
   it('reads string and list metrics through clustered metric service faults, every value once', async () => {
@@ -102,18 +110,18 @@ describe('azureml error mapping', () => {
   });
 
   it('maps storage throttling (503 ServerBusy) to Throttled and dropped connections to retryable ProviderErrors', async () => {
+    const quick = brief();
     s.emulator.faults.inject({ path: '/blob/', kind: 'throttle' });
-    const throttledError = await failure(s.runlens.logs('azureml:rl-az-failed').then((r) => collect(r)));
+    const throttledError = await failure(quick.logs('azureml:rl-az-failed').then((r) => collect(r)));
     expect(throttledError.code).toBe('Throttled');
     expect(throttledError.providerCode).toBe('ServerBusy');
     s.emulator.faults.clear();
     s.emulator.faults.inject({ path: '/blob/', kind: 'drop' });
-    const dropped = await failure(s.runlens.logs('azureml:rl-az-failed').then((r) => collect(r)));
+    const dropped = await failure(quick.logs('azureml:rl-az-failed').then((r) => collect(r)));
     expect(dropped.code).toBe('ProviderError');
     expect(dropped.retryable).toBe(true);
     expect(dropped.message).not.toMatch(/sig=|se=/);
   });
-
 });
 
 describe('azureml storage links that keep failing', () => {
@@ -141,7 +149,7 @@ describe('azureml storage links that keep failing', () => {
   });
 });
 
-describe('azureml logs under faults', () => {
+describe('azureml logs under faults', { timeout: 20_000 }, () => {
   let s: Setup;
   const files: Record<string, { node: string; text: string }> = {};
   for (let r = 0; r < 3; r++) {
@@ -155,8 +163,9 @@ describe('azureml logs under faults', () => {
   const expected = referenceTimeline(files, T);
 
   beforeAll(async () => {
-    // Faults fire on many requests here; core is given more attempts so that only a lost line can fail the test.
-    s = await setup({}, { logPageBytes: 512 }, 10);
+    // Faults fire on many requests here; core's time budget rides them out, so only a lost line can fail the test.
+    // Rates high enough that the adaptive budget's slow-downs under constant injected throttling stay short.
+    s = await setup({}, { logPageBytes: 512, requestsPerSecond: 10_000 });
     s.emulator.putJob({ name: 'faulty', status: 'Completed', instanceCount: 3, startedAt: T, endedAt: T + 60_000 });
     for (const [path, file] of Object.entries(files)) s.emulator.setLog('faulty', path, file.text);
   });
@@ -173,6 +182,21 @@ describe('azureml logs under faults', () => {
     ];
     expect(strip(await collect(await s.runlens.logs('azureml:faulty')))).toEqual(expected);
     expect(faults.every((f) => f.hits > 0)).toBe(true);
+  });
+
+  it('loses and repeats no line when one rank\'s log meets a throttle, a reset, a 503, a 500 and another throttle in a row', async () => {
+    // Three ranks read in parallel; each cluster lands on one ranged read of rank 1 and its retries.
+    s.emulator.resetRequests();
+    const cluster = s.emulator.faults.inject({ path: 'std_log_process_1.txt', sequence: ['throttle', 'drop', '503', '500', 'throttle'], every: 3, times: 3, delayMs: 0 });
+    const longer = s.emulator.faults.inject({ path: 'std_log_process_2.txt', sequence: ['500', 'throttle', 'throttle', 'drop', '503', 'throttle', '500', 'throttle'], times: 1, delayMs: 0 });
+    s.emulator.faults.inject({ path: '/history/', sequence: ['503', 'throttle', 'drop', '500', 'throttle', '503'], times: 1, delayMs: 0 });
+    s.emulator.faults.inject({ path: '/blob/', kind: 'drop', every: 9 });
+    expect(strip(await collect(await s.runlens.logs('azureml:faulty')))).toEqual(expected);
+    expect([cluster.hits, longer.hits]).toEqual([15, 8]);
+    // A cluster is one request retried: the same Range five times in a row, then once more to succeed.
+    const ranges = s.emulator.requests.filter((r) => r.path.includes('std_log_process_1.txt')).map((r) => `${r.headers['range'] ?? 'whole'}`);
+    const firstCluster = ranges.slice(2, 8);
+    expect(new Set(firstCluster).size).toBe(1);
   });
 
   it('resumes cursors exactly while faults fire', async () => {

@@ -63,7 +63,8 @@ describe('azureml request shapes', () => {
     agent = new MockAgent();
     agent.disableNetConnect();
     debug = [];
-    runlens = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, settings: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, debug: (m) => debug.push(m) });
+    // Core retries until a time budget runs out; capped at 5 attempts here so that the mocks can count them.
+    runlens = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, settings: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 }, debug: (m) => debug.push(m) });
   });
   afterEach(async () => {
     nock.cleanAll();

@@ -1,4 +1,4 @@
-import { createRunlens, type LogRecord, type Runlens } from '@runlens/core';
+import { createRunlens, type LogRecord, type RetryPolicy, type Runlens } from '@runlens/core';
 import { localProvider } from '@runlens/local';
 import { azuremlProvider } from '../src/index.js';
 import { startAzuremlEmulator, type AzuremlEmulator, type AzuremlEmulatorOptions } from '../src/testing/index.js';
@@ -6,18 +6,19 @@ import { startAzuremlEmulator, type AzuremlEmulator, type AzuremlEmulatorOptions
 export interface Setup {
   readonly emulator: AzuremlEmulator;
   readonly runlens: Runlens;
-  /** A second instance with other settings against the same emulator. */
-  with(settings: Record<string, unknown>, env?: Record<string, string>): Runlens;
+  /** A second instance with other settings (or retry policy) against the same emulator. */
+  with(settings: Record<string, unknown>, env?: Record<string, string>, retry?: Partial<RetryPolicy>): Runlens;
   close(): Promise<void>;
 }
 
 export const FAST = { statusPollMs: 30, streamDiscoveryMs: 30, followPollMinMs: 30, followPollMaxMs: 60 };
 
-export async function setup(options: AzuremlEmulatorOptions = {}, settings: Record<string, unknown> = {}, maxAttempts?: number): Promise<Setup> {
+/** Core's default time budget per request, with back-off delays shortened for the tests. */
+export async function setup(options: AzuremlEmulatorOptions = {}, settings: Record<string, unknown> = {}): Promise<Setup> {
   const emulator = await startAzuremlEmulator(options);
   const made: Runlens[] = [];
-  const make = (extra: Record<string, unknown>, env: Record<string, string> = {}) => {
-    const runlens = createRunlens({ providers: [azuremlProvider, localProvider], env: { ...emulator.env, ...env }, settings: { azureml: { ...FAST, ...settings, ...extra } }, retry: { baseDelayMs: 2, maxDelayMs: 20, ...(maxAttempts ? { maxAttempts } : {}) } });
+  const make = (extra: Record<string, unknown>, env: Record<string, string> = {}, retry: Partial<RetryPolicy> = {}) => {
+    const runlens = createRunlens({ providers: [azuremlProvider, localProvider], env: { ...emulator.env, ...env }, settings: { azureml: { ...FAST, ...settings, ...extra } }, retry: { baseDelayMs: 2, maxDelayMs: 20, ...retry } });
     made.push(runlens);
     return runlens;
   };

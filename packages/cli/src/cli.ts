@@ -30,6 +30,8 @@ export interface GlobalOptions {
   readonly color: boolean;
   readonly region?: string;
   readonly workspace?: string;
+  /** How long one request may keep retrying (a duration, checked by context.ts). */
+  readonly retryBudget?: string;
 }
 
 export const EXIT_CODES_HELP = `
@@ -93,6 +95,7 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
     .option('--no-color', 'never colour the output')
     .option('--region <region>', 'cloud region for SageMaker and ModelArts')
     .option('--workspace <workspace>', 'Azure ML workspace')
+    .option('--retry-budget <duration>', 'how long one request may retry throttling and service errors before exit 5: 30s, 10m (default 3m)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => void io.stdout.write(text),

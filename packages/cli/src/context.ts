@@ -1,7 +1,7 @@
 // What a command gets: the runlens instance, its output, colours and the interrupt signal. This is the
 // CLI's composition root: loaded only once a command runs (never for --help or a usage error), it
 // collects the providers through inversify and hands them to core.
-import { createRunlens, type Runlens, type Warning } from '@runlens/core';
+import { createRunlens, invalidInput, parseDuration, RunlensError, type Runlens, type Warning } from '@runlens/core';
 import { composeProviders } from '@runlens/core/inversify';
 import type { CliIO, GlobalOptions } from './cli.js';
 import { colorEnabled, colors, type Colors } from './output/color.js';
@@ -47,6 +47,16 @@ export function tableWidth(stdout: { readonly isTTY?: boolean; readonly columns?
   return stdout.isTTY && stdout.columns ? stdout.columns : undefined;
 }
 
+/** Core's retry policy from the global flags: `--retry-budget 10m` → `{ budgetMs: 600000 }`. */
+export function retryPolicy(globals: GlobalOptions): { budgetMs: number } | undefined {
+  if (globals.retryBudget === undefined) return undefined;
+  try {
+    return { budgetMs: parseDuration(globals.retryBudget) };
+  } catch (error) {
+    throw invalidInput(`--retry-budget: ${RunlensError.isInstance(error) ? error.message : String(error)}`);
+  }
+}
+
 /**
  * Creates the runlens instance, runs one command with it and closes it. Ctrl-C aborts the command's
  * signal (a second Ctrl-C exits at once). Output buffered by the command is flushed before returning
@@ -55,6 +65,7 @@ export function tableWidth(stdout: { readonly isTTY?: boolean; readonly columns?
 export async function withContext(io: CliIO, globals: GlobalOptions, action: (context: CommandContext) => Promise<number>): Promise<number> {
   // Commands stream large reads: keep the heap near what they hold (see memory.ts).
   boundHeapGrowth(io.env);
+  const retry = retryPolicy(globals);
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(130);
@@ -70,6 +81,7 @@ export async function withContext(io: CliIO, globals: GlobalOptions, action: (co
     providers: composeProviders(providers),
     env: io.env,
     settings: providerSettings(globals),
+    ...(retry ? { retry } : {}),
     ...(io.cwd ? { cwd: io.cwd } : {}),
     ...(globals.debug ? { debug: (message: string) => void io.stderr.write(`debug: ${message}\n`) } : {}),
   });

@@ -30,6 +30,7 @@ describe('errors: one line on stderr and the documented exit code', () => {
     ['malformed ref', () => ['describe', 'nocolon'], 2, /malformed run reference 'nocolon'/],
     ['unknown provider', () => ['describe', 'foo:bar'], 2, /unknown provider 'foo'/],
     ['bad duration', () => ['logs', ref, '--since', '5x'], 2, /--since: invalid time '5x'/],
+    ['bad retry budget', () => ['--retry-budget', 'soon', 'describe', ref], 2, /--retry-budget: invalid duration 'soon'/],
     ['unknown flag', () => ['describe', ref, '--bogus'], 2, /unknown option '--bogus'/],
     ['unknown command', () => ['frobnicate'], 2, /unknown command 'frobnicate'/],
     ['missing argument', () => ['describe'], 2, /missing required argument 'ref'/],

@@ -16,7 +16,7 @@ export { classifyFailure, extractEvidence, enrichFailure, isGenericReason, COMMO
 export { paginate, type PaginateOptions } from './machinery/paginate.js';
 export { mergeByKey, type MergeSource } from './machinery/merge.js';
 export { RequestBudget } from './machinery/budget.js';
-export { withRetry, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPolicy } from './machinery/retry.js';
+export { withRetry, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPolicy, type RetryClock } from './machinery/retry.js';
 export { sleep } from './machinery/sleep.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RequestBudget, RunlensError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, paginate, providerError, throttled, withRetry } from '../src/index.js';
+import { DEFAULT_RETRY, RequestBudget, RunlensError, authError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, notFound, paginate, providerError, throttled, withRetry } from '../src/index.js';
+import { createRequestContext } from '../src/machinery/requests.js';
 
 describe('paginate', () => {
   it('treats a repeated token as the end of the listing (CloudWatch GetLogEvents)', async () => {
@@ -106,59 +107,232 @@ describe('mergeByKey', () => {
   });
 });
 
+/** A virtual clock for retry policies: sleeping advances it at once, so minute-long budgets take no time. */
+function virtualClock(random: () => number = () => 1) {
+  const clock = {
+    t: 0,
+    sleeps: [] as number[],
+    now: () => clock.t,
+    sleep: async (ms: number) => {
+      clock.sleeps.push(ms);
+      clock.t += ms;
+    },
+    random,
+  };
+  return clock;
+}
+
+const rateExceeded = (options: { retryAfterMs?: number } = {}) => throttled('GetLogEvents was throttled: Rate exceeded', { provider: 'sagemaker', run: 'job', providerCode: 'ThrottlingException', ...options });
+
 describe('retry', () => {
-  it('never waits less than Retry-After, with jitter below the exponential ceiling', () => {
-    const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 10_000 };
-    expect(backoffDelay(1, policy, undefined, () => 0)).toBe(50);
+  it('backs off with full jitter below a doubling, capped ceiling, never sooner than Retry-After', () => {
+    const policy = { baseDelayMs: 100, maxDelayMs: 10_000 };
+    expect(backoffDelay(1, policy, undefined, () => 0)).toBe(0);
+    expect(backoffDelay(1, policy, undefined, () => 0.5)).toBe(50);
     expect(backoffDelay(3, policy, undefined, () => 1)).toBe(400);
+    expect(backoffDelay(40, policy, undefined, () => 1)).toBe(10_000);
     expect(backoffDelay(1, policy, 2_000, () => 0)).toBe(2_000);
   });
 
-  it('retries retryable errors, then reports Throttled after the last attempt', async () => {
-    let calls = 0;
+  it('by default outlasts a run of faults on one request: five, eight, twenty in a row', async () => {
+    for (const faults of [5, 8, 20]) {
+      const clock = virtualClock(() => 0.5);
+      let calls = 0;
+      const value = await withRetry(
+        async () => {
+          calls++;
+          clock.t += 50; // the request's own round trip
+          if (calls <= faults) throw calls % 2 ? rateExceeded() : providerError('GetLogEvents failed: connection problem (ECONNRESET)', { retryable: true });
+          return 'page';
+        },
+        { clock, toError: (e) => e as RunlensError },
+      );
+      expect([value, calls]).toEqual(['page', faults + 1]);
+      // Within the default budget of three minutes: a long read is not lost for one unlucky request.
+      expect(clock.t).toBeLessThan(DEFAULT_RETRY.budgetMs);
+    }
+  });
+
+  it('gives up when the time budget runs out, with the last attempt at the deadline, as Throttled', async () => {
+    const clock = virtualClock();
+    const sent: number[] = [];
     const error = await withRetry(
       async () => {
-        calls++;
-        throw throttled('Rate exceeded', { provider: 'sagemaker', run: 'job', providerCode: 'ThrottlingException' });
+        sent.push(clock.t);
+        clock.t += 100;
+        throw rateExceeded();
       },
-      { policy: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2 }, toError: (e) => e as RunlensError },
-    ).catch((e) => e);
-    expect(calls).toBe(3);
+      { clock, toError: (e) => e as RunlensError },
+    ).catch((e: unknown) => e as RunlensError);
     expect(RunlensError.isInstance(error) && error.code).toBe('Throttled');
-    expect(error.message).toMatch(/^sagemaker run job: still throttled after 3 attempts/);
+    // Delays double from 200 ms to the 20 s cap; the wait before the deadline is cut short to meet it.
+    expect(clock.sleeps.slice(0, 8)).toEqual([200, 400, 800, 1_600, 3_200, 6_400, 12_800, 20_000]);
+    expect(Math.max(...clock.sleeps)).toBeLessThanOrEqual(DEFAULT_RETRY.maxDelayMs);
+    expect(sent.at(-1)).toBe(DEFAULT_RETRY.budgetMs);
+    expect(error.message).toBe(`sagemaker run job: still throttled after ${sent.length} attempts in 3m00s (the retry budget is 3m00s): GetLogEvents was throttled: Rate exceeded [ThrottlingException]`);
+    expect([error.providerCode, error.provider, error.run]).toEqual(['ThrottlingException', 'sagemaker', 'job']);
+  });
+
+  it('says how long a transient failure was retried, keeping its code', async () => {
+    const clock = virtualClock();
+    const error = await withRetry(
+      async () => {
+        clock.t += 10;
+        throw providerError('DescribeTrainingJob failed: HTTP 503', { provider: 'sagemaker', retryable: true });
+      },
+      { clock, policy: { budgetMs: 1_000, baseDelayMs: 100, maxDelayMs: 300 }, toError: (e) => e as RunlensError },
+    ).catch((e: unknown) => e as RunlensError);
+    expect(error.code).toBe('ProviderError');
+    expect(error.message).toMatch(/^sagemaker: still failing after \d+ attempts in 1\.0 s \(the retry budget is 1\.0 s\): DescribeTrainingJob failed: HTTP 503$/);
+  });
+
+  it('honours Retry-After, and ends at once when it points past the budget', async () => {
+    const clock = virtualClock(() => 0);
+    let calls = 0;
+    await withRetry(
+      async () => {
+        if (++calls < 3) throw rateExceeded({ retryAfterMs: 7_000 });
+        return 'ok';
+      },
+      { clock, toError: (e) => e as RunlensError },
+    );
+    expect(clock.sleeps).toEqual([7_000, 7_000]);
+
+    const late = virtualClock(() => 0);
+    const error = await withRetry(
+      async () => {
+        late.t += 10;
+        throw rateExceeded({ retryAfterMs: 60_000 });
+      },
+      { clock: late, policy: { budgetMs: 100_000, baseDelayMs: 200, maxDelayMs: 20_000 }, toError: (e) => e as RunlensError },
+    ).catch((e: unknown) => e as RunlensError);
+    // 60 s, 60 s would pass the 100 s budget: the second Retry-After ends it without waiting.
+    expect(late.sleeps).toEqual([60_000]);
+    expect(error.code).toBe('Throttled');
+    expect(error.message).toContain('still throttled after 2 attempts in 1m00s, and the service asks to wait 1m00s more:');
+  });
+
+  it('still honours a cap on attempts (1: no retry for a non-idempotent call)', async () => {
+    const clock = virtualClock();
+    let calls = 0;
+    const error = await withRetry(async () => (calls++, Promise.reject(rateExceeded())), { clock, policy: { ...DEFAULT_RETRY, maxAttempts: 1 }, toError: (e) => e as RunlensError }).catch((e: unknown) => e as RunlensError);
+    expect([calls, error.message]).toEqual([1, 'sagemaker run job: GetLogEvents was throttled: Rate exceeded [ThrottlingException]']);
   });
 
   it('does not retry what cannot succeed', async () => {
-    let calls = 0;
-    await expect(withRetry(async () => (calls++, Promise.reject(providerError('bad request', { retryable: false }))), { toError: (e) => e as RunlensError })).rejects.toThrow('bad request');
-    expect(calls).toBe(1);
+    const clock = virtualClock();
+    for (const error of [providerError('bad request', { retryable: false }), authError('denied'), notFound('no such job')]) {
+      let calls = 0;
+      await expect(withRetry(async () => (calls++, Promise.reject(error)), { clock, toError: (e) => e as RunlensError })).rejects.toBe(error);
+      expect(calls).toBe(1);
+    }
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('stops waiting when the caller aborts', async () => {
+    const controller = new AbortController();
+    const pending = withRetry(async () => Promise.reject(rateExceeded()), { signal: controller.signal, policy: { budgetMs: 60_000, baseDelayMs: 10_000, maxDelayMs: 10_000 }, toError: (e) => e as RunlensError });
+    setTimeout(() => controller.abort(), 20);
+    await expect(pending).rejects.toMatchObject({ code: 'Interrupted' });
   });
 });
 
-describe('RequestBudget', () => {
+describe('adaptive request budget', () => {
   afterEach(() => vi.useRealTimers());
 
-  it('lets a burst through, then spaces requests at the rate, shared by every caller of a key', async () => {
+  const spacing = async (budget: RequestBudget, key: string, count: number) => {
+    const granted: number[] = [];
+    const takes = Array.from({ length: count }, () => budget.take(key, 10, 1).then((at) => granted.push(at)));
+    await vi.advanceTimersByTimeAsync(60_000);
+    await Promise.all(takes);
+    return granted.slice(1).map((at, i) => at - granted[i]!);
+  };
+
+  it('slows a throttled key by 0.7 once per slow-down, not once per reader throttled together', async () => {
     vi.useFakeTimers();
     const budget = new RequestBudget(() => Date.now());
-    const granted: number[] = [];
-    const start = Date.now();
-    const takes = Array.from({ length: 6 }, () => budget.take('logs:DescribeLogStreams', 5, 2).then(() => granted.push(Date.now() - start)));
-    await vi.advanceTimersByTimeAsync(2_000);
-    await Promise.all(takes);
-    expect(granted.slice(0, 2)).toEqual([0, 0]);
-    // 5 per second after the burst: one every 200 ms.
-    expect(granted.slice(2)).toEqual([200, 400, 600, 800]);
+    const sent = await Promise.all([1, 2, 3].map(() => budget.take('cw:GetLogEvents', 10, 3)));
+    // Three parallel readers sent together; all three come back throttled.
+    for (const at of sent) budget.throttled('cw:GetLogEvents', at);
+    expect(budget.rateOf('cw:GetLogEvents')).toBe(7);
+    // A request sent after the slow-down and throttled again slows it further, down to a floor.
+    const later = budget.take('cw:GetLogEvents', 10, 3);
+    await vi.advanceTimersByTimeAsync(1_000);
+    budget.throttled('cw:GetLogEvents', await later);
+    expect(budget.rateOf('cw:GetLogEvents')).toBeCloseTo(4.9);
+    for (let i = 0; i < 30; i++) budget.throttled('cw:GetLogEvents');
+    expect(budget.rateOf('cw:GetLogEvents')).toBe(1);
+    expect(budget.rateOf('other')).toBeUndefined();
   });
 
-  it('keeps keys independent', async () => {
+  it('keeps the configured burst until throttled, then bursts less in proportion', async () => {
     vi.useFakeTimers();
     const budget = new RequestBudget(() => Date.now());
-    await budget.take('a', 1, 1);
-    let other = false;
-    void budget.take('b', 1, 1).then(() => (other = true));
-    await vi.advanceTimersByTimeAsync(0);
-    expect(other).toBe(true);
+    const burst = async () => {
+      let granted = 0;
+      const takes = Array.from({ length: 40 }, () => budget.take('k', 20, 40).then(() => granted++));
+      await vi.advanceTimersByTimeAsync(0);
+      const now = granted;
+      await vi.advanceTimersByTimeAsync(60_000);
+      await Promise.all(takes);
+      return now;
+    };
+    expect(await burst()).toBe(40);
+    budget.throttled('k');
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(await burst()).toBe(28);
+  });
+
+  it('spaces every reader of the key at the slowed rate, and empties the bucket on a throttle', async () => {
+    vi.useFakeTimers();
+    const budget = new RequestBudget(() => Date.now());
+    expect(await spacing(budget, 'k', 4)).toEqual([100, 100, 100]);
+    budget.throttled('k');
+    const slowed = await spacing(budget, 'k', 4);
+    // 7 per second: a token every 143 ms; the bucket was emptied, so the first waits as well.
+    expect(slowed.every((gap) => gap >= 142 && gap <= 143)).toBe(true);
+  });
+
+  it('recovers along a cubic curve with successes, back to the configured rate', async () => {
+    vi.useFakeTimers();
+    const budget = new RequestBudget(() => Date.now());
+    await budget.take('k', 10, 10);
+    budget.throttled('k');
+    const throttledAt = Date.now();
+    const rates: number[] = [];
+    for (const seconds of [0.5, 1, 1.5, 2, 3, 4]) {
+      vi.setSystemTime(throttledAt + seconds * 1000);
+      budget.succeeded('k');
+      rates.push(budget.rateOf('k')!);
+    }
+    // Quickly most of the way back, slowly near the rate that was throttled, then on to the ceiling.
+    expect(rates[0]).toBeGreaterThan(7);
+    for (let i = 1; i < rates.length; i++) expect(rates[i]).toBeGreaterThanOrEqual(rates[i - 1]!);
+    expect(rates[3]).toBeLessThanOrEqual(10);
+    expect(rates.at(-1)).toBe(10);
+  });
+});
+
+describe('requests', () => {
+  it('parallel readers throttled together slow their shared key once, retry, and all get through', async () => {
+    const budget = new RequestBudget();
+    const stats = { calls: 0, retries: 0 };
+    const context = createRequestContext({ provider: 'sagemaker', budget, retry: { baseDelayMs: 1, maxDelayMs: 5 }, debug: () => undefined, stats });
+    const requester = context.requester({ mapError: (e) => providerError(String(e)) });
+    const attempts = new Map<string, number>();
+    const read = (stream: string) =>
+      requester.call({ operation: 'GetLogEvents', budget: { key: 'logs', ratePerSecond: 1_000, burst: 3 } }, async () => {
+        const n = (attempts.get(stream) ?? 0) + 1;
+        attempts.set(stream, n);
+        await new Promise((resolve) => setTimeout(resolve, 5)); // the round trip: all three are sent before any answer
+        if (n === 1) throw rateExceeded();
+        return stream;
+      });
+    expect(await Promise.all(['algo-1', 'algo-2', 'algo-3'].map(read))).toEqual(['algo-1', 'algo-2', 'algo-3']);
+    expect(stats).toEqual({ calls: 6, retries: 3 });
+    // One slow-down for three throttles answered together, partly recovered by the successes since.
+    expect(budget.rateOf('logs')).toBeGreaterThanOrEqual(700);
+    expect(budget.rateOf('logs')).toBeLessThan(1_000);
   });
 });
 

@@ -1,6 +1,6 @@
 // Error mapping through the emulator's real answers and injected faults: not found, auth failures,
 // throttling (retried under core's budget, then Throttled), 5xx and dropped connections, config.
-import { createRunlens, RunlensError, type Runlens } from '@runlens/core';
+import { createRunlens, RunlensError, type RetryPolicy, type Runlens } from '@runlens/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { modelartsProvider } from '../src/index.js';
 import { SCENARIO, startModelartsEmulator, type ModelartsEmulator } from '../src/testing/index.js';
@@ -8,12 +8,13 @@ import { SCENARIO, startModelartsEmulator, type ModelartsEmulator } from '../src
 let emulator: ModelartsEmulator;
 const opened: Runlens[] = [];
 
-function open(env: Record<string, string | undefined> = {}, debug?: (m: string) => void, maxDelayMs = 30): Runlens {
+/** Core's retry policy with a retry budget of 400 ms (not minutes), so requests that never succeed give up quickly. */
+function open(env: Record<string, string | undefined> = {}, debug?: (m: string) => void, retry: Partial<RetryPolicy> = {}): Runlens {
   const rl = createRunlens({
     providers: [modelartsProvider],
     env: { ...emulator.env, ...env },
     settings: { modelarts: { requestsPerSecond: 100_000 } },
-    retry: { maxAttempts: 3, baseDelayMs: 5, maxDelayMs },
+    retry: { budgetMs: 400, baseDelayMs: 5, maxDelayMs: 30, ...retry },
     ...(debug ? { debug } : {}),
   });
   opened.push(rl);
@@ -112,8 +113,8 @@ describe('authentication', () => {
 
 describe('throttling and transient failures', () => {
   it('429 ModelArts.2799 is retried, honouring Retry-After', async () => {
-    // Core waits at least Retry-After (capped at 3x its maximum back-off).
-    const rl = open({}, undefined, 500);
+    // Core waits at least Retry-After (as long as the retry budget allows).
+    const rl = open({}, undefined, { budgetMs: 5_000 });
     emulator.faults.inject({ path: `/training-jobs/${SCENARIO.completedJobId}`, kind: 'throttle429', times: 1, delayMs: 1000 });
     const started = performance.now();
     const run = await rl.describe(completed, { evidence: false });
@@ -122,12 +123,22 @@ describe('throttling and transient failures', () => {
     expect(rl.stats().retries).toBe(1);
   });
 
-  it('throttling that outlasts every attempt becomes Throttled with the provider code', async () => {
+  it('throttling that outlasts the retry budget becomes Throttled with the provider code', async () => {
     const rl = open();
     emulator.faults.inject({ path: `/training-jobs/${SCENARIO.completedJobId}`, kind: 'throttle2799' });
     const error = await failure(rl.describe(completed));
     expect(error).toMatchObject({ code: 'Throttled', providerCode: 'ModelArts.2799', retryable: true });
-    expect(rl.stats().calls).toBe(3);
+    expect(error.message).toMatch(/still throttled after \d+ attempts in [\d.]+ m?s \(the retry budget is 400 ms\)/);
+    expect(rl.stats().calls).toBe(Number(/after (\d+) attempts/.exec(error.message)![1]));
+  });
+
+  it('a Retry-After beyond the retry budget ends the request at once, saying so', async () => {
+    const rl = open();
+    emulator.faults.inject({ path: `/training-jobs/${SCENARIO.completedJobId}`, kind: 'throttle429', delayMs: 60_000 });
+    const error = await failure(rl.describe(completed));
+    expect(error).toMatchObject({ code: 'Throttled', providerCode: 'ModelArts.2799' });
+    expect(error.message).toMatch(/still throttled after 1 attempt in [\d.]+ m?s, and the service asks to wait 1m00s more: /);
+    expect(rl.stats().calls).toBe(1);
   });
 
   it('5xx and dropped connections are retried, then ProviderError', async () => {

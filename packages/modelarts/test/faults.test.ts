@@ -36,7 +36,7 @@ function taskLog(task: string, lines: number): string {
 
 /**
  * Faults on every wire path. Concurrent streams share each rule's counter, so a dense plan could
- * starve one stream past any retry budget; these leave long failure streaks vanishingly unlikely.
+ * starve one stream for long; these leave long failure streaks unlikely (clusters are tested on their own).
  */
 function injectMany(): void {
   emulator.faults.inject({ path: '/logs/preview', kind: 'throttle2799', every: 3 });
@@ -56,7 +56,8 @@ beforeAll(async () => {
     providers: [modelartsProvider],
     env: emulator.env,
     settings: { modelarts: { requestsPerSecond: 100_000, pageBytes: 8192, pageLines: 150 } },
-    retry: { maxAttempts: 10, baseDelayMs: 1, maxDelayMs: 4 },
+    // Core's time budget per request (3 minutes), with short back-off delays.
+    retry: { baseDelayMs: 1, maxDelayMs: 4 },
   });
   clean = strip(await collect(await runlens.logs(`modelarts:${JOB}`)));
 });
@@ -66,7 +67,7 @@ afterAll(async () => {
   await emulator.close();
 });
 
-describe('v2 logs under faults', () => {
+describe('v2 logs under faults', { timeout: 30_000 }, () => {
   it('the clean read has every line of every task once', () => {
     expect(clean).toHaveLength(2500 + 2800 + 3100);
     for (const task of TASKS) {
@@ -80,6 +81,21 @@ describe('v2 logs under faults', () => {
     const retriesBefore = runlens.stats().retries;
     expect(strip(await collect(await runlens.logs(`modelarts:${JOB}`)))).toEqual(clean);
     expect(runlens.stats().retries - retriesBefore).toBeGreaterThan(20);
+  });
+
+  it('reads the same lines when faults cluster on one task: a throttle, a reset, a 503, a 500 and another throttle in a row', async () => {
+    // Three tasks read in parallel; every cluster lands on one request of one task and its retries.
+    emulator.resetRequests();
+    const preview = emulator.faults.inject({ path: '/tasks/worker-1/logs/preview', sequence: ['throttle2799', 'drop', '503', '500', 'throttle2799'], times: 1 });
+    const preview2 = emulator.faults.inject({ path: '/tasks/worker-2/logs/preview', sequence: ['503', 'throttle2799', 'drop', '500', '503', 'cut'], times: 1 });
+    const ranged = emulator.faults.inject({ path: /^\/obs\/.*\/worker-0\//, sequence: ['throttle2799', 'drop', '503', 'cut', '500', 'throttle2799', 'cut', 'drop'], every: 2, times: 3 });
+    emulator.faults.inject({ path: /^\/obs\//, kind: '500', every: 9 });
+    expect(strip(await collect(await runlens.logs(`modelarts:${JOB}`)))).toEqual(clean);
+    expect([preview.hits, preview2.hits, ranged.hits]).toEqual([5, 6, 24]);
+    // A cluster is one request retried: the same Range header eight times in a row, then once more.
+    const ranges = emulator.requests.filter((r) => /^\/obs\/.*\/worker-0\//.test(r.path)).map((r) => r.headers['range']);
+    expect(ranges.length).toBeGreaterThanOrEqual(27);
+    expect(new Set(ranges.slice(1, 10)).size).toBe(1);
   });
 
   it('a connection cut in the middle of a body (preview, ranged read, chunk) is retried and loses nothing', async () => {
@@ -123,7 +139,7 @@ describe('v2 logs under faults', () => {
   });
 });
 
-describe('v1 chunks under faults', () => {
+describe('v1 chunks under faults', { timeout: 30_000 }, () => {
   const JOB_ID = 555;
   const VERSION = 777;
   const ref = `modelarts:${JOB_ID}/${VERSION}`;
@@ -156,6 +172,12 @@ describe('v1 chunks under faults', () => {
     injectMany();
     expect(strip(await collect(await runlens.logs(ref)))).toEqual(v1Clean);
     expect(chunkStarts()).toEqual(cleanStarts);
+  });
+
+  it('loses no line when faults cluster on one v1 log file\'s chunk', async () => {
+    const cluster = emulator.faults.inject({ path: 'log_file=v1-faulty.1&', sequence: ['throttle2799', 'drop', '503', '500', 'throttle2799'], every: 2, times: 2 });
+    expect(strip(await collect(await runlens.logs(ref)))).toEqual(v1Clean);
+    expect(cluster.hits).toBe(10);
   });
 
   it('resumes v1 reads from cursors under faults', async () => {

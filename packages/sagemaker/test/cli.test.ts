@@ -203,6 +203,32 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     expect(asked.stderr).toContain('NodeVersionSupportWarning');
   });
 
+  it('reads every line when one stream meets five faults in a row (it used to exit 5: still throttled after 5 attempts)', async () => {
+    // Core's default policy, as a user gets it: the cluster lands on one GetLogEvents request of algo-2
+    // while the other streams read in parallel.
+    const cluster = emulator.faults.inject({ operation: 'GetLogEvents', stream: '/algo-2-', sequence: ['throttle', 'drop', '503', '500', 'throttle'], times: 1 });
+    try {
+      const { code, stdout, stderr } = await runlens('logs', REF, '--json');
+      expect([code, stderr]).toEqual([0, '']);
+      expect(lines(stdout).map((line) => JSON.parse(line) as unknown)).toEqual(expectedJson().map((e) => ({ ...e, stream: expect.any(String) })));
+      expect(cluster.hits).toBe(5);
+    } finally {
+      emulator.faults.clear();
+    }
+  });
+
+  it('exits 5 within --retry-budget when the service never stops throttling', async () => {
+    emulator.faults.inject({ operation: 'DescribeTrainingJob', kind: 'throttle' });
+    try {
+      const { code, stdout, stderr } = await runlens('--retry-budget', '1500ms', 'describe', REF);
+      expect([code, stdout]).toEqual([5, '']);
+      expect(lines(stderr)).toHaveLength(1);
+      expect(stderr).toMatch(/^runlens: sagemaker run rl-completed-4node: still throttled after \d+ attempts in [\d.]+ s \(the retry budget is 1\.5 s\): DescribeTrainingJob was throttled: Rate exceeded \[ThrottlingException\]\n$/);
+    } finally {
+      emulator.faults.clear();
+    }
+  });
+
   it('exits 3 with one stderr line for a job that does not exist', async () => {
     const { code, stdout, stderr } = await runlens('describe', 'sagemaker:rl-no-such-job');
     expect(code).toBe(3);

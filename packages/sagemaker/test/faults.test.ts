@@ -11,16 +11,18 @@ import { FAST_FOLLOW, UNTHROTTLED } from './harness.js';
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
 
 let emulator: SagemakerEmulator;
+/** Core's default time budget (3 minutes), with back-off delays shortened for the tests. */
 let runlens: Runlens;
-/** For the no-loss tests: enough attempts that interleaved fault schedules never exhaust one call. */
-let tolerant: Runlens;
+/** For the tests that watch a request give up: a retry budget of a fraction of a second. */
+let brief: Runlens;
 const REF = `sagemaker:${COMPLETED_JOB.name}`;
+const BRIEF_MS = 300;
 
 beforeAll(async () => {
   // 50-event pages: the completed job's ~1,800 lines take dozens of GetLogEvents calls.
   emulator = await startSagemakerEmulator({ logPageLimit: 50 });
   runlens = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: { ...UNTHROTTLED, ...FAST_FOLLOW } }, retry: { baseDelayMs: 1, maxDelayMs: 10 } });
-  tolerant = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: { ...UNTHROTTLED, ...FAST_FOLLOW } }, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 20 } });
+  brief = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: { ...UNTHROTTLED, ...FAST_FOLLOW } }, retry: { baseDelayMs: 1, maxDelayMs: 10, budgetMs: BRIEF_MS } });
 });
 afterEach(() => {
   emulator.faults.clear();
@@ -28,7 +30,7 @@ afterEach(() => {
 });
 afterAll(async () => {
   await runlens?.close();
-  await tolerant?.close();
+  await brief?.close();
   await emulator?.close();
 });
 
@@ -67,8 +69,10 @@ async function codeOf(promise: Promise<unknown>): Promise<RunlensError> {
 }
 
 const calls = (operation: string) => emulator.requests.filter((r) => r.operation === operation).length;
+/** How many attempts a request that gave up says it made. */
+const attemptsIn = (error: RunlensError) => Number(/after (\d+) attempts/.exec(error.message)?.[1]);
 
-describe('error mapping', () => {
+describe('error mapping', { timeout: 15_000 }, () => {
   it('maps a missing job to NotFound and a missing artifact to NotFound', async () => {
     const missing = await codeOf(runlens.describe('sagemaker:rl-no-such-job'));
     expect([missing.code, missing.providerCode, missing.retryable]).toEqual(['NotFound', 'ValidationException', false]);
@@ -99,17 +103,18 @@ describe('error mapping', () => {
     expect(calls('GetObject')).toBe(1);
   });
 
-  it('retries throttling and succeeds, or gives up with Throttled after five attempts', async () => {
+  it('retries throttling and succeeds, or gives up with Throttled when the retry budget runs out', async () => {
     emulator.faults.inject({ operation: 'DescribeTrainingJob', kind: 'throttle', times: 2 });
     expect((await runlens.describe(REF)).status).toBe('completed');
     expect(calls('DescribeTrainingJob')).toBe(3);
     emulator.resetRequests();
 
     emulator.faults.inject({ operation: 'DescribeTrainingJob', kind: 'throttle' });
-    const error = await codeOf(runlens.describe(REF));
+    const error = await codeOf(brief.describe(REF));
     expect([error.code, error.providerCode, error.retryable]).toEqual(['Throttled', 'ThrottlingException', true]);
-    expect(error.message).toContain('still throttled after 5 attempts');
-    expect(calls('DescribeTrainingJob')).toBe(5);
+    expect(error.message).toMatch(/still throttled after \d+ attempts in [\d.]+ m?s \(the retry budget is 300 ms\): DescribeTrainingJob was throttled/);
+    // As many attempts as the budget allows, every one of them on the wire.
+    expect(calls('DescribeTrainingJob')).toBe(attemptsIn(error));
   });
 
   it('retries CloudWatch’s query-compatible Throttling and S3’s 503 SlowDown', async () => {
@@ -119,13 +124,13 @@ describe('error mapping', () => {
     emulator.faults.clear();
 
     emulator.faults.inject({ operation: 'GetObject', kind: 'throttle' });
-    const s3 = await codeOf(runlens.openArtifact(REF, 'output/model.tar.gz'));
+    const s3 = await codeOf(brief.openArtifact(REF, 'output/model.tar.gz'));
     expect([s3.code, s3.providerCode, s3.status]).toEqual(['Throttled', 'SlowDown', 503]);
-    expect(calls('GetObject')).toBe(5);
+    expect(calls('GetObject')).toBe(attemptsIn(s3));
     emulator.faults.clear();
 
     emulator.faults.inject({ operation: 'GetMetricData', kind: 'throttle' });
-    const cw = await codeOf(runlens.metrics(REF));
+    const cw = await codeOf(brief.metrics(REF));
     expect([cw.code, cw.providerCode]).toEqual(['Throttled', 'Throttling']);
   });
 
@@ -138,15 +143,37 @@ describe('error mapping', () => {
     emulator.resetRequests();
 
     emulator.faults.inject({ operation: 'DescribeLogStreams', kind: '503' });
-    const unavailable = await codeOf(read());
+    const unavailable = await codeOf(read({}, brief));
     expect([unavailable.code, unavailable.providerCode, unavailable.retryable]).toEqual(['ProviderError', 'ServiceUnavailableException', true]);
-    expect(calls('DescribeLogStreams')).toBe(5);
+    expect(unavailable.message).toMatch(/still failing after \d+ attempts in [\d.]+ m?s \(the retry budget is 300 ms\)/);
+    expect(calls('DescribeLogStreams')).toBe(attemptsIn(unavailable));
     emulator.faults.clear();
 
     emulator.faults.inject({ operation: 'ListObjectsV2', kind: 'drop' });
-    const dropped = await codeOf(runlens.artifacts(REF));
+    const dropped = await codeOf(brief.artifacts(REF));
     expect([dropped.code, dropped.retryable]).toEqual(['ProviderError', true]);
     expect(dropped.message).toMatch(/connection problem/);
+  });
+
+  it('sends each attempt once: the AWS clients do not retry under core (maxAttempts 1)', async () => {
+    const once = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: UNTHROTTLED }, retry: { maxAttempts: 1 } });
+    try {
+      for (const [operation, kind, call] of [
+        ['DescribeTrainingJob', 'throttle', () => once.describe(REF)],
+        ['DescribeLogStreams', '500', () => read({}, once)],
+        ['GetMetricData', '503', () => once.metrics(REF)],
+        ['GetObject', 'throttle', () => once.openArtifact(REF, 'output/model.tar.gz')],
+        ['ListObjectsV2', 'drop', () => once.artifacts(REF)],
+      ] as const) {
+        emulator.resetRequests();
+        emulator.faults.inject({ operation, kind });
+        const error = await codeOf(call());
+        emulator.faults.clear();
+        expect([operation, error.retryable, calls(operation)]).toEqual([operation, true, 1]);
+      }
+    } finally {
+      await once.close();
+    }
   });
 });
 
@@ -165,19 +192,44 @@ describe('no line lost or repeated', { timeout: 30_000 }, () => {
     emulator.faults.inject({ operation: 'GetLogEvents', kind: 'drop', every: 7 });
     emulator.faults.inject({ operation: 'GetLogEvents', kind: '503', every: 11 });
     emulator.faults.inject({ operation: 'DescribeLogStreams', kind: 'throttle', times: 2 });
-    expect(await read({}, tolerant)).toEqual(expected);
+    expect(await read({}, runlens)).toEqual(expected);
     expect(calls('GetLogEvents')).toBeGreaterThan(expected.length / 50);
+  });
+
+  it('when one stream meets a throttle, a reset, a 503, a 500 and another throttle in a row, while the others read in parallel', async () => {
+    // The observed failure: core gave up after 5 attempts ("still throttled after 5 attempts") and the whole read was lost.
+    const cluster = emulator.faults.inject({ operation: 'GetLogEvents', stream: '/algo-2-', sequence: ['throttle', 'drop', '503', '500', 'throttle'], every: 3, times: 3 });
+    const longer = emulator.faults.inject({ operation: 'GetLogEvents', stream: '/algo-4-', sequence: ['throttle', 'throttle', '500', 'drop', 'throttle', '503', 'throttle', 'throttle'], times: 1 });
+    emulator.faults.inject({ operation: 'GetLogEvents', kind: 'throttle', every: 5 });
+    emulator.faults.inject({ operation: 'DescribeLogStreams', sequence: ['throttle', 'drop', '503', '500', 'throttle', 'throttle'], times: 1 });
+    expect(await read()).toEqual(expected);
+    expect([cluster.hits, longer.hits]).toEqual([15, 8]);
+    // Each cluster landed on one request of algo-2's: six attempts in a row for the same page.
+    const algo2 = emulator.requests.filter((r) => r.operation === 'GetLogEvents' && String((r.body as { logStreamName?: string }).logStreamName).includes('/algo-2-'));
+    const tokens = algo2.map((r) => (r.body as { nextToken?: string }).nextToken ?? 'first');
+    expect(tokens.slice(2, 8).every((t) => t === tokens[2])).toBe(true);
+  });
+
+  it('when clustered faults on every stream land at cursor cut points', async () => {
+    for (const cut of [1, 50, 777]) {
+      const reader = await runlens.logs(REF);
+      const first = await collect(reader, cut);
+      emulator.faults.inject({ operation: 'GetLogEvents', sequence: ['throttle', 'drop', '503', '500', 'empty', 'throttle'], every: 15 });
+      const rest = await collect(await runlens.logs(REF, { cursor: reader.cursor() }));
+      emulator.faults.clear();
+      expect(strip([...first, ...rest]), `cut at ${cut}`).toEqual(expected);
+    }
   });
 
   it('across cursor resumes at many cut points, with faults before and after the cut', async () => {
     for (const cut of [1, 49, 50, 51, 777, expected.length - 1]) {
       emulator.faults.inject({ operation: 'GetLogEvents', kind: 'throttle', every: 4 });
-      const reader = await tolerant.logs(REF);
+      const reader = await runlens.logs(REF);
       const first = await collect(reader, cut);
       emulator.faults.clear();
       emulator.faults.inject({ operation: 'GetLogEvents', kind: 'empty', every: 3 });
       emulator.faults.inject({ operation: 'GetLogEvents', kind: 'drop', every: 5 });
-      const rest = await collect(await tolerant.logs(REF, { cursor: reader.cursor() }));
+      const rest = await collect(await runlens.logs(REF, { cursor: reader.cursor() }));
       emulator.faults.clear();
       expect(strip([...first, ...rest]), `cut at ${cut}`).toEqual(expected);
     }
@@ -205,7 +257,7 @@ describe('no line lost or repeated', { timeout: 30_000 }, () => {
 
   it('tails under throttling without reading the whole log', async () => {
     emulator.faults.inject({ operation: 'GetLogEvents', kind: 'throttle', every: 2 });
-    expect(await read({ tail: 120 }, tolerant)).toEqual(expected.slice(-120));
+    expect(await read({ tail: 120 }, runlens)).toEqual(expected.slice(-120));
     // 120 lines from 4 streams of 50-event pages: 3 backward pages per stream (+ retried throttles), not ~40.
     expect(calls('GetLogEvents')).toBeLessThan(30);
   });
@@ -217,7 +269,7 @@ describe('no line lost or repeated', { timeout: 30_000 }, () => {
     emulator.faults.inject({ operation: 'GetLogEvents', kind: 'empty', every: 5 });
     emulator.faults.inject({ operation: 'DescribeTrainingJob', kind: '503', every: 4 });
     emulator.faults.inject({ operation: 'DescribeLogStreams', kind: 'drop', every: 3 });
-    const reader = await tolerant.logs(ref, { follow: true, pollIntervalMs: { min: 20, max: 40 } });
+    const reader = await runlens.logs(ref, { follow: true, pollIntervalMs: { min: 20, max: 40 } });
     const seen: LogRecord[] = [];
     let advanced = 0;
     for await (const record of reader) {

@@ -6,7 +6,10 @@ export type FaultKind = 'throttle' | '500' | '503' | 'drop' | 'slow';
 export interface FaultSpec {
   /** Matched against the request target (path + query); a string matches as a substring. Default: every request. */
   path?: RegExp | string;
-  kind: FaultKind;
+  /** The fault; or give `sequence`. */
+  kind?: FaultKind;
+  /** Clustered faults on consecutive matching requests (see core's FaultRule); `times` counts clusters. */
+  sequence?: readonly FaultKind[];
   /** How many times the fault fires before it retires. Default: unlimited. */
   times?: number;
   /** Fire on every Nth matching request (N, 2N, ...). Default 1. */

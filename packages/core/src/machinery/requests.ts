@@ -2,15 +2,19 @@ import { setMaxListeners } from 'node:events';
 import { RunlensError, interrupted } from '../errors.js';
 import type { Requester, RequesterOptions, RequestContext, RequestSpec } from '../spec/v1.js';
 import type { RequestBudget } from './budget.js';
-import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
+import { DEFAULT_RETRY, withRetry, type RetryClock, type RetryPolicy } from './retry.js';
 
-/** Builds the RequestContext core hands each adapter: budget first, then the call, mapped and retried. */
+/**
+ * Builds the RequestContext core hands each adapter: budget first, then the call, mapped and retried
+ * until the request's time budget runs out. Every answer tells the shared budget how the key fares.
+ */
 export function createRequestContext(options: {
   provider: string;
   budget: RequestBudget;
   retry?: Partial<RetryPolicy>;
   debug: (message: string) => void;
   stats?: { calls: number; retries: number };
+  clock?: RetryClock;
 }): RequestContext {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
   const widened = new WeakSet<AbortSignal>();
@@ -31,20 +35,24 @@ export function createRequestContext(options: {
           };
           return withRetry(
             async () => {
-              await options.budget.take(spec.budget.key, spec.budget.ratePerSecond, spec.budget.burst, spec.signal);
+              const sentAt = await options.budget.take(spec.budget.key, spec.budget.ratePerSecond, spec.budget.burst, spec.signal);
               if (options.stats) options.stats.calls++;
               options.debug(`${options.provider} ${spec.operation}${spec.run ? ` (${spec.run})` : ''}`);
+              let result: T;
               try {
-                return await send(spec.signal);
+                result = await send(spec.signal);
               } catch (e) {
                 const error = toError(e);
-                if (error.code === 'Throttled') options.budget.drain(spec.budget.key);
+                if (error.code === 'Throttled') options.budget.throttled(spec.budget.key, sentAt);
                 throw error;
               }
+              options.budget.succeeded(spec.budget.key);
+              return result;
             },
             {
               policy: spec.maxAttempts ? { ...policy, maxAttempts: spec.maxAttempts } : policy,
               signal: spec.signal,
+              ...(options.clock ? { clock: options.clock } : {}),
               toError,
               onRetry: (error, delay, n) => {
                 if (options.stats) options.stats.retries++;

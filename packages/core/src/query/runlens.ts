@@ -29,6 +29,10 @@ export interface RunlensOptions {
   /** Per-provider settings, keyed by provider id. */
   readonly settings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly cwd?: string;
+  /**
+   * Core's one retry policy for every wire call: `budgetMs` is how long one request may keep retrying
+   * throttling and transient failures (default 3 minutes; the CLI's --retry-budget).
+   */
   readonly retry?: Partial<RetryPolicy>;
   /** Receives redacted diagnostic lines (the CLI's --debug). */
   readonly debug?: (message: string) => void;

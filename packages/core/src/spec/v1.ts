@@ -84,7 +84,7 @@ export interface RequestSpec extends CallOptions {
   readonly operation: string;
   readonly budget: BudgetSpec;
   readonly run?: string;
-  /** Defaults to core's policy (5 attempts). 1 disables retries for a non-idempotent call. */
+  /** A cap on attempts; by default core retries until the request's time budget runs out. 1 disables retries for a non-idempotent call. */
   readonly maxAttempts?: number;
 }
 

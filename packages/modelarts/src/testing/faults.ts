@@ -14,7 +14,10 @@ export type FaultKind = 'throttle429' | 'throttle2799' | '500' | '503' | 'drop' 
 export interface FaultSpec {
   /** Request target (path + query) to match: substring for a string, test() for a RegExp. Default: all. */
   path?: RegExp | string;
-  kind: FaultKind;
+  /** The fault; or give `sequence`. */
+  kind?: FaultKind;
+  /** Clustered faults on consecutive matching requests (see core's FaultRule); `times` counts clusters. */
+  sequence?: readonly FaultKind[];
   /** Fire at most this many times. Default: until cleared. */
   times?: number;
   /** Fire on every Nth matching request only (N, 2N, ...). Default 1. */

@@ -21,8 +21,13 @@ export type FaultKind =
 export interface FaultSpec {
   /** Operation name (`GetLogEvents`, `GetObject`...) or `*`; omitted means every operation. */
   operation?: string;
-  kind: FaultKind;
-  /** How many requests to affect; default: until cancelled. */
+  /** Only requests about this log stream (GetLogEvents' `logStreamName` containing it). */
+  stream?: string;
+  /** The fault; or give `sequence`. */
+  kind?: FaultKind;
+  /** Clustered faults on consecutive matching requests (see core's FaultRule). */
+  sequence?: readonly FaultKind[];
+  /** How many requests (clusters, for a `sequence`) to affect; default: until cancelled. */
   times?: number;
   /** Affect every Nth matching request. */
   every?: number;
@@ -37,8 +42,11 @@ export class FaultInjector {
   private readonly plan = new FaultPlan<FaultKind>(['throttle', '500', '503', 'drop', 'slow', 'empty', 'deny']);
 
   inject(spec: FaultSpec): FaultHandle {
-    const { operation, ...rule } = spec;
-    return this.plan.inject({ ...rule, match: operation === undefined || operation === '*' ? undefined : new RegExp(`^${operation}$`) });
+    const { operation, stream, ...rule } = spec;
+    const op = operation === undefined || operation === '*' ? '[^ ]+' : operation;
+    // The plan sees `<operation>` or `<operation> <log stream>`.
+    const match = stream !== undefined ? new RegExp(`^${op} .*${stream.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : op === '[^ ]+' ? undefined : new RegExp(`^${op}( |$)`);
+    return this.plan.inject({ ...rule, match });
   }
 
   clear(): void {
@@ -46,7 +54,7 @@ export class FaultInjector {
   }
 
   /** The fault for this request, if any; the first rule that fires wins. */
-  take(operation: string): Fault | undefined {
-    return this.plan.take(operation);
+  take(operation: string, stream?: string): Fault | undefined {
+    return this.plan.take(stream ? `${operation} ${stream}` : operation);
   }
 }

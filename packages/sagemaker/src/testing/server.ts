@@ -90,7 +90,8 @@ export function createEmulatorServer(services: EmulatorServices, faults: FaultIn
     requests.push({ service, operation, body: body === SYNTAX_ERROR ? undefined : body, headers: { ...req.headers }, method: req.method ?? 'GET', path: url.pathname + url.search });
     const sendError = (error: ServiceError) => (query ? sendQueryError(res, error, requestId) : sendJsonError(res, service as JsonService, error, requestId));
 
-    const fault = faults.take(operation);
+    const stream = isObject(body) && typeof body.logStreamName === 'string' ? body.logStreamName : undefined;
+    const fault = faults.take(operation, stream);
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;
