@@ -2,7 +2,7 @@
 // node, json, follow), metrics, artifacts, runs, export and read-back, and a missing job.
 // Needs a build first (`node_modules/.bin/tsc -b` at the repo root; the root test command does it).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,6 +201,43 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     expect(quiet.stderr).toBe('');
     expect(asked.code).toBe(0);
     expect(asked.stderr).toContain('NodeVersionSupportWarning');
+  });
+
+  it('an export cut off by a network failure leaves nothing that reads as an archive', async () => {
+    const parent = mkdtempSync(path.join(scratch, 'cut-'));
+    const fault = emulator.faults.inject({ operation: 'GetObject', kind: '500' });
+    try {
+      const r = await runlens('export', REF, '--out', path.join(parent, 'archive'));
+      expect(r.code, r.stderr).toBe(5);
+      expect(lines(r.stderr)).toHaveLength(1);
+    } finally {
+      fault.cancel();
+    }
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('Ctrl-C during an export exits 130 and leaves no directory, not even a hidden one', async () => {
+    const parent = mkdtempSync(path.join(scratch, 'interrupted-'));
+    // The first artifact answers only after a long wait: Ctrl-C arrives while logs and metrics are written.
+    const fault = emulator.faults.inject({ operation: 'GetObject', kind: 'slow', delayMs: 60_000, times: 1 });
+    const child = spawn(process.execPath, [BIN, 'export', REF, '--out', path.join(parent, 'archive')], { cwd: scratch, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      for (let waited = 0; fault.seen === 0; waited += 20) {
+        if (waited > 20_000 || child.exitCode !== null) throw new Error(`the export never asked for an artifact; stderr:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(readdirSync(parent)).toEqual([expect.stringMatching(/^\.archive\.runlens-partial-/)]);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      child.kill();
+      fault.cancel();
+    }
+    expect(lines(stderr)).toEqual(['runlens: interrupted']);
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it('exits 3 with one stderr line for a job that does not exist', async () => {
