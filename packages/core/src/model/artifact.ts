@@ -4,8 +4,10 @@ export interface ArtifactInfo {
   readonly size?: number;
   readonly sha256?: string;
   /**
-   * MD5 of the content (hex) when the provider states it: Azure Blob's Content-MD5, or an S3/OBS ETag
-   * of an object uploaded in one part (see `md5FromEtag`). Lets a download skip files it already has.
+   * What may be the MD5 of the content (hex): an S3/OBS ETag of 32 hex digits (see `md5FromEtag`), or
+   * a blob's Content-MD5. A local file with this MD5 is the artifact; one without may still be (an
+   * SSE-KMS ETag looks the same), so a mismatch is settled by downloading. Lets a download skip files
+   * it already has.
    */
   readonly md5?: string;
   readonly modifiedAt?: string;
@@ -19,9 +21,9 @@ export interface ArtifactBody {
 }
 
 /**
- * The MD5 an S3-style ETag carries, or undefined. S3 and OBS give the MD5 of the content as the ETag
- * of an object uploaded in one part (without SSE-KMS/SSE-C); a multipart upload's ETag is
- * `<md5 of part md5s>-<parts>`, which says nothing about the content, so it is not used.
+ * The MD5 an S3-style ETag may carry, or undefined. S3 and OBS give the MD5 of the content as the ETag
+ * of an object uploaded in one part (plaintext or SSE-S3; not SSE-KMS/SSE-C, whose ETags look alike);
+ * a multipart upload's ETag is `<md5 of part md5s>-<parts>`, which says nothing about the content.
  */
 export function md5FromEtag(etag: string | undefined): string | undefined {
   const bare = etag?.trim().replace(/^W\//, '').replace(/^"|"$/g, '').toLowerCase();

@@ -517,7 +517,9 @@ function selectsPath(wanted: string, artifactPath: string): boolean {
 async function compareExisting(artifact: ArtifactInfo, file: string, existing: { size: number }, side: string): Promise<'same' | 'differs' | 'unknown'> {
   if (artifact.size !== undefined && artifact.size !== existing.size) return 'differs';
   if (artifact.sha256) return (await hashFile(file, 'sha256', side)) === artifact.sha256 ? 'same' : 'differs';
-  if (artifact.md5) return (await hashFile(file, 'md5', side)) === artifact.md5 ? 'same' : 'differs';
+  // An ETag of 32 hex digits is the content's MD5 only for single-part uploads without SSE-KMS/SSE-C,
+  // which a listing does not say: a match proves the content, a mismatch proves nothing.
+  if (artifact.md5 && (await hashFile(file, 'md5', side)) === artifact.md5) return 'same';
   return 'unknown';
 }
 
