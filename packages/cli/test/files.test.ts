@@ -188,6 +188,14 @@ describe('export is atomic and its archive states what it holds', { timeout: 60_
     expect(readdirSync(parent)).toEqual(['copy']);
     expect(existsSync(path.join(root, 'escaped.txt'))).toBe(false);
     expect((await runlens(['describe', `local:${out}`])).code).toBe(0);
+
+    // A download skips it the same way, writing the rest.
+    const dl = path.join(root, 'unsafe-download', 'dl');
+    const d = await runlens(['artifacts', `local:${unsafe}`, '--download', dl]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(lines(d.stderr)).toEqual(["warning: skipped artifact '../../escaped.txt': its path would leave the target directory"]);
+    expect(readdirSync(path.join(root, 'unsafe-download'))).toEqual(['dl']);
+    expect(readdirSync(dl).sort()).toEqual(['metrics.json', 'model']);
   });
 
   it('--no-artifacts and --artifacts GLOB choose what is downloaded', async () => {
