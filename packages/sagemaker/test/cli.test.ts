@@ -169,6 +169,25 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     expect(existsSync(path.join(dir, 'checkpoints'))).toBe(false);
   });
 
+  it('--skip-existing keeps files whose MD5 matches the S3 ETag without fetching them again', async () => {
+    const dir = path.join(scratch, 'download-again');
+    emulator.resetRequests();
+    expect((await runlens('artifacts', REF, '--download', dir)).code).toBe(0);
+    expect(emulator.requests.filter((r) => r.operation === 'GetObject').length).toBeGreaterThan(0);
+    const refused = await runlens('artifacts', REF, '--download', dir);
+    expect(refused.code).toBe(2);
+    expect(lines(refused.stderr)).toEqual([expect.stringMatching(/^runlens: '.*' already exists \(and \d+ more\); pass --overwrite/)]);
+    emulator.resetRequests();
+    const again = await runlens('artifacts', REF, '--download', dir, '--skip-existing', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    const { artifacts, skipped } = JSON.parse(again.stdout) as { artifacts: unknown[]; skipped: { reason: string }[] };
+    expect(artifacts).toEqual([]);
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.every((s) => s.reason === 'already present with the same size and checksum')).toBe(true);
+    // Every object here was put in one part, so its ETag is its MD5 and nothing is downloaded.
+    expect(emulator.requests.filter((r) => r.operation === 'GetObject')).toEqual([]);
+  });
+
   it('lists runs of the sagemaker provider', async () => {
     const { code, stdout } = await runlens('runs', '--provider', 'sagemaker', '--json');
     expect(code).toBe(0);
