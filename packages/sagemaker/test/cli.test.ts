@@ -2,7 +2,7 @@
 // node, json, follow), metrics, artifacts, runs, export and read-back, and a missing job.
 // Needs a build first (`node_modules/.bin/tsc -b` at the repo root; the root test command does it).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,6 +186,22 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     expect(skipped.every((s) => s.reason === 'already present with the same size and checksum')).toBe(true);
     // Every object here was put in one part, so its ETag is its MD5 and nothing is downloaded.
     expect(emulator.requests.filter((r) => r.operation === 'GetObject')).toEqual([]);
+  });
+
+  it('a failed --overwrite download keeps the existing file and leaves no partial file', async () => {
+    const dir = path.join(scratch, 'download-overwrite');
+    expect((await runlens('artifacts', REF, '--download', dir, '--path', 'output/model.tar.gz')).code).toBe(0);
+    const file = path.join(dir, 'output', 'model.tar.gz');
+    writeFileSync(file, 'my edited model\n');
+    const fault = emulator.faults.inject({ operation: 'GetObject', kind: '500' });
+    try {
+      const r = await runlens('artifacts', REF, '--download', dir, '--path', 'output/model.tar.gz', '--overwrite');
+      expect(r.code, r.stderr).toBe(5);
+    } finally {
+      fault.cancel();
+    }
+    expect(readFileSync(file, 'utf8')).toBe('my edited model\n');
+    expect(readdirSync(path.dirname(file))).toEqual(['model.tar.gz']);
   });
 
   it('lists runs of the sagemaker provider', async () => {
