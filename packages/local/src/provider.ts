@@ -24,7 +24,7 @@ import { artifactManifestSchema, describeIssue, logRecordSchema, metricPointSche
 const PAGE_LINES = 5_000;
 
 /** File-system failures while reading an archive name the file and blame the archive (EACCES: exit 4). */
-const files = <T>(work: () => Promise<T>): Promise<T> => onLocalFiles(ARCHIVE_SIDE, work);
+const onArchive = <T>(work: () => Promise<T>): Promise<T> => onLocalFiles(ARCHIVE_SIDE, work);
 const LIST_DEPTH = 4;
 
 export function createLocalProvider(environment: ProviderEnvironment): ProviderV1 {
@@ -85,7 +85,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     streamDiscoveryMs: 1_000,
 
     catalog: {
-      describe: (id) => files(() => describe(id)),
+      describe: (id) => onArchive(() => describe(id)),
       async *list(filter) {
         const found: RunSummary[] = [];
         for (const root of roots()) {
@@ -105,15 +105,15 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     },
 
     logs: {
-      listStreams: (run) => files(() => listStreams(run)),
-      readStream: (run, stream, request) => files(async () => {
+      listStreams: (run) => onArchive(() => listStreams(run)),
+      readStream: (run, stream, request) => onArchive(async () => {
         const file = path.join(logDir(run), `${stream.id}.jsonl`);
         const from = (request.position as LinePosition | undefined) ?? { offset: 0, line: 1 };
         const chunk = await readLines(file, from, PAGE_LINES, isTerminal(run.status));
         const records = chunk.lines.map((l) => parseRecord(file, l.text, l.line));
         return { records, next: chunk.next as unknown as JsonValue, caughtUp: chunk.atEnd };
       }),
-      tailStream: (run, stream, request) => files(async () => {
+      tailStream: (run, stream, request) => onArchive(async () => {
         const file = path.join(logDir(run), `${stream.id}.jsonl`);
         // Reading backwards cannot know what lies before `until`: let core read forward then.
         if (request.until !== undefined) return undefined;
@@ -123,7 +123,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     },
 
     metrics: {
-      listMetrics: (run) => files(async () => {
+      listMetrics: (run) => onArchive(async () => {
         const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
         const files = await listFiles(dir, '.jsonl');
         return Promise.all(
@@ -135,7 +135,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
           }),
         );
       }),
-      readMetrics: (run, descriptors) => files(async () => {
+      readMetrics: (run, descriptors) => onArchive(async () => {
         const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
         const series: MetricSeries[] = [];
         for (const descriptor of descriptors) {
@@ -180,10 +180,11 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
           return;
         }
         const root = path.join(dir, ARCHIVE_FILES.artifactsDir);
-        const found = await files(() => walk(root)).catch((e: NodeJS.ErrnoException) => (e.code === 'NotFound' ? [] : Promise.reject(e)));
-        yield await files(() => Promise.all(found.map(async (file) => ({ path: path.relative(root, file).split(path.sep).join('/'), size: (await stat(file)).size }))));
+        // No artifacts/ folder is no artifacts; an unreadable one is reported.
+        const found = await onArchive(() => walk(root).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e))));
+        yield await onArchive(() => Promise.all(found.map(async (file) => ({ path: path.relative(root, file).split(path.sep).join('/'), size: (await stat(file)).size }))));
       },
-      openArtifact: (run, artifactPath) => files(async () => {
+      openArtifact: (run, artifactPath) => onArchive(async () => {
         const root = path.resolve(dirOf(run.id), ARCHIVE_FILES.artifactsDir);
         const file = path.resolve(root, ...artifactPath.split('/'));
         if (!file.startsWith(root + path.sep)) throw notFound(`no artifact '${artifactPath}'`);
