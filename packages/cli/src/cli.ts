@@ -1,6 +1,7 @@
 // The commander program. Defining commands and options is cheap; each command's module (and with it
 // @runlens/core and the provider adapters) is imported only when that command runs. Help, usage
 // errors and shell completion need nothing but commander.
+import type { EventEmitter } from 'node:events';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ArtifactsOptions } from './commands/artifacts.js';
 import type { CompareOptions } from './commands/compare.js';
@@ -59,6 +60,13 @@ type Action = (context: CommandContext) => Promise<number>;
 
 /** Repeatable option: `--node a --node b` → ['a', 'b']. */
 function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** `--artifacts GLOB` (repeatable), refused after `--no-artifacts`. */
+function collectGlobs(value: string, previous: string[] | false | undefined): string[] {
+  if (previous === false) throw new InvalidArgumentError('It cannot be combined with --no-artifacts.');
+  if (value.trim() === '') throw new InvalidArgumentError('Expected a glob such as "*.json" or "outputs/**".');
   return [...(previous ?? []), value];
 }
 
@@ -156,15 +164,24 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
 
   command('artifacts', "list a run's artifacts, or download them")
     .argument('<ref>', 'run reference (provider:id)')
-    .option('--download <dir>', 'download into this directory')
+    .option('--download <dir>', 'download into this directory (existing files are never replaced unless asked)')
     .option('--path <path>', 'only this file or directory (repeatable)', collect)
+    .option('--overwrite', 'with --download: replace files that already exist')
+    .option('--skip-existing', 'with --download: keep files that already match in size and checksum')
     .option('--json', 'print {"artifacts": [...]} as JSON')
     .action((ref: string, options: ArtifactsOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/artifacts.js')).artifactsCommand(c, ref, options)));
 
-  command('export', 'copy a run (description, logs, metrics, artifacts) into a local run archive')
+  const exportCommand = command('export', 'copy a run (description, logs, metrics, artifacts) into a local run archive')
     .argument('<ref>', 'run reference (provider:id)')
     .requiredOption('--out <dir>', 'new (or empty) directory for the archive')
+    .option('--artifacts <glob>', 'only artifacts matching this glob (repeatable; * within a folder, ** across, *.ext in any folder)', collectGlobs)
+    .option('--no-artifacts', 'export logs, metrics and the description only')
+    .option('--overwrite', 'replace an earlier export at --out (only a run archive is ever replaced)')
     .action((ref: string, options: ExportOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/export.js')).exportCommand(c, ref, options)));
+  // Runs before commander's own handler sets `artifacts` to false, so an earlier --artifacts is still seen.
+  (exportCommand as unknown as EventEmitter).prependListener('option:no-artifacts', () => {
+    if (Array.isArray(exportCommand.getOptionValue('artifacts'))) exportCommand.error("option '--no-artifacts' cannot be combined with '--artifacts <glob>'", { exitCode: 2, code: 'runlens.conflict' });
+  });
 
   defineServe(command('serve', 'serve the HTTP API (runs, describe, logs, metrics, artifacts, compare, export) on 127.0.0.1'), execute);
 

@@ -42,7 +42,7 @@ describe('errors: one line on stderr and the documented exit code', () => {
     ['missing archive', () => ['describe', 'local:./nope'], 3, /no run archive/],
     ['corrupt run.json', () => ['describe', `local:${corrupt}`], 2, /corrupt archive: .*run\.json/],
     ['unreadable cursor', () => ['logs', ref, '--cursor', 'not-a-cursor'], 2, /invalid cursor/],
-    ['missing artifact', () => ['artifacts', ref, '--path', 'nope'], 2, /no artifact matches nope/],
+    ['missing artifact', () => ['artifacts', ref, '--path', 'nope'], 3, /no artifact matches 'nope'/],
   ];
   for (const [name, args, code, pattern] of cases) {
     it(`${name} → exit ${code}`, async () => {

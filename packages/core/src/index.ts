@@ -5,6 +5,8 @@ export { logRecordJson } from './model/log.js';
 export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SystemMetricName } from './model/metric.js';
 export { SYSTEM_METRICS } from './model/metric.js';
 export type { ArtifactInfo, ArtifactBody } from './model/artifact.js';
+export { md5FromEtag, md5FromBase64 } from './model/artifact.js';
+export { localFileError, onLocalFiles, requirePath } from './local-files.js';
 export type { Warning } from './model/warning.js';
 export * from './spec/v1.js';
 export { RunlensError, notFound, authError, throttled, invalidInput, unsupported, providerError, interrupted, isNetworkError } from './errors.js';
@@ -21,11 +23,11 @@ export { sleep } from './machinery/sleep.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';
 export { LogFanout, SharedFollows, type FollowedLine, type FollowLines, type OpenFollow, type LogFanoutOptions } from './query/fanout.js';
-export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type ExportOptions, type ExportSummary } from './query/runlens.js';
+export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type DownloadOptions, type DownloadSummary, type ExportOptions, type ExportSummary } from './query/runlens.js';
 export { matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';
 export { PROVIDER_DEFINITION, ProviderRegistry } from './query/registry.js';
 // inversify composition (providerModule, composeProviders): `@runlens/core/inversify`, kept apart so
 // that importing core installs nothing global.
-export { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, fileSlug, type ArchiveManifest, type MetricFileHeader } from './archive/format.js';
+export { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, artifactMatcher, fileSlug, type ArchiveManifest, type SkippedArtifact, type MetricFileHeader } from './archive/format.js';
 export { utf8Boundary } from './machinery/utf8.js';
 export { lttb, downsamplePoints } from './machinery/downsample.js';

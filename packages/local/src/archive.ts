@@ -1,9 +1,22 @@
-import { createReadStream } from 'node:fs';
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ARCHIVE_FILES, ARCHIVE_FORMAT_VERSION, invalidInput, notFound, type MetricDescriptor, type Run } from '@runlens/core';
+import { ARCHIVE_FILES, ARCHIVE_FORMAT_VERSION, invalidInput, localFileError, notFound, type MetricDescriptor, type Run } from '@runlens/core';
 import type * as z from 'zod/mini';
-import { archiveManifestSchema, describeIssue, metricHeaderSchema, runSchema } from './schema.js';
+import { archiveManifestSchema, artifactManifestSchema, describeIssue, metricHeaderSchema, runSchema } from './schema.js';
+
+/** Who is blamed when a file of the archive cannot be read: the archive on this machine, not a provider. */
+export const ARCHIVE_SIDE = 'run archive';
+
+/** stat, with only "no such file" meaning absent: a permission problem is reported, not taken for a missing archive. */
+async function statIfPresent(file: string) {
+  try {
+    return await stat(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw localFileError(e, ARCHIVE_SIDE, file) ?? e;
+  }
+}
 
 export interface ArchiveContents {
   readonly dir: string;
@@ -17,7 +30,7 @@ export function corrupt(file: string, line: number | undefined, problem: string)
 }
 
 export async function readJsonFile(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8');
+  const text = await readFile(file, 'utf8').catch((e: unknown) => Promise.reject(localFileError(e, ARCHIVE_SIDE, file) ?? e));
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -41,24 +54,62 @@ export function jsonErrorLine(text: string, message: string): number | undefined
 
 /** Reads and validates run.json (and archive.json when present). */
 export async function readArchive(dir: string): Promise<ArchiveContents> {
-  const info = await stat(dir).catch(() => undefined);
+  const info = await statIfPresent(dir);
   if (!info) throw notFound(`no run archive at '${dir}'`);
   if (!info.isDirectory()) throw invalidInput(`'${dir}' is a file; a run archive is a directory with run.json`);
   const runFile = path.join(dir, ARCHIVE_FILES.run);
-  if (!(await stat(runFile).catch(() => undefined))) throw notFound(`'${dir}' is not a run archive (no ${ARCHIVE_FILES.run})`);
+  if (!(await statIfPresent(runFile))) throw notFound(`'${dir}' is not a run archive (no ${ARCHIVE_FILES.run})`);
   let formatVersion = 1;
   const manifestFile = path.join(dir, ARCHIVE_FILES.archive);
-  if (await stat(manifestFile).catch(() => undefined)) {
+  if (await statIfPresent(manifestFile)) {
     const manifest = archiveManifestSchema.safeParse(await readJsonFile(manifestFile));
     if (!manifest.success) throw corrupt(manifestFile, undefined, describeIssue(manifest.error));
     formatVersion = manifest.data.formatVersion;
     if (formatVersion > ARCHIVE_FORMAT_VERSION) {
       throw invalidInput(`${manifestFile}: archive format version ${formatVersion} is newer than this runlens reads (${ARCHIVE_FORMAT_VERSION}); upgrade runlens`);
     }
+    await checkComplete(dir, manifest.data);
   }
   const parsed = runSchema.safeParse(await readJsonFile(runFile));
   if (!parsed.success) throw corrupt(runFile, undefined, describeIssue(parsed.error));
   return { dir, run: parsed.data, formatVersion };
+}
+
+/**
+ * An exported archive states what it holds (archive.json `counts`, `files`); one that holds less lost
+ * files on the way (a copy cut short, a file deleted) and is refused rather than read as if complete.
+ * Hand-made archives without archive.json, or without counts, are taken as they are.
+ */
+async function checkComplete(dir: string, manifest: z.infer<typeof archiveManifestSchema>): Promise<void> {
+  const counts = manifest.counts;
+  if (!counts && !manifest.files) return;
+  const missing: string[] = [];
+  const compare = async (sub: string, listed: readonly string[] | undefined, count: number | undefined, what: string) => {
+    const present = await listFiles(path.join(dir, sub), '.jsonl');
+    if (listed) for (const name of listed) if (!present.includes(name)) missing.push(`${sub}/${name}`);
+    if (!listed && count !== undefined && present.length < count) missing.push(`${count - present.length} of ${count} ${what} files in ${sub}/`);
+  };
+  await compare(ARCHIVE_FILES.logsDir, manifest.files?.logs, counts?.nodes, 'log');
+  await compare(ARCHIVE_FILES.metricsDir, manifest.files?.metrics, counts?.series, 'metric');
+  if (counts?.artifacts !== undefined && counts.artifacts > 0) {
+    const listFile = path.join(dir, ARCHIVE_FILES.artifactManifest);
+    if (!(await statIfPresent(listFile))) missing.push(ARCHIVE_FILES.artifactManifest);
+    else {
+      const parsed = artifactManifestSchema.safeParse(await readJsonFile(listFile));
+      if (!parsed.success) throw corrupt(listFile, undefined, describeIssue(parsed.error));
+      if (parsed.data.length < counts.artifacts) missing.push(`${counts.artifacts - parsed.data.length} of ${counts.artifacts} entries in ${ARCHIVE_FILES.artifactManifest}`);
+      for (const artifact of parsed.data) {
+        const file = path.join(dir, ARCHIVE_FILES.artifactsDir, ...artifact.path.split('/'));
+        const found = await statIfPresent(file);
+        const shown = `${ARCHIVE_FILES.artifactsDir}/${artifact.path}`;
+        if (!found?.isFile()) missing.push(shown);
+        else if (artifact.size !== undefined && found.size !== artifact.size) missing.push(`${shown} (${found.size} of ${artifact.size} bytes)`);
+      }
+    }
+  }
+  if (missing.length === 0) return;
+  const shown = missing.length > 5 ? `${missing.slice(0, 5).join(', ')} and ${missing.length - 5} more` : missing.join(', ');
+  throw invalidInput(`incomplete archive: ${dir}: missing ${shown} (its ${ARCHIVE_FILES.archive} lists more than the directory holds; export the run again)`, { file: dir });
 }
 
 /** The Run as the local provider presents it: its own ref, with the exported run's identity kept as `origin`. */
@@ -83,7 +134,7 @@ export function toLocalRun(archive: ArchiveContents, id: string, logNodes: reado
 export async function listFiles(dir: string, extension: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [];
-    throw e;
+    throw localFileError(e, ARCHIVE_SIDE, dir) ?? e;
   });
   return entries.filter((e) => e.isFile() && e.name.endsWith(extension)).map((e) => e.name).sort();
 }
@@ -127,7 +178,8 @@ export async function readMetricHeader(file: string): Promise<MetricDescriptor> 
   return { ...s, providerName: s.providerName ?? s.name };
 }
 
-/** Byte chunks of a file, streamed. */
-export function fileBody(file: string): AsyncIterable<Uint8Array> {
-  return createReadStream(file, { highWaterMark: 256 * 1024 });
+/** Byte chunks of a file, streamed. Opened first, so an unreadable file fails here rather than mid-download. */
+export async function fileBody(file: string): Promise<AsyncIterable<Uint8Array>> {
+  const handle = await open(file, 'r').catch((e: unknown) => Promise.reject(localFileError(e, ARCHIVE_SIDE, file) ?? e));
+  return handle.createReadStream({ highWaterMark: 256 * 1024 });
 }

@@ -4,6 +4,7 @@ import {
   ARCHIVE_FILES,
   isTerminal,
   notFound,
+  onLocalFiles,
   type ArtifactInfo,
   type JsonValue,
   type LogRecord,
@@ -16,11 +17,14 @@ import {
   type Run,
   type RunSummary,
 } from '@runlens/core';
-import { corrupt, fileBody, listFiles, readArchive, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
+import { ARCHIVE_SIDE, corrupt, fileBody, listFiles, readArchive, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
 import { readLines, tailLines, type LinePosition } from './lines.js';
 import { artifactManifestSchema, describeIssue, logRecordSchema, metricPointSchema } from './schema.js';
 
 const PAGE_LINES = 5_000;
+
+/** File-system failures while reading an archive name the file and blame the archive (EACCES: exit 4). */
+const onArchive = <T>(work: () => Promise<T>): Promise<T> => onLocalFiles(ARCHIVE_SIDE, work);
 const LIST_DEPTH = 4;
 
 export function createLocalProvider(environment: ProviderEnvironment): ProviderV1 {
@@ -81,7 +85,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     streamDiscoveryMs: 1_000,
 
     catalog: {
-      describe,
+      describe: (id) => onArchive(() => describe(id)),
       async *list(filter) {
         const found: RunSummary[] = [];
         for (const root of roots()) {
@@ -101,25 +105,25 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     },
 
     logs: {
-      listStreams,
-      async readStream(run, stream, request) {
+      listStreams: (run) => onArchive(() => listStreams(run)),
+      readStream: (run, stream, request) => onArchive(async () => {
         const file = path.join(logDir(run), `${stream.id}.jsonl`);
         const from = (request.position as LinePosition | undefined) ?? { offset: 0, line: 1 };
         const chunk = await readLines(file, from, PAGE_LINES, isTerminal(run.status));
         const records = chunk.lines.map((l) => parseRecord(file, l.text, l.line));
         return { records, next: chunk.next as unknown as JsonValue, caughtUp: chunk.atEnd };
-      },
-      async tailStream(run, stream, request) {
+      }),
+      tailStream: (run, stream, request) => onArchive(async () => {
         const file = path.join(logDir(run), `${stream.id}.jsonl`);
         // Reading backwards cannot know what lies before `until`: let core read forward then.
         if (request.until !== undefined) return undefined;
         const { lines, end } = await tailLines(file, request.count, isTerminal(run.status));
         return { records: lines.map((text) => parseRecord(file, text, 0)), next: { offset: end, line: 0 } };
-      },
+      }),
     },
 
     metrics: {
-      async listMetrics(run) {
+      listMetrics: (run) => onArchive(async () => {
         const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
         const files = await listFiles(dir, '.jsonl');
         return Promise.all(
@@ -130,8 +134,8 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
             return descriptor;
           }),
         );
-      },
-      async readMetrics(run, descriptors) {
+      }),
+      readMetrics: (run, descriptors) => onArchive(async () => {
         const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
         const series: MetricSeries[] = [];
         for (const descriptor of descriptors) {
@@ -162,7 +166,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
           series.push({ ...descriptor, points });
         }
         return { series };
-      },
+      }),
     },
 
     artifacts: {
@@ -176,17 +180,18 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
           return;
         }
         const root = path.join(dir, ARCHIVE_FILES.artifactsDir);
-        const files = await walk(root).catch(() => []);
-        yield await Promise.all(files.map(async (file) => ({ path: path.relative(root, file).split(path.sep).join('/'), size: (await stat(file)).size })));
+        // No artifacts/ folder is no artifacts; an unreadable one is reported.
+        const found = await onArchive(() => walk(root).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e))));
+        yield await onArchive(() => Promise.all(found.map(async (file) => ({ path: path.relative(root, file).split(path.sep).join('/'), size: (await stat(file)).size }))));
       },
-      async openArtifact(run, artifactPath) {
+      openArtifact: (run, artifactPath) => onArchive(async () => {
         const root = path.resolve(dirOf(run.id), ARCHIVE_FILES.artifactsDir);
         const file = path.resolve(root, ...artifactPath.split('/'));
         if (!file.startsWith(root + path.sep)) throw notFound(`no artifact '${artifactPath}'`);
         const info = await stat(file).catch(() => undefined);
         if (!info?.isFile()) throw notFound(`no artifact '${artifactPath}' in ${run.ref}`);
-        return { size: info.size, body: fileBody(file) };
-      },
+        return { size: info.size, body: await fileBody(file) };
+      }),
     },
   };
 }

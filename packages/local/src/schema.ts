@@ -71,9 +71,15 @@ export const artifactManifestSchema = z.array(
   }),
 );
 
+const count = z.optional(z.number());
+const names = z.optional(z.array(z.string()));
+
 export const archiveManifestSchema = z.looseObject({
   format: z.literal('runlens-run-archive'),
   formatVersion: z.int().check(z.positive()),
+  // What an export wrote, so a reader can tell a complete archive from a copy that lost files.
+  counts: z.optional(z.looseObject({ nodes: count, series: count, artifacts: count })),
+  files: z.optional(z.looseObject({ logs: names, metrics: names })),
 });
 
 /** One line: the first issue, with its field path. */

@@ -2,7 +2,7 @@
 // listed with OBS's documented "Listing Objects in a Bucket" (`prefix`/`marker`/`max-keys`, paged by
 // IsTruncated and NextMarker) and downloaded as streams. With one output, artifact paths are
 // relative to its prefix; with several, they start with the output's name.
-import { invalidInput, notFound, paginate, type ArtifactBody, type ArtifactInfo, type Run } from '@runlens/core';
+import { invalidInput, md5FromEtag, notFound, paginate, type ArtifactBody, type ArtifactInfo, type Run } from '@runlens/core';
 import { encode, obsQuery, xmlField, type ModelartsClient } from './client.js';
 import { asArray, asObject, str } from './json.js';
 import type { JobRef } from './refs.js';
@@ -94,9 +94,12 @@ export class Artifacts {
       if (relative === '') continue;
       const size = Number(xmlField(block!, 'Size'));
       const modified = xmlField(block!, 'LastModified');
+      // A 32-hex ETag may be the content's MD5 (not under server-side encryption): lets --skip-existing skip a download.
+      const md5 = md5FromEtag(xmlField(block!, 'ETag'));
       items.push({
         path: `${base}${relative}`,
         ...(Number.isFinite(size) ? { size } : {}),
+        ...(md5 ? { md5 } : {}),
         ...(modified ? { modifiedAt: modified } : {}),
         location: `obs://${output.bucket}/${key}`,
       });

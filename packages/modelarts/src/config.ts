@@ -101,7 +101,8 @@ export function readConfig(environment: Pick<ProviderEnvironment, 'env' | 'setti
   else throw authError(`no ModelArts credentials: set ${ENV.ak} and ${ENV.sk} (plus ${ENV.securityToken} for temporary credentials), or ${ENV.iamToken}`);
 
   const projectId = text(settings.projectId) ?? text(env[ENV.projectId]);
-  if (!projectId) throw authError(`no ModelArts project: set ${ENV.projectId}`);
+  // Missing configuration is a usage problem (exit 2) for every provider; only credentials are exit 4.
+  if (!projectId) throw invalidInput(`no ModelArts project: set ${ENV.projectId}`);
   if (!PROJECT_ID.test(projectId)) throw invalidInput(`${ENV.projectId} must be 1-64 letters, digits or hyphens`);
 
   const region = text(settings.region) ?? text(env[ENV.region]);

@@ -147,11 +147,21 @@ describe('runlens CLI on ModelArts refs', () => {
     const { artifacts } = JSON.parse(list.stdout) as { artifacts: { path: string; size: number }[] };
     expect(artifacts.map((a) => a.path)).toEqual(['logs/events.out.tfevents.1621318000.worker-0', 'metrics.json', 'model/config.json', 'model/resnet50.pth']);
     const dir = tempDir();
+    const objectReads = () => emulator.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/obs/') && !('max-keys' in r.query));
+    emulator.resetRequests();
     const download = await runlens('artifacts', completed, '--download', dir);
     expect(download.code, download.stderr).toBe(0);
+    expect(objectReads()).toHaveLength(4);
     expect(download.stdout).toContain('downloaded 4 artifacts');
     expect(readFileSync(path.join(dir, 'model', 'resnet50.pth'))).toEqual(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 31) % 256)));
     expect(readFileSync(path.join(dir, 'model', 'config.json'), 'utf8')).toBe('{"arch":"resnet50","num_classes":1000}\n');
+
+    // Again with --skip-existing: every OBS ETag here is its object's MD5, so nothing is fetched.
+    emulator.resetRequests();
+    const again = await runlens('artifacts', completed, '--download', dir, '--skip-existing');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toBe(`downloaded 0 artifacts (0 B) to ${dir}; 4 already present, skipped\n`);
+    expect(objectReads()).toEqual([]);
   });
 
   it('runs --provider modelarts lists v2 and v1 jobs, newest first', async () => {

@@ -5,7 +5,7 @@
 // out even when they lie under it: they are large, rewritten while the job runs, and not a result.
 import type { GetObjectCommandOutput, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
-import { RunlensError, notFound, paginate, toIso, type ArtifactInfo, type ArtifactSourceV1, type Run } from '@runlens/core';
+import { RunlensError, md5FromEtag, notFound, paginate, toIso, type ArtifactInfo, type ArtifactSourceV1, type Run } from '@runlens/core';
 import type { AwsClients } from './clients.js';
 import { locateJob } from './config.js';
 
@@ -45,6 +45,12 @@ function layoutOf(run: Run): Layout {
   const externalModel = model && !(root && model.bucket === root.bucket && model.key.startsWith(root.key)) ? model : undefined;
   return { ...(root ? { root } : {}), excluded, ...(externalModel ? { externalModel } : {}) };
 }
+
+/** The ETag as a content MD5 candidate (single-part uploads; see md5FromEtag and docs/providers/sagemaker.md). */
+const md5Of = (etag: string | undefined) => {
+  const md5 = md5FromEtag(etag);
+  return md5 ? { md5 } : {};
+};
 
 /** A relative path must stay inside the root: no empty, `.` or `..` segments. */
 function safePath(path: string): boolean {
@@ -95,7 +101,7 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
             // Keys ending in `/` are folder markers made by consoles, not files.
             if (!key || key.endsWith('/') || !key.startsWith(root.key) || excluded.some((prefix) => key.startsWith(prefix))) continue;
             const modifiedAt = toIso(object.LastModified?.getTime());
-            infos.push({ path: key.slice(root.key.length), ...(typeof object.Size === 'number' ? { size: object.Size } : {}), ...(modifiedAt ? { modifiedAt } : {}), location: s3Uri(root.bucket, key) });
+            infos.push({ path: key.slice(root.key.length), ...(typeof object.Size === 'number' ? { size: object.Size } : {}), ...md5Of(object.ETag), ...(modifiedAt ? { modifiedAt } : {}), location: s3Uri(root.bucket, key) });
           }
           if (infos.length > 0) yield infos;
         }
@@ -107,7 +113,7 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
               .filter((object) => object.Key && !object.Key.endsWith('/'))
               .map((object) => {
                 const modifiedAt = toIso(object.LastModified?.getTime());
-                return { path: `model/${object.Key!.slice(externalModel.key.length)}`, ...(typeof object.Size === 'number' ? { size: object.Size } : {}), ...(modifiedAt ? { modifiedAt } : {}), location: s3Uri(externalModel.bucket, object.Key!) };
+                return { path: `model/${object.Key!.slice(externalModel.key.length)}`, ...(typeof object.Size === 'number' ? { size: object.Size } : {}), ...md5Of(object.ETag), ...(modifiedAt ? { modifiedAt } : {}), location: s3Uri(externalModel.bucket, object.Key!) };
               });
             if (infos.length > 0) yield infos;
           }
@@ -118,7 +124,7 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
               return client.send(new HeadObjectCommand({ Bucket: externalModel.bucket, Key: externalModel.key }), { abortSignal: signal });
             });
             const modifiedAt = toIso(head.LastModified?.getTime());
-            yield [{ path: `model/${externalModel.key.slice(externalModel.key.lastIndexOf('/') + 1)}`, ...(typeof head.ContentLength === 'number' ? { size: head.ContentLength } : {}), ...(modifiedAt ? { modifiedAt } : {}), location: s3Uri(externalModel.bucket, externalModel.key) }];
+            yield [{ path: `model/${externalModel.key.slice(externalModel.key.lastIndexOf('/') + 1)}`, ...(typeof head.ContentLength === 'number' ? { size: head.ContentLength } : {}), ...md5Of(head.ETag), ...(modifiedAt ? { modifiedAt } : {}), location: s3Uri(externalModel.bucket, externalModel.key) }];
           } catch (error) {
             // Named in the description but not (or no longer) in S3: nothing to list.
             if (!isMissing(error)) throw error;

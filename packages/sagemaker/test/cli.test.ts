@@ -2,7 +2,7 @@
 // node, json, follow), metrics, artifacts, runs, export and read-back, and a missing job.
 // Needs a build first (`node_modules/.bin/tsc -b` at the repo root; the root test command does it).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -169,6 +169,41 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     expect(existsSync(path.join(dir, 'checkpoints'))).toBe(false);
   });
 
+  it('--skip-existing keeps files whose MD5 matches the S3 ETag without fetching them again', async () => {
+    const dir = path.join(scratch, 'download-again');
+    emulator.resetRequests();
+    expect((await runlens('artifacts', REF, '--download', dir)).code).toBe(0);
+    expect(emulator.requests.filter((r) => r.operation === 'GetObject').length).toBeGreaterThan(0);
+    const refused = await runlens('artifacts', REF, '--download', dir);
+    expect(refused.code).toBe(2);
+    expect(lines(refused.stderr)).toEqual([expect.stringMatching(/^runlens: '.*' already exists \(and \d+ more\); pass --overwrite/)]);
+    emulator.resetRequests();
+    const again = await runlens('artifacts', REF, '--download', dir, '--skip-existing', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    const { artifacts, skipped } = JSON.parse(again.stdout) as { artifacts: unknown[]; skipped: { reason: string }[] };
+    expect(artifacts).toEqual([]);
+    expect(skipped.length).toBeGreaterThan(0);
+    expect(skipped.every((s) => s.reason === 'already present with the same size and checksum')).toBe(true);
+    // Every object here was put in one part, so its ETag is its MD5 and nothing is downloaded.
+    expect(emulator.requests.filter((r) => r.operation === 'GetObject')).toEqual([]);
+  });
+
+  it('a failed --overwrite download keeps the existing file and leaves no partial file', async () => {
+    const dir = path.join(scratch, 'download-overwrite');
+    expect((await runlens('artifacts', REF, '--download', dir, '--path', 'output/model.tar.gz')).code).toBe(0);
+    const file = path.join(dir, 'output', 'model.tar.gz');
+    writeFileSync(file, 'my edited model\n');
+    const fault = emulator.faults.inject({ operation: 'GetObject', kind: '500' });
+    try {
+      const r = await runlens('artifacts', REF, '--download', dir, '--path', 'output/model.tar.gz', '--overwrite');
+      expect(r.code, r.stderr).toBe(5);
+    } finally {
+      fault.cancel();
+    }
+    expect(readFileSync(file, 'utf8')).toBe('my edited model\n');
+    expect(readdirSync(path.dirname(file))).toEqual(['model.tar.gz']);
+  });
+
   it('lists runs of the sagemaker provider', async () => {
     const { code, stdout } = await runlens('runs', '--provider', 'sagemaker', '--json');
     expect(code).toBe(0);
@@ -227,6 +262,43 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     } finally {
       emulator.faults.clear();
     }
+  });
+
+  it('an export cut off by a network failure leaves nothing that reads as an archive', async () => {
+    const parent = mkdtempSync(path.join(scratch, 'cut-'));
+    const fault = emulator.faults.inject({ operation: 'GetObject', kind: '500' });
+    try {
+      const r = await runlens('--retry-budget', '1s', 'export', REF, '--out', path.join(parent, 'archive'));
+      expect(r.code, r.stderr).toBe(5);
+      expect(lines(r.stderr)).toHaveLength(1);
+    } finally {
+      fault.cancel();
+    }
+    expect(readdirSync(parent)).toEqual([]);
+  });
+
+  it('Ctrl-C during an export exits 130 and leaves no directory, not even a hidden one', async () => {
+    const parent = mkdtempSync(path.join(scratch, 'interrupted-'));
+    // The first artifact answers only after a long wait: Ctrl-C arrives while logs and metrics are written.
+    const fault = emulator.faults.inject({ operation: 'GetObject', kind: 'slow', delayMs: 60_000, times: 1 });
+    const child = spawn(process.execPath, [BIN, 'export', REF, '--out', path.join(parent, 'archive')], { cwd: scratch, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      for (let waited = 0; fault.seen === 0; waited += 20) {
+        if (waited > 20_000 || child.exitCode !== null) throw new Error(`the export never asked for an artifact; stderr:\n${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(readdirSync(parent)).toEqual([expect.stringMatching(/^\.archive\.runlens-partial-/)]);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+    } finally {
+      child.kill();
+      fault.cancel();
+    }
+    expect(lines(stderr)).toEqual(['runlens: interrupted']);
+    expect(readdirSync(parent)).toEqual([]);
   });
 
   it('exits 3 with one stderr line for a job that does not exist', async () => {

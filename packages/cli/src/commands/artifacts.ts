@@ -1,4 +1,4 @@
-import { invalidInput, type ArtifactInfo } from '@runlens/core';
+import { notFound, requirePath, type ArtifactInfo, type DownloadSummary } from '@runlens/core';
 import type { CommandContext } from '../context.js';
 import { formatBytes, plural } from '../output/format.js';
 import { byteProgress } from '../output/progress.js';
@@ -9,6 +9,8 @@ export interface ArtifactsOptions {
   readonly download?: string;
   readonly path?: string[];
   readonly json?: boolean;
+  readonly overwrite?: boolean;
+  readonly skipExisting?: boolean;
 }
 
 /** `--path` selects a file by its exact path or everything under a directory (as core's download does). */
@@ -18,12 +20,14 @@ function selects(paths: readonly string[], artifact: ArtifactInfo): boolean {
 
 export async function artifactsCommand(context: CommandContext, ref: string, options: ArtifactsOptions): Promise<number> {
   const paths = listOption(options.path);
-  if (options.download !== undefined) return download(context, ref, options.download, paths, options.json === true);
+  if (options.download !== undefined) return download(context, ref, requirePath('--download', options.download), paths, options);
+  if (options.overwrite || options.skipExisting) context.warn(`${options.overwrite ? '--overwrite' : '--skip-existing'} only applies with --download`);
 
   let artifacts = await context.runlens.artifacts(ref, { signal: context.signal });
   if (paths) {
     artifacts = artifacts.filter((a) => selects(paths, a));
-    if (artifacts.length === 0) throw invalidInput(`no artifact matches ${paths.join(', ')}`);
+    // Asking for a file the run does not have is a lookup that found nothing: exit 3, like a missing run.
+    if (artifacts.length === 0) throw notFound(`no artifact matches ${paths.map((p) => `'${p}'`).join(', ')} in ${ref}`);
   }
   if (options.json) context.out.line(JSON.stringify({ artifacts }, null, 2));
   else if (artifacts.length === 0) context.out.line('no artifacts');
@@ -39,7 +43,7 @@ function artifactTable(artifacts: readonly ArtifactInfo[], context: CommandConte
   );
 }
 
-async function download(context: CommandContext, ref: string, dir: string, paths: readonly string[] | undefined, json: boolean): Promise<number> {
+async function download(context: CommandContext, ref: string, dir: string, paths: readonly string[] | undefined, options: ArtifactsOptions): Promise<number> {
   // The bar needs the total up front; without a terminal there is no bar and no need for it.
   let total = 0;
   if (context.stderr.isTTY) {
@@ -47,17 +51,25 @@ async function download(context: CommandContext, ref: string, dir: string, paths
     total = listed.filter((a) => !paths || selects(paths, a)).reduce((n, a) => n + (a.size ?? 0), 0);
   }
   const bar = byteProgress(context.stderr, total, 'downloading');
-  let written: ArtifactInfo[];
+  let summary: DownloadSummary;
   try {
-    written = await context.runlens.download(ref, dir, { paths, signal: context.signal, onProgress: (p) => bar.update(p.path, p.bytes) });
+    summary = await context.runlens.download(ref, dir, {
+      paths,
+      overwrite: options.overwrite === true,
+      skipExisting: options.skipExisting === true,
+      signal: context.signal,
+      onProgress: (p) => bar.update(p.path, p.bytes),
+    });
   } finally {
     bar.stop();
   }
-  if (json) {
-    context.out.line(JSON.stringify({ artifacts: written }, null, 2));
+  context.warnAll(summary.warnings);
+  if (options.json) {
+    context.out.line(JSON.stringify({ artifacts: summary.artifacts, skipped: summary.skipped }, null, 2));
   } else {
-    const bytes = written.reduce((n, a) => n + (a.size ?? 0), 0);
-    context.out.line(`downloaded ${plural(written.length, 'artifact')} (${formatBytes(bytes)}) to ${dir}`);
+    const bytes = summary.artifacts.reduce((n, a) => n + (a.size ?? 0), 0);
+    const present = summary.skipped.filter((s) => s.reason.startsWith('already present')).length;
+    context.out.line(`downloaded ${plural(summary.artifacts.length, 'artifact')} (${formatBytes(bytes)}) to ${dir}${present > 0 ? `; ${present} already present, skipped` : ''}`);
   }
   return 0;
 }

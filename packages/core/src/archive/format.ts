@@ -25,6 +25,15 @@ export interface ArchiveManifest {
   readonly exportedAt: string;
   readonly source: { readonly ref: string; readonly provider: string };
   readonly counts: { readonly nodes: number; readonly logRecords: number; readonly series: number; readonly points: number; readonly artifacts: number; readonly artifactBytes: number };
+  /** The log and metric file names written, so a reader can name the one that is missing. */
+  readonly files?: { readonly logs: readonly string[]; readonly metrics: readonly string[] };
+  /** Which artifacts were asked for (`all`, `none`, or globs) and which were left out, and why. */
+  readonly artifacts?: { readonly selected: 'all' | 'none' | readonly string[]; readonly skipped: readonly SkippedArtifact[] };
+}
+
+export interface SkippedArtifact {
+  readonly path: string;
+  readonly reason: string;
 }
 
 export interface MetricFileHeader {
@@ -43,4 +52,27 @@ export function metricFileName(descriptor: MetricDescriptor, taken: Set<string>)
   for (let i = 2; taken.has(candidate); i++) candidate = `${base}-${i}.jsonl`;
   taken.add(candidate);
   return candidate;
+}
+
+/**
+ * An artifact selector from globs: `*` and `?` stay within one path segment, `**` spans folders, and
+ * a pattern without `/` matches the file name in any folder (`*.json`), as in .gitignore. A pattern
+ * without wildcards also selects everything under it as a folder (`outputs` or `outputs/`).
+ */
+export function artifactMatcher(globs: readonly string[]): (artifactPath: string) => boolean {
+  const token = (part: string): string => {
+    if (part === '**/') return '(?:.*/)?';
+    if (part === '**') return '.*';
+    if (part === '*') return '[^/]*';
+    if (part === '?') return '[^/]';
+    return part.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  };
+  const tests = globs.map((glob) => {
+    const pattern = glob.endsWith('/') ? `${glob}**` : glob;
+    const re = new RegExp(`^${pattern.split(/(\*\*\/|\*\*|\*|\?)/).map(token).join('')}$`);
+    const byName = !pattern.includes('/');
+    const folder = /[*?]/.test(glob) ? undefined : `${glob.replace(/\/+$/, '')}/`;
+    return (p: string) => re.test(byName ? p.slice(p.lastIndexOf('/') + 1) : p) || (folder !== undefined && (p.startsWith(folder) || p === glob));
+  });
+  return (artifactPath) => tests.some((test) => test(artifactPath));
 }

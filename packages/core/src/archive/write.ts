@@ -1,26 +1,34 @@
-import { createHash } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { invalidInput } from '../errors.js';
+import { localFileError, onLocalFiles } from '../local-files.js';
 import type { ArtifactBody } from '../model/artifact.js';
 import { ARCHIVE_FILES, fileSlug } from './format.js';
 
 /** A line-oriented file writer that respects back-pressure, so exports stay in constant memory. */
 export class JsonlWriter {
   private readonly stream: WriteStream;
+  private failure: Error | undefined;
   lines = 0;
   constructor(file: string) {
     this.stream = createWriteStream(file, { encoding: 'utf8' });
+    // Kept until the next write or close, which throws it: an error event must never go unheard.
+    this.stream.on('error', (e) => (this.failure ??= e));
   }
   async write(value: unknown): Promise<void> {
+    if (this.failure) throw this.failure;
     this.lines++;
-    if (!this.stream.write(`${JSON.stringify(value)}\n`)) await once(this.stream, 'drain');
+    if (!this.stream.write(`${JSON.stringify(value)}\n`)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    if (this.failure) throw this.failure;
   }
   async close(): Promise<void> {
+    if (this.failure) throw this.failure;
     this.stream.end();
-    await once(this.stream, 'finish');
+    await Promise.race([once(this.stream, 'finish'), once(this.stream, 'close')]);
+    if (this.failure) throw this.failure;
   }
 }
 
@@ -43,61 +51,202 @@ export class NodeLogFiles {
   get nodes(): number {
     return this.writers.size;
   }
+  /** The log file names written, sorted (listed in archive.json so a reader can tell one is missing). */
+  get files(): string[] {
+    return [...this.names].sort();
+  }
   async close(): Promise<void> {
-    await Promise.all([...this.writers.values()].map((w) => w.close()));
+    const results = await Promise.allSettled([...this.writers.values()].map((w) => w.close()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 }
 
-/** Refuses to overwrite anything: the target must be missing or an empty directory. */
-export async function prepareArchiveDir(dir: string): Promise<void> {
-  let entries: string[] = [];
-  try {
-    entries = await readdir(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw invalidInput(`cannot use '${dir}' as the export directory: ${(e as Error).message}`);
+const EXPORT_SIDE = 'export directory';
+
+/**
+ * Where an export is written: a hidden directory beside the target, renamed onto it only when every
+ * file is complete, so an interrupted export (Ctrl-C, a network failure) never leaves a directory that
+ * reads as an archive.
+ */
+export interface ArchiveStaging {
+  /** The final directory. */
+  readonly dir: string;
+  /** Where files are written until commit. */
+  readonly staging: string;
+  commit(): Promise<void>;
+  /** Removes the staging directory; safe to call after commit. */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Refuses to overwrite anything: the target must be missing or an empty directory, unless `replace`
+ * is set and the target is itself a run archive (never a directory of other files).
+ */
+export async function stageArchive(dir: string, options: { replace?: boolean } = {}): Promise<ArchiveStaging> {
+  if (dir.trim() === '') throw invalidInput('the export directory is empty; give a path');
+  const target = path.resolve(dir);
+  const existing = await onLocalFiles(EXPORT_SIDE, () => inspect(target));
+  if (existing === 'file') throw invalidInput(`export directory '${dir}' is a file; choose a new directory`);
+  if (existing === 'non-empty') {
+    if (!options.replace) throw invalidInput(`export directory '${dir}' is not empty; choose a new directory (or --overwrite to replace an earlier export)`);
+    if (!(await stat(path.join(target, ARCHIVE_FILES.run)).catch(() => undefined))) {
+      throw invalidInput(`export directory '${dir}' is not empty and is not a run archive; runlens replaces only an earlier export`);
+    }
   }
-  if (entries.length > 0) throw invalidInput(`export directory '${dir}' is not empty; choose a new directory`);
-  await mkdir(path.join(dir, ARCHIVE_FILES.logsDir), { recursive: true });
-  await mkdir(path.join(dir, ARCHIVE_FILES.metricsDir), { recursive: true });
-  await mkdir(path.join(dir, ARCHIVE_FILES.artifactsDir), { recursive: true });
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  const staging = await onLocalFiles(EXPORT_SIDE, async () => {
+    await mkdir(parent, { recursive: true });
+    // Not mkdtemp: its 0700 mode would become the archive's; mkdir honours the umask like any folder.
+    const made = path.join(parent, `.${base}.runlens-partial-${randomBytes(4).toString('hex')}`);
+    await mkdir(made);
+    for (const sub of [ARCHIVE_FILES.logsDir, ARCHIVE_FILES.metricsDir, ARCHIVE_FILES.artifactsDir]) await mkdir(path.join(made, sub));
+    return made;
+  });
+  let committed = false;
+  return {
+    dir: target,
+    staging,
+    async commit() {
+      await onLocalFiles(EXPORT_SIDE, async () => {
+        const now = await inspect(target);
+        if (now === 'non-empty' && options.replace && existing === 'non-empty') {
+          // Swap: the earlier export moves aside and is removed only once the new one is in place.
+          const old = `${path.join(parent, `.${base}.runlens-old-`)}${randomBytes(4).toString('hex')}`;
+          await rename(target, old);
+          await rename(staging, target);
+          await rm(old, { recursive: true, force: true });
+        } else if (now === 'non-empty' || now === 'file') {
+          throw invalidInput(`export directory '${dir}' was filled by something else during the export; nothing was written to it`);
+        } else {
+          // rename(2) replaces an empty directory atomically.
+          await rename(staging, target);
+        }
+      });
+      committed = true;
+    },
+    async abandon() {
+      if (!committed) await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    },
+  };
+}
+
+async function inspect(target: string): Promise<'missing' | 'file' | 'empty' | 'non-empty'> {
+  let info;
+  try {
+    info = await stat(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw e;
+  }
+  if (!info.isDirectory()) return 'file';
+  return (await readdir(target)).length === 0 ? 'empty' : 'non-empty';
 }
 
 export async function writeJson(file: string, value: unknown): Promise<void> {
   await writeFile(file, `${JSON.stringify(value, null, 2)}\n`, 'utf8');
 }
 
+/** Whether an artifact path stays inside the directory it is written to (no `..`, no absolute path). */
+export function isSafeArtifactPath(relative: string): boolean {
+  if (relative === '' || relative.startsWith('/') || relative.includes('\0')) return false;
+  return relative.split('/').every((segment) => segment !== '..' && segment !== '.');
+}
+
 /** Resolves an artifact path under `root`, refusing any that would escape it. */
 export function safeJoin(root: string, relative: string): string {
   const target = path.resolve(root, ...relative.split('/'));
   const base = path.resolve(root);
-  if (target !== base && !target.startsWith(base + path.sep)) throw invalidInput(`artifact path '${relative}' leaves the target directory`);
+  if (!isSafeArtifactPath(relative) || (target !== base && !target.startsWith(base + path.sep)) || target === base) {
+    throw invalidInput(`artifact path '${relative}' leaves the target directory`);
+  }
   return target;
 }
 
+export interface StreamedFile {
+  /** The temporary file beside the target, complete and closed. */
+  readonly temp: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
 /**
- * Streams an artifact body to `file` (via a temporary name, renamed when complete), hashing it on the
- * way. Never holds the whole file in memory.
+ * Streams an artifact body to a temporary file beside `file`, hashing it on the way; never holds the
+ * whole file in memory. Failures of the body (the provider) are passed through `bodyError`; failures
+ * of the file system name the path and `side`. The caller moves the result into place (`placeFile`)
+ * or discards it.
  */
-export async function streamToFile(body: ArtifactBody, file: string, onBytes?: (bytes: number) => void): Promise<{ size: number; sha256: string }> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const partial = `${file}.part`;
+export async function streamToTemp(
+  body: ArtifactBody,
+  file: string,
+  options: { side: string; onBytes?: (bytes: number) => void; bodyError?: (error: unknown) => unknown },
+): Promise<StreamedFile> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(4).toString('hex')}.part`);
+  const handle = await onLocalFiles(options.side, async () => {
+    await mkdir(path.dirname(file), { recursive: true });
+    return open(temp, 'wx');
+  });
   const hash = createHash('sha256');
-  const out = createWriteStream(partial);
   let size = 0;
   try {
-    for await (const chunk of body.body) {
+    const chunks = body.body[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+      } catch (e) {
+        throw options.bodyError ? options.bodyError(e) : e;
+      }
+      if (next.done) break;
+      const chunk = next.value;
       hash.update(chunk);
       size += chunk.byteLength;
-      onBytes?.(chunk.byteLength);
-      if (!out.write(chunk)) await once(out, 'drain');
+      await onLocalFiles(options.side, () => handle.write(chunk), temp);
+      options.onBytes?.(chunk.byteLength);
     }
-    out.end();
-    await once(out, 'finish');
-    await rename(partial, file);
+    await onLocalFiles(options.side, () => handle.close(), temp);
   } catch (e) {
-    out.destroy();
-    await rm(partial, { force: true });
+    await handle.close().catch(() => undefined);
+    await rm(temp, { force: true });
     throw e;
   }
-  return { size, sha256: hash.digest('hex') };
+  return { temp, size, sha256: hash.digest('hex') };
+}
+
+/** Moves a finished temporary file onto its target (replacing a file there, which the caller allowed). */
+export async function placeFile(temp: string, file: string, side: string): Promise<void> {
+  try {
+    await rename(temp, file);
+  } catch (e) {
+    await rm(temp, { force: true });
+    throw localFileError(e, side, file) ?? e;
+  }
+}
+
+/** What is at an artifact's target: nothing, a file (with its size), or something that is not a file. */
+export async function existingFile(file: string, side: string): Promise<{ size: number } | 'missing' | 'not-a-file'> {
+  try {
+    const info = await lstat(file);
+    return info.isFile() ? { size: info.size } : 'not-a-file';
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return 'missing';
+    // A path under a file (ENOTDIR) cannot hold the artifact either.
+    if (code === 'ENOTDIR') return 'not-a-file';
+    throw localFileError(e, side, file) ?? e;
+  }
+}
+
+/** A hex digest of a local file, streamed. */
+export async function hashFile(file: string, algorithm: 'sha256' | 'md5', side: string): Promise<string> {
+  return onLocalFiles(
+    side,
+    async () => {
+      const hash = createHash(algorithm);
+      for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+      return hash.digest('hex');
+    },
+    file,
+  );
 }

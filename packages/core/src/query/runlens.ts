@@ -1,7 +1,9 @@
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, metricFileName, type ArchiveManifest } from '../archive/format.js';
-import { JsonlWriter, NodeLogFiles, prepareArchiveDir, safeJoin, streamToFile, writeJson } from '../archive/write.js';
-import { invalidInput, providerError, RunlensError, unsupported } from '../errors.js';
+import { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, artifactMatcher, metricFileName, type ArchiveManifest, type SkippedArtifact } from '../archive/format.js';
+import { existingFile, hashFile, isSafeArtifactPath, JsonlWriter, NodeLogFiles, placeFile, safeJoin, stageArchive, streamToTemp, writeJson } from '../archive/write.js';
+import { invalidInput, notFound, providerError, RunlensError, unsupported } from '../errors.js';
+import { onLocalFiles, requirePath } from '../local-files.js';
 import { enrichFailure } from '../failure.js';
 import { RequestBudget } from '../machinery/budget.js';
 import { createRequestContext } from '../machinery/requests.js';
@@ -56,8 +58,31 @@ export interface DownloadProgress {
   readonly total?: number;
 }
 
+export interface DownloadOptions {
+  /** Only these files, or everything under these folders. */
+  readonly paths?: readonly string[];
+  /** Replace files that already exist at the destination (default: refuse, naming the first). */
+  readonly overwrite?: boolean;
+  /** Keep existing files whose size and checksum match the artifact (see docs/cli.md for which checksum). */
+  readonly skipExisting?: boolean;
+  readonly onProgress?: (p: DownloadProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface DownloadSummary {
+  readonly dir: string;
+  /** What was written, with the size and SHA-256 of the bytes received. */
+  readonly artifacts: readonly ArtifactInfo[];
+  /** What was not written: already present (`--skip-existing`) or a path that would leave the directory. */
+  readonly skipped: readonly SkippedArtifact[];
+  readonly warnings: readonly Warning[];
+}
+
 export interface ExportOptions {
-  readonly artifacts?: boolean;
+  /** `false`: no artifacts; globs: only the artifacts they match (see `artifactMatcher`). Default: all. */
+  readonly artifacts?: boolean | readonly string[];
+  /** Replace an earlier export at the target (only a directory that is a run archive). */
+  readonly overwrite?: boolean;
   readonly onProgress?: (event: { phase: 'logs' | 'metrics' | 'artifacts'; detail: string }) => void;
   readonly signal?: AbortSignal;
 }
@@ -81,7 +106,7 @@ export interface Runlens {
   metrics(ref: string, query?: MetricQuery): Promise<MetricsResult>;
   artifacts(ref: string, options?: { signal?: AbortSignal }): Promise<ArtifactInfo[]>;
   openArtifact(ref: string, artifactPath: string, options?: { signal?: AbortSignal }): Promise<ArtifactBody>;
-  download(ref: string, dir: string, options?: { paths?: readonly string[]; onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal }): Promise<ArtifactInfo[]>;
+  download(ref: string, dir: string, options?: DownloadOptions): Promise<DownloadSummary>;
   compare(refs: readonly string[], options?: CompareOptions): Promise<Comparison>;
   export(ref: string, dir: string, options?: ExportOptions): Promise<ExportSummary>;
   /** Wire calls and retries made so far (for benchmarks and --debug). */
@@ -123,12 +148,15 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     }
   };
 
+  /** A failure of a provider call, named after the run it was about. */
+  const contextError = (ref: RunRef, e: unknown): RunlensError =>
+    RunlensError.isInstance(e) ? e.withContext({ provider: ref.provider, run: ref.id }) : providerError((e as Error)?.message ?? String(e), { provider: ref.provider, run: ref.id, cause: e });
+
   const withContext = async <T>(ref: RunRef, work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (e) {
-      if (RunlensError.isInstance(e)) throw e.withContext({ provider: ref.provider, run: ref.id });
-      throw providerError((e as Error)?.message ?? String(e), { provider: ref.provider, run: ref.id, cause: e });
+      throw contextError(ref, e);
     }
   };
 
@@ -165,29 +193,110 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     });
   };
 
-  const downloadOf = async (ref: RunRef, run: Run, dir: string, options: { paths?: readonly string[]; onProgress?: (p: DownloadProgress) => void; signal?: AbortSignal }): Promise<ArtifactInfo[]> => {
+  /**
+   * Downloads into `dir`. Every destination is checked before the first byte is fetched, so a refusal
+   * (a file already there) leaves the destination as it was. Files are streamed to a temporary name
+   * and moved into place only once their size and SHA-256 are verified.
+   */
+  const downloadOf = async (ref: RunRef, run: Run, dir: string, options: DownloadOptions & { select?: (path: string) => boolean; side?: string }): Promise<DownloadSummary> => {
+    const side = options.side ?? 'download destination';
+    requirePath(`the ${side}`, dir);
+    const context = { provider: ref.provider, run: ref.id };
     const listed = await artifactsOf(ref, run, options.signal);
     const wanted = options.paths;
-    const chosen = wanted ? listed.filter((a) => wanted.some((w) => a.path === w || a.path.startsWith(w.endsWith('/') ? w : `${w}/`))) : listed;
-    if (wanted && chosen.length === 0) throw invalidInput(`no artifact matches ${wanted.join(', ')}`, { provider: ref.provider, run: ref.id });
+    const warnings: Warning[] = [];
+    let chosen = wanted ? listed.filter((a) => wanted.some((w) => selectsPath(w, a.path))) : listed;
+    if (wanted) {
+      const missing = wanted.filter((w) => !listed.some((a) => selectsPath(w, a.path)));
+      if (chosen.length === 0) throw notFound(`no artifact matches ${wanted.map((w) => `'${w}'`).join(', ')}`, context);
+      for (const w of missing) warnings.push({ type: 'not-found', message: `no artifact matches '${w}'` });
+    }
+    if (options.select) chosen = chosen.filter((a) => options.select!(a.path));
+
+    const root = path.resolve(dir);
+    await onLocalFiles(side, async () => {
+      const info = await stat(root).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? undefined : Promise.reject(e)));
+      if (info && !info.isDirectory()) throw invalidInput(`${side}: '${dir}' is a file, not a directory`);
+    });
+
+    const skipped: SkippedArtifact[] = [];
+    /** `shown` is the destination as the user would write it (`DIR/a/b`), for messages. */
+    interface Item { artifact: ArtifactInfo; target: string; shown: string; existing?: { size: number }; compareAfter?: boolean }
+    const items: Item[] = [];
+    for (const artifact of chosen) {
+      if (!isSafeArtifactPath(artifact.path)) {
+        skipped.push({ path: artifact.path, reason: 'unsafe path: it would be written outside the target directory' });
+        warnings.push({ type: 'degraded', message: `skipped artifact '${artifact.path}': its path would leave the target directory` });
+        continue;
+      }
+      const target = safeJoin(root, artifact.path);
+      const shown = path.join(dir, ...artifact.path.split('/'));
+      const found = await existingFile(target, side);
+      if (found === 'not-a-file') throw invalidInput(`${side}: cannot write artifact '${artifact.path}' to '${shown}': something other than a file is in the way`);
+      items.push({ artifact, target, shown, ...(found === 'missing' ? {} : { existing: found }) });
+    }
+
+    const present = items.filter((i) => i.existing);
+    if (present.length > 0 && !options.overwrite && !options.skipExisting) {
+      const more = present.length > 1 ? ` (and ${present.length - 1} more)` : '';
+      throw invalidInput(`'${present[0]!.shown}' already exists${more}; pass --overwrite to replace it, or --skip-existing to keep files that already match`, { file: present[0]!.target });
+    }
+    const todo: Item[] = [];
+    if (options.skipExisting) {
+      const differing: Item[] = [];
+      for (const item of items) {
+        if (!item.existing) continue;
+        const verdict = await compareExisting(item.artifact, item.target, item.existing, side);
+        if (verdict === 'same') skipped.push({ path: item.artifact.path, reason: 'already present with the same size and checksum' });
+        else if (verdict === 'unknown') todo.push({ ...item, compareAfter: true });
+        else if (options.overwrite) todo.push(item);
+        else differing.push(item);
+      }
+      if (differing.length > 0) {
+        const more = differing.length > 1 ? ` (and ${differing.length - 1} more)` : '';
+        throw invalidInput(`'${differing[0]!.shown}' already exists and differs from '${differing[0]!.artifact.path}'${more}; pass --overwrite to replace it`, { file: differing[0]!.target });
+      }
+    } else {
+      todo.push(...items.filter((i) => i.existing));
+    }
+    // Files that can only be compared once downloaded go first: a refusal then comes before any new file.
+    todo.push(...items.filter((i) => !i.existing));
+
     const p = await provider(ref.provider);
     const written: ArtifactInfo[] = [];
-    for (const artifact of chosen) {
-      const target = safeJoin(dir, artifact.path);
+    for (const item of todo) {
+      const { artifact, target } = item;
       const body = await withContext(ref, () => p.artifacts!.openArtifact(run, artifact.path, { signal: options.signal }));
       let bytes = 0;
       const total = artifact.size ?? body.size;
-      const result = await withContext(ref, () =>
-        streamToFile(body, target, (n) => {
+      const file = await streamToTemp(body, target, {
+        side,
+        bodyError: (e) => contextError(ref, e),
+        onBytes: (n) => {
           bytes += n;
           options.onProgress?.({ path: artifact.path, bytes, total });
-        }),
-      );
-      if (artifact.sha256 && artifact.sha256 !== result.sha256) throw providerError(`artifact '${artifact.path}' is corrupt: its SHA-256 does not match the listing`, { provider: ref.provider, run: ref.id });
-      if (artifact.size !== undefined && artifact.size !== result.size) throw providerError(`artifact '${artifact.path}' is truncated: ${result.size} of ${artifact.size} bytes`, { provider: ref.provider, run: ref.id });
-      written.push({ ...artifact, size: result.size, sha256: result.sha256 });
+        },
+      });
+      try {
+        if (artifact.sha256 && artifact.sha256 !== file.sha256) throw providerError(`artifact '${artifact.path}' is corrupt: its SHA-256 does not match the listing`, context);
+        if (artifact.size !== undefined && artifact.size !== file.size) throw providerError(`artifact '${artifact.path}' is truncated: ${file.size} of ${artifact.size} bytes`, context);
+        if (item.compareAfter) {
+          const same = item.existing!.size === file.size && (await hashFile(target, 'sha256', side)) === file.sha256;
+          if (same) {
+            await rm(file.temp, { force: true });
+            skipped.push({ path: artifact.path, reason: 'already present with the same size and checksum' });
+            continue;
+          }
+          if (!options.overwrite) throw invalidInput(`'${item.shown}' already exists and differs from '${artifact.path}'; pass --overwrite to replace it`, { file: target });
+        }
+        await placeFile(file.temp, target, side);
+      } catch (e) {
+        await rm(file.temp, { force: true });
+        throw e;
+      }
+      written.push({ ...artifact, size: file.size, sha256: file.sha256 });
     }
-    return written;
+    return { dir, artifacts: written, skipped, warnings };
   };
 
   const api: Runlens = {
@@ -296,6 +405,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
 
     async download(text, dir, downloadOptions = {}) {
       const ref = registry.resolve(text);
+      requirePath('the download destination', dir);
       capable(ref, 'artifacts', 'artifacts');
       return downloadOf(ref, await describeRaw(ref, downloadOptions.signal), dir, downloadOptions);
     },
@@ -306,63 +416,89 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       const ref = registry.resolve(text);
       const caps = registry.get(ref.provider).capabilities;
       const warnings: Warning[] = [];
+      const selection = exportOptions.artifacts === false ? 'none' : Array.isArray(exportOptions.artifacts) ? exportOptions.artifacts : 'all';
       const run = await api.describe(text, { signal: exportOptions.signal });
-      await prepareArchiveDir(dir);
-      // The copy remembers where it came from (an archive of an archive keeps the first origin).
-      await writeJson(path.join(dir, ARCHIVE_FILES.run), { ...run, origin: run.origin ?? { provider: run.provider, ref: run.ref } });
-
-      let logRecords = 0;
-      const nodeFiles = new NodeLogFiles(path.join(dir, ARCHIVE_FILES.logsDir));
-      if (caps.logs) {
-        exportOptions.onProgress?.({ phase: 'logs', detail: 'reading logs' });
-        const reader = await readerFor(ref, run, { signal: exportOptions.signal });
-        try {
-          for await (const record of reader) {
-            await nodeFiles.write(record.node, record);
-            logRecords++;
+      // Everything is written beside the target and renamed onto it at the end: an export that fails
+      // or is interrupted leaves nothing that reads as an archive.
+      const stage = await stageArchive(dir, { replace: exportOptions.overwrite });
+      const out = stage.staging;
+      const local = <T>(work: () => Promise<T>) => onLocalFiles('export directory', work);
+      try {
+        let logRecords = 0;
+        const nodeFiles = new NodeLogFiles(path.join(out, ARCHIVE_FILES.logsDir));
+        if (caps.logs) {
+          exportOptions.onProgress?.({ phase: 'logs', detail: 'reading logs' });
+          const reader = await readerFor(ref, run, { signal: exportOptions.signal });
+          try {
+            for await (const record of reader) {
+              await local(() => nodeFiles.write(record.node, record));
+              logRecords++;
+            }
+          } finally {
+            await local(() => nodeFiles.close());
           }
-        } finally {
-          await nodeFiles.close();
+          warnings.push(...reader.warnings);
         }
-        warnings.push(...reader.warnings);
-      }
 
-      let seriesCount = 0;
-      let points = 0;
-      if (caps.systemMetrics || caps.trainingMetrics) {
-        exportOptions.onProgress?.({ phase: 'metrics', detail: 'reading metrics' });
-        const result = await metricsOf(ref, run, { signal: exportOptions.signal });
-        warnings.push(...result.warnings);
-        const taken = new Set<string>();
-        for (const series of result.series) {
-          const { points: seriesPoints, ...descriptor } = series;
-          const writer = new JsonlWriter(path.join(dir, ARCHIVE_FILES.metricsDir, metricFileName(descriptor, taken)));
-          await writer.write({ series: descriptor });
-          for (const point of seriesPoints) await writer.write(point);
-          await writer.close();
-          seriesCount++;
-          points += seriesPoints.length;
+        let seriesCount = 0;
+        let points = 0;
+        const metricFiles: string[] = [];
+        if (caps.systemMetrics || caps.trainingMetrics) {
+          exportOptions.onProgress?.({ phase: 'metrics', detail: 'reading metrics' });
+          const result = await metricsOf(ref, run, { signal: exportOptions.signal });
+          warnings.push(...result.warnings);
+          const taken = new Set<string>();
+          for (const series of result.series) {
+            const { points: seriesPoints, ...descriptor } = series;
+            const name = metricFileName(descriptor, taken);
+            await local(async () => {
+              const writer = new JsonlWriter(path.join(out, ARCHIVE_FILES.metricsDir, name));
+              await writer.write({ series: descriptor });
+              for (const point of seriesPoints) await writer.write(point);
+              await writer.close();
+            });
+            metricFiles.push(name);
+            seriesCount++;
+            points += seriesPoints.length;
+          }
         }
-      }
 
-      let artifacts: ArtifactInfo[] = [];
-      if (caps.artifacts && exportOptions.artifacts !== false) {
-        exportOptions.onProgress?.({ phase: 'artifacts', detail: 'downloading artifacts' });
-        artifacts = await downloadOf(ref, run, path.join(dir, ARCHIVE_FILES.artifactsDir), { signal: exportOptions.signal });
+        let artifacts: readonly ArtifactInfo[] = [];
+        let skipped: readonly SkippedArtifact[] = [];
+        if (caps.artifacts && selection !== 'none') {
+          exportOptions.onProgress?.({ phase: 'artifacts', detail: 'downloading artifacts' });
+          const result = await downloadOf(ref, run, path.join(out, ARCHIVE_FILES.artifactsDir), {
+            signal: exportOptions.signal,
+            side: 'export directory',
+            ...(selection === 'all' ? {} : { select: artifactMatcher(selection) }),
+          });
+          artifacts = result.artifacts;
+          skipped = result.skipped;
+          warnings.push(...result.warnings);
+        }
+        const manifest: ArchiveManifest = {
+          format: ARCHIVE_FORMAT,
+          formatVersion: ARCHIVE_FORMAT_VERSION,
+          exportedAt: new Date().toISOString(),
+          source: { ref: run.ref, provider: run.provider },
+          counts: { nodes: nodeFiles.nodes, logRecords, series: seriesCount, points, artifacts: artifacts.length, artifactBytes: artifacts.reduce((n, a) => n + (a.size ?? 0), 0) },
+          files: { logs: nodeFiles.files, metrics: metricFiles.sort() },
+          artifacts: { selected: selection, skipped },
+        };
+        await local(async () => {
+          await writeJson(
+            path.join(out, ARCHIVE_FILES.artifactManifest),
+            artifacts.map((a) => ({ path: a.path, size: a.size, sha256: a.sha256, ...(a.modifiedAt ? { modifiedAt: a.modifiedAt } : {}) })),
+          );
+          // The copy remembers where it came from (an archive of an archive keeps the first origin).
+          await writeJson(path.join(out, ARCHIVE_FILES.run), { ...run, origin: run.origin ?? { provider: run.provider, ref: run.ref } });
+          await writeJson(path.join(out, ARCHIVE_FILES.archive), manifest);
+        });
+        await stage.commit();
+        return { dir, manifest, warnings };
+      } finally {
+        await stage.abandon();
       }
-      await writeJson(
-        path.join(dir, ARCHIVE_FILES.artifactManifest),
-        artifacts.map((a) => ({ path: a.path, size: a.size, sha256: a.sha256, ...(a.modifiedAt ? { modifiedAt: a.modifiedAt } : {}) })),
-      );
-      const manifest: ArchiveManifest = {
-        format: ARCHIVE_FORMAT,
-        formatVersion: ARCHIVE_FORMAT_VERSION,
-        exportedAt: new Date().toISOString(),
-        source: { ref: run.ref, provider: run.provider },
-        counts: { nodes: nodeFiles.nodes, logRecords, series: seriesCount, points, artifacts: artifacts.length, artifactBytes: artifacts.reduce((n, a) => n + (a.size ?? 0), 0) },
-      };
-      await writeJson(path.join(dir, ARCHIVE_FILES.archive), manifest);
-      return { dir, manifest, warnings };
     },
 
     stats: () => ({ ...stats }),
@@ -374,6 +510,21 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
   };
   for (const [key, value] of Object.entries(env)) if (/SECRET|TOKEN|_SK$|PASSWORD|ACCESS_KEY/i.test(key)) registerSecret(value);
   return api;
+}
+
+/** `--path` semantics: a file by its exact path, or everything under a folder. */
+function selectsPath(wanted: string, artifactPath: string): boolean {
+  return artifactPath === wanted || artifactPath.startsWith(wanted.endsWith('/') ? wanted : `${wanted}/`);
+}
+
+/** Whether a file already at the destination is the artifact: by size, then the provider's checksum. */
+async function compareExisting(artifact: ArtifactInfo, file: string, existing: { size: number }, side: string): Promise<'same' | 'differs' | 'unknown'> {
+  if (artifact.size !== undefined && artifact.size !== existing.size) return 'differs';
+  if (artifact.sha256) return (await hashFile(file, 'sha256', side)) === artifact.sha256 ? 'same' : 'differs';
+  // An ETag of 32 hex digits is the content's MD5 only for single-part uploads without SSE-KMS/SSE-C,
+  // which a listing does not say: a match proves the content, a mismatch proves nothing.
+  if (artifact.md5 && (await hashFile(file, 'md5', side)) === artifact.md5) return 'same';
+  return 'unknown';
 }
 
 function globToRegExp(glob: string): RegExp {
