@@ -195,7 +195,7 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     writeFileSync(file, 'my edited model\n');
     const fault = emulator.faults.inject({ operation: 'GetObject', kind: '500' });
     try {
-      const r = await runlens('artifacts', REF, '--download', dir, '--path', 'output/model.tar.gz', '--overwrite');
+      const r = await runlens('--retry-budget', '1s', 'artifacts', REF, '--download', dir, '--path', 'output/model.tar.gz', '--overwrite');
       expect(r.code, r.stderr).toBe(5);
     } finally {
       fault.cancel();
