@@ -25,13 +25,16 @@ export function parseDuration(text: string): number {
 
 /**
  * A point in time: a duration back from `now` (`30m`, `2h`, `7d`), an ISO 8601 date or date-time,
- * or epoch milliseconds. Returns epoch milliseconds.
+ * or epoch milliseconds. Returns epoch milliseconds. Times without a zone are UTC.
  */
 export function parseTime(text: string, now: number = Date.now()): number {
   const trimmed = text.trim();
   if (/^\d{12,}$/.test(trimmed)) return Number(trimmed);
   if (/^\d{4}-\d{2}-\d{2}/.test(trimmed)) {
-    const parsed = Date.parse(trimmed);
+    // A date-time without a zone is UTC, like a date alone and like every time runlens prints
+    // (Date.parse would read it as the machine's local time).
+    const zoneless = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(trimmed);
+    const parsed = Date.parse(zoneless ? `${trimmed.replace(' ', 'T')}Z` : trimmed);
     if (!Number.isNaN(parsed)) return parsed;
     throw invalidInput(`invalid time '${text}' (use an ISO 8601 time such as 2026-11-28T10:00:00Z, or a duration such as 30m)`);
   }

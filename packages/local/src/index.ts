@@ -1,19 +1,37 @@
-import type { ProviderDefinitionV1 } from '@runlens/core';
-import { isAbsolute } from 'node:path';
+import { providerModule, type ClaimContext, type ProviderDefinitionV1 } from '@runlens/core';
+import { statSync } from 'node:fs';
+import path from 'node:path';
 
 /**
- * Local run archives: the embedded default. A ref is `local:<directory>`; a bare path starting with
- * `./`, `../` or `/` is claimed too. Reading needs no account and no network.
+ * Local run archives: the embedded default. A ref is `local:<directory>`; a bare path is claimed too
+ * when it starts with `./`, `../` or `/`, or names an existing directory (`examples/runs/x`, as tab
+ * completion gives it). Reading needs no account and no network.
  */
 export const localProvider: ProviderDefinitionV1 = {
   specificationVersion: 'v1',
   id: 'local',
   displayName: 'Local run archive',
   capabilities: { list: true, logs: true, follow: true, systemMetrics: true, trainingMetrics: true, metricSteps: true, artifacts: true },
-  claim: (text) => (text.startsWith('./') || text.startsWith('../') || isAbsolute(text) ? text : undefined),
+  claim: claimPath,
   isConfigured: () => true,
   load: async (environment) => (await import('./provider.js')).createLocalProvider(environment),
 };
 
+const isDirectory = (file: string) => statSync(file, { throwIfNoEntry: false })?.isDirectory() === true;
+
+/** Whether `text` is a path to a local archive (existing or not yet, see below). */
+export function claimPath(text: string, context: ClaimContext): string | undefined {
+  if (text === '.' || text === '..' || /^\.\.?[\\/]/.test(text)) return text;
+  const resolved = path.resolve(context.cwd, text);
+  if (isDirectory(resolved)) return text;
+  if (!path.isAbsolute(text)) return undefined;
+  // A missing absolute path is still a path (and then "not found") when it lies under an existing
+  // top-level directory (`/tmp/gone`); `/subscriptions/…/jobs/x` is another provider's native id.
+  const top = resolved.split(path.sep).filter(Boolean)[0];
+  return top !== undefined && isDirectory(path.join(path.parse(resolved).root, top)) ? text : undefined;
+}
+
+/** For inversify composition roots. */
+export const localModule = providerModule(localProvider);
 
 export { readArchive, type ArchiveContents } from './archive.js';

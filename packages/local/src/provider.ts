@@ -83,6 +83,8 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     followPollMs: { min: 500, max: 5_000 },
     statusPollMs: 1_000,
     streamDiscoveryMs: 1_000,
+    // `./live`, `live` and `/abs/live` are one archive: cursors name it by its absolute path.
+    identity: (run) => `local:${dirOf(run.id)}`,
 
     catalog: {
       describe: (id) => onArchive(() => describe(id)),

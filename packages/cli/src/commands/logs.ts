@@ -1,4 +1,6 @@
-import type { LogQuery, LogReader, LogRecord } from '@runlens/core';
+import { randomBytes } from 'node:crypto';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { authError, invalidInput, parseDuration, RunlensError, type LogQuery, type LogReader, type LogRecord } from '@runlens/core';
 import type { CommandContext } from '../context.js';
 import { nodePalette } from '../output/color.js';
 import { jsonLogFormatter, textLogFormatter } from '../output/format.js';
@@ -10,65 +12,131 @@ export interface LogsOptions {
   readonly until?: string;
   readonly tail?: number;
   readonly grep?: string;
+  readonly ignoreCase?: boolean;
   readonly follow?: boolean;
   readonly cursor?: string;
+  readonly cursorFile?: string;
+  readonly reconnectFor?: string;
+  /** `--no-timestamps` sets this to false. */
+  readonly timestamps?: boolean;
   readonly json?: boolean;
   readonly pollInterval?: number;
 }
 
-/** Text lines: see textLogFormatter; colours and neutralised control characters only on a terminal. */
-function textFormatter(context: CommandContext, reader: LogReader): (record: LogRecord) => string {
+/** `--json`: exactly timestamp, node, message (and stream when the record has one), in that order. */
+export function jsonLine(record: LogRecord): string {
+  return JSON.stringify({
+    timestamp: record.timestamp,
+    node: record.node,
+    message: record.message,
+    ...(record.stream !== undefined ? { stream: record.stream } : {}),
+  });
+}
+
+/**
+ * Text lines: `<node> <ISO time> <message>`, node names padded to the widest node being read. A
+ * multi-line message is printed as it is, the prefix on its first line only.
+ */
+function textFormatter(context: CommandContext, reader: LogReader, timestamps: boolean): (record: LogRecord) => string {
   const c = context.color;
   const paint = nodePalette(c);
-  return textLogFormatter({
-    nodeWidth: () => Math.max(0, ...reader.streams().map((s) => s.node.length)),
-    ...(c.isColorSupported ? { paintNode: paint, dim: c.dim } : {}),
-    terminal: context.out.stream.isTTY === true,
-  });
+  const seen = new Set<string>();
+  let width = 0;
+  return (record) => {
+    if (!seen.has(record.node)) {
+      seen.add(record.node);
+      width = Math.max(width, record.node.length, ...reader.streams().map((s) => s.node.length));
+    }
+    const message = record.message.replace(/\r?\n$/, '');
+    const time = timestamps ? ` ${c.dim(new Date(record.timestamp).toISOString())}` : '';
+    return `${paint(record.node)(record.node.padEnd(width))}${time} ${message}`;
+  };
 }
 
 export async function logsCommand(context: CommandContext, ref: string, options: LogsOptions): Promise<number> {
   const { out, signal } = context;
+  if (options.cursorFile !== undefined && options.cursorFile.trim() === '') throw invalidInput('--cursor-file: the path is empty');
+  const saved = options.cursorFile !== undefined ? await readCursorFile(options.cursorFile) : undefined;
   const query: LogQuery = {
     nodes: listOption(options.node),
     since: timeOption('--since', options.since),
     until: timeOption('--until', options.until),
     tail: options.tail,
     grep: options.grep,
+    ...(options.ignoreCase ? { ignoreCase: true } : {}),
     follow: options.follow === true,
-    cursor: options.cursor,
+    cursor: options.cursor ?? saved,
     signal,
+    ...(options.reconnectFor !== undefined ? { reconnectForMs: durationOption('--reconnect-for', options.reconnectFor) } : {}),
     ...(options.pollInterval !== undefined ? { pollIntervalMs: { min: options.pollInterval, max: options.pollInterval } } : {}),
+    onWarning: (warning) => context.warn(warning.message),
   };
+  if (options.ignoreCase && options.grep === undefined) throw invalidInput('--ignore-case needs --grep');
   const reader = await context.runlens.logs(ref, query);
-  const format = options.json ? jsonLogFormatter() : textFormatter(context, reader);
-  let warned = 0;
-  const warnings = () => {
-    while (warned < reader.warnings.length) context.warn(reader.warnings[warned++]!.message);
-  };
+  const format = options.json ? jsonLine : textFormatter(context, reader, options.timestamps !== false);
 
+  let failure: unknown;
   try {
-    // Whole batches (a thousand lines per turn, not an await per line): the output path's speed.
-    for await (const batch of reader.batches()) {
-      for (let i = 0; i < batch.length; i++) out.text(format(batch[i]!));
-      if (reader.warnings.length > warned) warnings();
+    for await (const record of reader) {
+      out.line(format(record));
       // Every record received is printed: the cursor taken below names exactly these.
       if (signal.aborted) break;
       const backedUp = out.ready();
       if (backedUp) await backedUp;
     }
   } catch (error) {
-    if (!signal.aborted) {
-      warnings();
-      throw error;
-    }
+    if (!signal.aborted) failure = error;
   }
-  warnings();
+  await out.flush();
+  const cursor = reader.cursor();
+  if (options.cursorFile !== undefined) await writeCursorFile(options.cursorFile, cursor);
   if (signal.aborted) {
     // Ctrl-C: what was printed stays printed, and the cursor resumes right after it.
-    await out.flush();
-    context.stderr.write(`cursor: ${reader.cursor()}\n`);
+    context.stderr.write(`cursor: ${cursor}\n`);
     return 130;
   }
+  if (failure !== undefined) {
+    // A follow that gave up (or a read cut off by the network) can be resumed like Ctrl-C.
+    if (RunlensError.isInstance(failure) && (failure.code === 'ProviderError' || failure.code === 'Throttled')) context.stderr.write(`cursor: ${cursor}\n`);
+    throw failure;
+  }
   return 0;
+}
+
+function durationOption(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch (error) {
+    throw invalidInput(`${flag}: ${RunlensError.isInstance(error) ? error.message : String(error)}`);
+  }
+}
+
+/** The cursor saved by an earlier run, or undefined when the file does not exist yet (or is empty). */
+async function readCursorFile(file: string): Promise<string | undefined> {
+  try {
+    const text = (await readFile(file, 'utf8')).trim();
+    return text === '' ? undefined : text;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'EACCES' || code === 'EPERM') throw authError(`cannot read the cursor file ${file}: permission denied`);
+    if (code === 'EISDIR') throw invalidInput(`--cursor-file ${file} is a directory`);
+    throw invalidInput(`cannot read the cursor file ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Replaces the cursor file atomically: a reader (or a crash) never sees half a cursor. */
+async function writeCursorFile(file: string, cursor: string): Promise<void> {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, `${cursor}\n`, { flag: 'wx' });
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => undefined);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') throw authError(`cannot write the cursor file ${file}: permission denied`);
+    if (code === 'ENOENT') throw invalidInput(`cannot write the cursor file ${file}: its directory does not exist`);
+    if (code === 'EISDIR') throw invalidInput(`--cursor-file ${file} is a directory`);
+    throw error;
+  }
 }

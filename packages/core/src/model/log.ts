@@ -1,3 +1,5 @@
+import type { Warning } from './warning.js';
+
 /** One log line from one node. */
 export interface LogRecord {
   /** Epoch milliseconds. */
@@ -28,12 +30,21 @@ export interface LogQuery {
   readonly tail?: number;
   /** A regular expression matched against each message. */
   readonly grep?: string | RegExp;
+  /** Match `grep` regardless of case. */
+  readonly ignoreCase?: boolean;
   /** Keep reading until the run is terminal, then drain once more and end. */
   readonly follow?: boolean;
   /** A cursor from an earlier read; reading resumes right after the last line it had delivered. */
   readonly cursor?: string;
   /** Follow polling bounds in ms (defaults come from the provider). */
   readonly pollIntervalMs?: { readonly min: number; readonly max: number };
+  /**
+   * While following: how long to keep trying, with back-off, when the provider cannot be reached
+   * (default 10 minutes). After that the read fails with a ProviderError; `cursor()` still resumes.
+   */
+  readonly reconnectForMs?: number;
+  /** Called once per warning as soon as it is raised (they are also collected in `LogReader.warnings`). */
+  readonly onWarning?: (warning: Warning) => void;
   readonly signal?: AbortSignal;
 }
 

@@ -1,13 +1,16 @@
-import { interrupted, invalidInput } from '../errors.js';
+import { interrupted, invalidInput, providerError, RunlensError } from '../errors.js';
 import { decodeCursor, encodeCursor, type StreamCursor } from '../machinery/cursor.js';
 import { mergeByKey, type MergeBatch, type MergeSource } from '../machinery/merge.js';
 import { sleep } from '../machinery/sleep.js';
 import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
 import { isTerminal, type Run } from '../model/run.js';
+import { formatDuration } from '../time.js';
 import type { Warning } from '../model/warning.js';
 import type { JsonValue, LogPage, LogTail, ProviderV1, RunLogSourceV1 } from '../spec/v1.js';
 
 const DEFAULT_POLL = { min: 2_000, max: 30_000 };
+/** How long a follow keeps trying to reach an unreachable provider before it gives up (LogQuery.reconnectForMs). */
+export const DEFAULT_RECONNECT_MS = 10 * 60_000;
 const TAIL_CONCURRENCY = 8;
 /** Read-ahead is allowed while every stream's next page together stays under this many records (see pageSource). */
 const READ_AHEAD_BUDGET_RECORDS = 40_000;
@@ -39,6 +42,14 @@ export interface LogReaderDeps {
   readonly run: Run;
   /** Re-describes the run while following, to notice that it ended. */
   readonly describe: () => Promise<Run>;
+  /** Milliseconds on a monotonic clock (tests pass a fake one). Default: performance.now. */
+  readonly now?: () => number;
+}
+
+/** An outage being ridden out while following: since when, the next wait, the last failure. */
+interface Outage {
+  readonly since: number;
+  delay: number;
 }
 
 /**
@@ -53,22 +64,40 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private iterated = false;
   /** The run as last described: reads after it ended see it ended (an unterminated last line is final then). */
   private run: Run;
+  /** Records read from the provider (before since/until/grep), to explain an empty answer. */
+  private seen = 0;
+  private outage?: Outage;
+  private readonly now: () => number;
 
   constructor(
     private readonly deps: LogReaderDeps,
     private readonly query: LogQuery = {},
   ) {
     this.run = deps.run;
-    if (query.grep !== undefined) this.grep = compileGrep(query.grep);
+    this.now = deps.now ?? (() => performance.now());
+    if (query.reconnectForMs !== undefined && !(query.reconnectForMs >= 0)) throw invalidInput(`invalid reconnect time '${query.reconnectForMs}' (use a duration such as 30s or 10m)`);
+    if (query.grep !== undefined) this.grep = compileGrep(query.grep, query.ignoreCase);
+    else if (query.ignoreCase) throw invalidInput('ignoring case needs a grep pattern');
     if (query.tail !== undefined && (!Number.isInteger(query.tail) || query.tail < 0)) throw invalidInput(`invalid tail '${query.tail}' (use a whole number of lines)`);
     if (query.since !== undefined && query.until !== undefined && query.since >= query.until) throw invalidInput('since must be earlier than until');
   }
 
-  /** The resume token for the lines delivered so far. */
+  /** The resume token for the lines delivered so far. It names the run by identity, not by the ref's text. */
   cursor(): string {
     const streams: Record<string, StreamCursor> = {};
     for (const [id, state] of this.states) streams[id] = { position: state.position, skip: state.skip };
-    return encodeCursor({ ref: this.deps.run.ref, streams });
+    return encodeCursor({ ref: this.identity(), streams });
+  }
+
+  private identity(): string {
+    return this.deps.provider.identity?.(this.deps.run) ?? this.deps.run.ref;
+  }
+
+  /** Collects a warning once and passes it on at once (a follow may wait long before the next line). */
+  private warn(warning: Warning): void {
+    if (this.warnings.some((w) => w.message === warning.message)) return;
+    this.warnings.push(warning);
+    this.query.onWarning?.(warning);
   }
 
   /** Streams being read (after node filtering). */
@@ -107,55 +136,140 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private async *read(): AsyncGenerator<Iterable<LogRecord>> {
     const { query } = this;
     const resume = query.cursor ? decodeCursor(query.cursor) : undefined;
-    if (resume && resume.ref !== this.deps.run.ref) throw invalidInput(`the cursor belongs to ${resume.ref}, not ${this.deps.run.ref}`);
+    // Cursors from before identities were kept name the run by its ref.
+    if (resume && resume.ref !== this.identity() && resume.ref !== this.deps.run.ref) throw invalidInput(`the cursor belongs to ${resume.ref}, not ${this.deps.run.ref}`);
     await this.discover(resume?.streams);
     this.warnUnknownNodes();
 
     const yielded = { count: 0 };
     if (query.tail !== undefined && !resume) {
-      const records = await this.tail(query.tail);
-      yielded.count += records.length;
-      yield records;
-      if (!query.follow) return;
+      for (const record of await this.tail(query.tail)) {
+        yielded.count++;
+        yield record;
+      }
     } else {
-      for await (const batch of this.pass()) yield this.deliver(batch, yielded);
+      yield* this.passes(yielded);
     }
+    if (!resume) this.explainSilence();
     if (!query.follow) return;
 
     // A run that had already ended before the first read needs no second look.
     if (isTerminal(this.deps.run.status)) return;
-    const poll = query.pollIntervalMs ?? this.deps.provider.followPollMs ?? DEFAULT_POLL;
+    const poll = this.poll();
     const statusEvery = this.deps.provider.statusPollMs ?? Math.max(poll.min, 5_000);
     const discoverEvery = this.deps.provider.streamDiscoveryMs ?? Math.max(poll.min, 10_000);
     let interval = poll.min;
     let lastStatus = Number.NEGATIVE_INFINITY;
-    let lastDiscovery = performance.now();
+    let lastDiscovery = this.now();
     let idle = yielded.count === 0;
     for (;;) {
       if (isTerminal(this.run.status)) {
         // Lines written just before the end can reach the provider late: wait once, drain once, stop.
         await sleep(poll.min, query.signal);
-        await this.discover();
-        for await (const batch of this.pass()) yield this.deliver(batch, yielded);
+        await this.resilient(() => this.discover());
+        yield* this.passes(yielded);
         return;
       }
       if (query.until !== undefined && Date.now() >= query.until) return;
-      if (idle || performance.now() - lastStatus >= statusEvery) {
-        this.run = await this.deps.describe();
-        lastStatus = performance.now();
+      if (idle || this.now() - lastStatus >= statusEvery) {
+        this.run = await this.resilient(() => this.deps.describe());
+        lastStatus = this.now();
         if (isTerminal(this.run.status)) continue;
       }
       await sleep(interval, query.signal);
-      if (performance.now() - lastDiscovery >= discoverEvery || this.states.size < this.run.nodes.length) {
-        await this.discover();
-        lastDiscovery = performance.now();
+      if (this.now() - lastDiscovery >= discoverEvery || this.states.size < this.run.nodes.length) {
+        await this.resilient(() => this.discover());
+        lastDiscovery = this.now();
       }
       const before = yielded.count;
-      for await (const batch of this.pass()) yield this.deliver(batch, yielded);
+      yield* this.passes(yielded);
       idle = yielded.count === before;
       // Adaptive back-off: quiet runs are polled less and less often, busy ones at the minimum.
       interval = idle ? Math.min(poll.max, Math.round(interval * 1.5)) : poll.min;
     }
+  }
+
+  private poll(): { readonly min: number; readonly max: number } {
+    return this.query.pollIntervalMs ?? this.deps.provider.followPollMs ?? DEFAULT_POLL;
+  }
+
+  /** Merged passes until one completes; a follow rides out network loss in between (see rideOut). */
+  private async *passes(yielded: { count: number }): AsyncGenerator<LogRecord> {
+    for (;;) {
+      try {
+        for await (const batch of this.pass()) yield* this.deliver(batch, yielded);
+        this.reconnected();
+        return;
+      } catch (error) {
+        // The cursor names what was delivered: the next pass resumes right there.
+        await this.rideOut(error);
+      }
+    }
+  }
+
+  private async resilient<T>(work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const result = await work();
+        this.reconnected();
+        return result;
+      } catch (error) {
+        await this.rideOut(error);
+      }
+    }
+  }
+
+  /**
+   * Follow policy for a provider that cannot be reached (retries of the single call exhausted): wait
+   * with doubling back-off and try again, for up to `reconnectForMs` since the first failure. Then
+   * give up with a ProviderError; the cursor still names exactly what was delivered.
+   */
+  private async rideOut(error: unknown): Promise<void> {
+    if (!this.query.follow || !isOutage(error) || this.query.signal?.aborted) throw error;
+    const budget = this.query.reconnectForMs ?? DEFAULT_RECONNECT_MS;
+    const now = this.now();
+    const first = this.outage === undefined;
+    const outage = (this.outage ??= { since: now, delay: this.poll().min });
+    const ref = this.deps.run.ref;
+    if (now - outage.since >= budget) {
+      throw providerError(`gave up following ${ref} after ${formatDuration(now - outage.since)} without reaching the provider: ${error.detail}`, {
+        provider: error.provider ?? this.deps.run.provider,
+        run: error.run,
+        cause: error,
+      });
+    }
+    if (first) this.warn({ type: 'degraded', message: `lost contact while following ${ref} (${error.detail}); retrying for up to ${formatDuration(budget)}` });
+    await sleep(Math.min(outage.delay, Math.max(0, budget - (now - outage.since))), this.query.signal);
+    outage.delay = Math.min(Math.max(this.poll().max, outage.delay), outage.delay * 2);
+  }
+
+  private reconnected(): void {
+    if (!this.outage) return;
+    const lasted = this.now() - this.outage.since;
+    this.outage = undefined;
+    // Each outage gets its own pair of messages (warn() drops repeats).
+    this.warnings.push({ type: 'degraded', message: `reconnected after ${formatDuration(lasted)}` });
+    this.query.onWarning?.(this.warnings[this.warnings.length - 1]!);
+  }
+
+  /** Nothing read at all: say why rather than print nothing (a run that never started, one still pending). */
+  private explainSilence(): void {
+    const { since, until, follow, nodes, tail } = this.query;
+    // Filters that can leave nothing on their own (and unknown nodes are already warned about).
+    if (this.seen > 0 || since !== undefined || until !== undefined || nodes !== undefined || tail === 0) return;
+    const run = this.deps.run;
+    const status = `status ${run.status}${run.providerStatus && run.providerStatus.toLowerCase() !== run.status ? ` (${run.providerStatus})` : ''}`;
+    const silent = this.states.size > 0 ? 'its nodes wrote no log lines' : 'no node started';
+    let message: string;
+    if (!isTerminal(run.status)) {
+      message = follow ? `waiting for ${run.ref} to write logs: ${status}` : `no logs yet: ${status}`;
+    } else if (run.status === 'failed') {
+      const reason = run.failure?.reason ? `: ${run.failure.reason}` : '';
+      message = this.states.size > 0 ? `no logs: the run failed and ${silent}${reason}` : `no logs: the run failed before any node started${reason}`;
+    } else {
+      message = `no logs: the run is ${run.status} and ${silent}`;
+    }
+    this.warn({ type: 'no-data', message });
   }
 
   /** Lists streams and adds the new ones (nodes that started late join here). */
@@ -174,7 +288,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     if (!this.query.nodes) return;
     const known = new Set([...this.deps.run.nodes.map((n) => n.name), ...[...this.states.values()].map((s) => s.info.node)]);
     for (const node of this.query.nodes) {
-      if (!known.has(node)) this.warnings.push({ type: 'not-found', message: `node '${node}' has no logs in ${this.deps.run.ref} (nodes: ${[...known].join(', ') || 'none'})` });
+      if (!known.has(node)) this.warn({ type: 'not-found', message: `node '${node}' has no logs in ${this.deps.run.ref} (nodes: ${[...known].join(', ') || 'none'})` });
     }
   }
 
@@ -195,6 +309,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     for (let i = 0; i < batch.items.length; i++) {
       if (this.query.signal?.aborted) throw interrupted();
       delivered(states[batch.sources[i]!]!);
+      this.seen++;
       const record = batch.items[i]!;
       if (this.accepts(record)) {
         yielded.count++;
@@ -223,9 +338,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     const { since, until, signal } = this.query;
     // `this.run` is read at each call: after the run ends, reads see it ended.
     const read = (position: JsonValue | undefined) => source.readStream(this.run, state.info, { position, since, until, signal });
-    const warn = (warning: Warning) => {
-      if (!this.warnings.some((w) => w.message === warning.message)) this.warnings.push(warning);
-    };
+    const warn = (warning: Warning) => this.warn(warning);
     let at = state.position;
     let carry = state.skip;
     let ahead: Promise<LogPage> | undefined;
@@ -285,6 +398,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private mergeTails(states: StreamState[], tails: readonly LogTail[], count: number): LogRecord[] {
     const tagged: { record: LogRecord; order: number; index: number }[] = [];
     tails.forEach((tail, i) => {
+      this.seen += tail.records.length;
       states[i]!.position = tail.next;
       states[i]!.skip = 0;
       tail.records.forEach((record, index) => tagged.push({ record, order: states[i]!.order, index }));
@@ -317,14 +431,19 @@ function settle(state: StreamState): void {
   }
 }
 
+/** A provider that could not be reached (after the call's own retries): worth waiting out while following. */
+function isOutage(error: unknown): error is RunlensError {
+  return RunlensError.isInstance(error) && (error.code === 'Throttled' || (error.code === 'ProviderError' && error.retryable));
+}
+
 function samePosition(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   return a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
-export function compileGrep(pattern: string | RegExp): RegExp {
-  if (pattern instanceof RegExp) return pattern;
+export function compileGrep(pattern: string | RegExp, ignoreCase = false): RegExp {
+  if (pattern instanceof RegExp) return ignoreCase && !pattern.flags.includes('i') ? new RegExp(pattern.source, `${pattern.flags}i`) : pattern;
   try {
-    return new RegExp(pattern);
+    return new RegExp(pattern, ignoreCase ? 'i' : '');
   } catch (e) {
     throw invalidInput(`invalid --grep pattern '${pattern}': ${(e as Error).message}`);
   }

@@ -1,7 +1,7 @@
 import type { ServiceIdentifier } from 'inversify';
 import { invalidInput, RunlensError } from '../errors.js';
 import { splitRef, type RunRef } from '../ref.js';
-import { SUPPORTED_SPECIFICATION_VERSIONS, type ProviderDefinitionV1 } from '../spec/v1.js';
+import { SUPPORTED_SPECIFICATION_VERSIONS, type ClaimContext, type ProviderDefinitionV1 } from '../spec/v1.js';
 
 /** The inversify token adapter modules bind their definition to (a plain symbol: no inversify needed). */
 export const PROVIDER_DEFINITION: ServiceIdentifier<ProviderDefinitionV1> = Symbol.for('runlens.ProviderDefinition');
@@ -41,20 +41,25 @@ export class ProviderRegistry {
     return definition;
   }
 
-  /** `provider:id`, or a native identifier claimed by exactly one provider. */
-  resolve(text: string): RunRef {
+  /**
+   * `provider:id` (the prefix in any case), or a native identifier claimed by a provider. The id of a
+   * `provider:id` ref is offered to that provider's claim too, so `azureml:<Studio URL>` and the bare
+   * URL name the same run.
+   */
+  resolve(text: string, context: ClaimContext = { cwd: process.cwd() }): RunRef {
     const trimmed = text.trim();
     if (trimmed === '') throw invalidInput('empty run reference (use provider:id, e.g. local:./examples/runs/x)');
     const split = splitRef(trimmed);
     if (split && this.byId.has(split.provider)) {
       if (split.id.trim() === '') throw invalidInput(`malformed run reference '${text}': nothing after '${split.provider}:'`);
-      return split;
+      const native = this.byId.get(split.provider)!.claim?.(split.id.trim(), context);
+      return { provider: split.provider, id: native ?? split.id };
     }
     for (const definition of this.byId.values()) {
-      const id = definition.claim?.(trimmed);
+      const id = definition.claim?.(trimmed, context);
       if (id !== undefined) return { provider: definition.id, id };
     }
-    if (split && !/^[a-z]+:\/\//i.test(trimmed)) throw invalidInput(`unknown provider '${split.provider}' in '${text}' (known: ${this.ids().join(', ')})`);
-    throw invalidInput(`malformed run reference '${text}' (use provider:id, e.g. ${this.ids().map((id) => `${id}:…`).join(', ')})`);
+    if (split && !/^[a-z]+:\/\//i.test(trimmed)) throw invalidInput(`unknown provider '${split.provider}' in '${text}' (known: ${this.ids().join(', ')}; prefixes are case-insensitive)`);
+    throw invalidInput(`malformed run reference '${text}' (use provider:id, e.g. ${this.ids().map((id) => `${id}:…`).join(', ')}, or an existing directory)`);
   }
 }

@@ -126,10 +126,12 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
   const stats = { calls: 0, retries: 0 };
   const loaded = new Map<string, Promise<ProviderV1>>();
 
+  const cwd = options.cwd ?? process.cwd();
+  const resolveRef = (text: string): RunRef => registry.resolve(text, { cwd });
   const environment = (id: string): ProviderEnvironment => ({
     env,
     settings: options.settings?.[id] ?? {},
-    cwd: options.cwd ?? process.cwd(),
+    cwd,
     requests: createRequestContext({ provider: id, budget, retry: options.retry, debug, stats }),
     debug,
   });
@@ -302,10 +304,10 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
   const api: Runlens = {
     providers: () => registry.ids(),
     capabilities: (id) => registry.get(id).capabilities,
-    resolve: (text) => registry.resolve(text),
+    resolve: (text) => resolveRef(text),
 
     async describe(text, describeOptions = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       const run = await describeRaw(ref, describeOptions.signal);
       if (run.status !== 'failed' || describeOptions.evidence === false || !registry.get(ref.provider).capabilities.logs) return run;
       // A failed run's reason is often generic or empty; the end of its logs usually says why.
@@ -356,7 +358,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     },
 
     async logStreams(text, streamOptions = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       capable(ref, 'logs', 'logs');
       const run = await describeRaw(ref, streamOptions.signal);
       const p = await provider(ref.provider);
@@ -364,7 +366,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     },
 
     async logs(text, query = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       capable(ref, 'logs', 'logs');
       if (query.follow) capable(ref, 'follow', 'following logs (--follow)');
       const run = await describeRaw(ref, query.signal);
@@ -372,7 +374,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     },
 
     async metricDescriptors(text, descriptorOptions = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       const p = await provider(ref.provider);
       if (!p.metrics) throw unsupported(`${registry.get(ref.provider).displayName} has no metrics`, { provider: ref.provider, run: ref.id });
       const run = await describeRaw(ref, descriptorOptions.signal);
@@ -380,7 +382,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     },
 
     async metrics(text, query = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       const caps = registry.get(ref.provider).capabilities;
       if (query.kind === 'system') capable(ref, 'systemMetrics', 'system metrics');
       if (query.kind === 'training') capable(ref, 'trainingMetrics', 'training metrics');
@@ -389,13 +391,13 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     },
 
     async artifacts(text, artifactOptions = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       capable(ref, 'artifacts', 'artifacts');
       return artifactsOf(ref, await describeRaw(ref, artifactOptions.signal), artifactOptions.signal);
     },
 
     async openArtifact(text, artifactPath, artifactOptions = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       capable(ref, 'artifacts', 'artifacts');
       const p = await provider(ref.provider);
       const run = await describeRaw(ref, artifactOptions.signal);
@@ -404,7 +406,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     },
 
     async download(text, dir, downloadOptions = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       requirePath('the download destination', dir);
       capable(ref, 'artifacts', 'artifacts');
       return downloadOf(ref, await describeRaw(ref, downloadOptions.signal), dir, downloadOptions);
@@ -413,7 +415,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     compare: (refs, compareOptions = {}) => compareRuns(api, refs, compareOptions),
 
     async export(text, dir, exportOptions = {}) {
-      const ref = registry.resolve(text);
+      const ref = resolveRef(text);
       const caps = registry.get(ref.provider).capabilities;
       const warnings: Warning[] = [];
       const selection = exportOptions.artifacts === false ? 'none' : Array.isArray(exportOptions.artifacts) ? exportOptions.artifacts : 'all';

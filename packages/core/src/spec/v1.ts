@@ -44,12 +44,18 @@ export interface ProviderDefinitionV1 {
   readonly capabilities: ProviderCapabilities;
   /**
    * Recognises a native identifier (an ARN, an ARM id, a console URL, a path) and returns the run id
-   * in this provider's `provider:id` form, or undefined.
+   * in this provider's `provider:id` form, or undefined. Also offered the id of a `provider:id` ref
+   * of this provider, so `azureml:<Studio URL>` means the same as the bare URL. `cwd` is where
+   * relative paths are resolved.
    */
-  claim?(text: string): string | undefined;
+  claim?(text: string, context: ClaimContext): string | undefined;
   /** Whether enough configuration is present to list runs without being asked by name. */
   isConfigured?(environment: ProviderEnvironment): boolean;
   load(environment: ProviderEnvironment): Promise<ProviderV1>;
+}
+
+export interface ClaimContext {
+  readonly cwd: string;
 }
 
 /** What core hands an adapter when loading it. Adapters read configuration only from here. */
@@ -111,6 +117,11 @@ export interface ProviderV1 {
    * core's common rules when core classifies a failure from log evidence.
    */
   readonly failureRules?: readonly FailureRule[];
+  /**
+   * The run's identity, whatever text its ref was typed as (`local:./x` and `local:/abs/x` are one
+   * run). Cursors are bound to it. Default: `run.ref`.
+   */
+  identity?(run: Run): string;
   close?(): Promise<void>;
 }
 
