@@ -69,6 +69,18 @@ function expectedJson(): { timestamp: number; node: string; message: string }[] 
 }
 
 describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
+  it('accepts the job as its ARN and its console URL, bare or after SageMaker: in any case', async () => {
+    const arn = (JSON.parse((await runlens('describe', REF, '--json')).stdout) as { raw: { TrainingJobArn: string } }).raw.TrainingJobArn;
+    const region = env().AWS_REGION!;
+    const consoleUrl = `https://${region}.console.aws.amazon.com/sagemaker/home?region=${region}#/jobs/${COMPLETED_JOB.name}`;
+    const forms = [arn, `sagemaker:${arn}`, consoleUrl, `SageMaker:${consoleUrl}`, `SAGEMAKER:${COMPLETED_JOB.name}`];
+    const results = await Promise.all(forms.map((form) => runlens('describe', form, '--json')));
+    results.forEach((r, i) => {
+      expect({ form: forms[i], code: r.code, stderr: r.stderr }).toEqual({ form: forms[i], code: 0, stderr: '' });
+      expect((JSON.parse(r.stdout) as { name: string }).name).toBe(COMPLETED_JOB.name);
+    });
+  }, 120_000);
+
   it('describes a job as text and as JSON', async () => {
     const text = await runlens('describe', REF);
     expect(text.code).toBe(0);
