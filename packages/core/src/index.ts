@@ -14,6 +14,7 @@ export type { ErrorCode, RunlensErrorOptions } from './errors.js';
 export { redact, registerSecret } from './redact.js';
 export { parseDuration, parseTime, toIso, formatDuration } from './time.js';
 export { formatRef, splitRef, type RunRef } from './ref.js';
+export { brief } from './model/warning.js';
 export { classifyFailure, extractEvidence, enrichFailure, isGenericReason, COMMON_FAILURE_RULES, type FailureRule } from './failure.js';
 export { paginate, type PaginateOptions } from './machinery/paginate.js';
 export { mergeByKey, type MergeSource } from './machinery/merge.js';
@@ -24,7 +25,7 @@ export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from '.
 export { LogReader, compareNatural } from './query/logs.js';
 export { LogFanout, SharedFollows, type FollowedLine, type FollowLines, type OpenFollow, type LogFanoutOptions } from './query/fanout.js';
 export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type DownloadOptions, type DownloadSummary, type ExportOptions, type ExportSummary } from './query/runlens.js';
-export { matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';
+export { findSeries, matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';
 export { PROVIDER_DEFINITION, ProviderRegistry } from './query/registry.js';
 // inversify composition (providerModule, composeProviders): `@runlens/core/inversify`, kept apart so
 // that importing core installs nothing global.

@@ -3,7 +3,7 @@
 // metrics of the job's MetricDefinitions (dimension TrainingJobName=<job>), plus FinalMetricDataList.
 import type { GetMetricDataCommandOutput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
-import { paginate, type MetricDescriptor, type MetricPoint, type MetricSeries, type MetricSourceV1, type Run, type Warning } from '@runlens/core';
+import { brief, paginate, type MetricDescriptor, type MetricPoint, type MetricSeries, type MetricSourceV1, type Run, type Warning } from '@runlens/core';
 import type { AwsClients } from './clients.js';
 import { locateJob, type AdapterConfig } from './config.js';
 import { instanceShape, type InstanceShape } from './instances.js';
@@ -206,7 +206,7 @@ export function createMetricSource(clients: AwsClients, config: AdapterConfig, n
         }
         series.push({ ...d, points: list });
       }
-      if (empty.length > 0) warnings.push({ type: 'not-found', message: `${run.ref}: CloudWatch has no datapoints for ${empty.join(', ')}` });
+      if (empty.length > 0) warnings.push({ type: 'not-found', message: `${run.ref}: CloudWatch has no datapoints for ${brief(empty, 'series')}` });
       if (!shape && series.some((s) => s.kind === 'system' && (s.providerName === 'CPUUtilization' || s.providerName.startsWith('GPU')))) {
         warnings.push({ type: 'degraded', message: `${run.ref}: ${type ? `instance type ${type}` : 'the instance type'} is not known to runlens; CPU and GPU utilization are CloudWatch's raw sums over cores (0-100 x count)` });
       }

@@ -1,4 +1,4 @@
-import type { MetricKind, MetricSeries } from '@runlens/core';
+import { selectMetrics, type MetricDescriptor, type MetricKind, type MetricSeries, type Warning } from '@runlens/core';
 import type { CommandContext } from '../context.js';
 import { csvRow, formatColumn, formatTime, plural } from '../output/format.js';
 import { plotLines } from '../output/plot.js';
@@ -14,11 +14,13 @@ export interface MetricsOptions {
   readonly json?: boolean;
   readonly csv?: boolean;
   readonly plot?: boolean;
+  readonly list?: boolean;
 }
 
 export const CSV_HEADER = 'name,node,kind,unit,timestamp,step,value';
 
 export async function metricsCommand(context: CommandContext, ref: string, options: MetricsOptions): Promise<number> {
+  if (options.list) return listCommand(context, ref, options);
   const result = await context.runlens.metrics(ref, {
     names: listOption(options.metric),
     nodes: listOption(options.node),
@@ -107,4 +109,29 @@ function plotSeries(series: readonly MetricSeries[], context: CommandContext): s
     }
   }
   return lines;
+}
+
+/** `--list`: which series there are (after --metric/--node/--kind), without reading a point. */
+async function listCommand(context: CommandContext, ref: string, options: MetricsOptions): Promise<number> {
+  const all = await context.runlens.metricDescriptors(ref, { signal: context.signal });
+  const warnings: Warning[] = [];
+  const run = context.runlens.resolve(ref);
+  const selected = selectMetrics(all, { names: listOption(options.metric), nodes: listOption(options.node), kind: options.kind }, warnings, `${run.provider}:${run.id}`);
+  context.warnAll(warnings);
+  const rows = [...selected].sort((a, b) => a.name.localeCompare(b.name) || (a.node ?? '').localeCompare(b.node ?? '', 'en', { numeric: true }));
+  if (options.json) {
+    context.out.line(JSON.stringify({ metrics: rows }, null, 2));
+  } else if (options.csv) {
+    context.out.line('name,node,kind,unit');
+    for (const d of rows) context.out.line(csvRow([d.name, d.node, d.kind, d.unit]));
+  } else if (rows.length === 0) {
+    context.out.line('no metric series');
+  } else {
+    context.out.lines(renderTable([{ header: 'name' }, { header: 'node' }, { header: 'kind' }, { header: 'unit' }], rows.map(descriptorRow), context.color));
+  }
+  return 0;
+}
+
+function descriptorRow(d: MetricDescriptor): string[] {
+  return [d.name, d.node ?? '-', d.kind, d.unit ?? '-'];
 }

@@ -4,3 +4,13 @@ export interface Warning {
   readonly type: 'unsupported' | 'degraded' | 'not-found' | 'compatibility' | 'no-data';
   readonly message: string;
 }
+
+/**
+ * A list kept short enough for one warning line: all of it when short (`nodes: a, b`), else how many
+ * and the first few (`180 series: a, b, c and 177 more`). Warnings name what is missing; they are no listings.
+ */
+export function brief(items: readonly string[], noun: string, show = 3): string {
+  if (items.length === 0) return `no ${noun}`;
+  if (items.length <= show + 1) return `${noun}: ${items.join(', ')}`;
+  return `${items.length} ${noun}: ${items.slice(0, show).join(', ')} and ${items.length - show} more`;
+}

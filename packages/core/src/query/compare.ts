@@ -48,13 +48,20 @@ const LOWER_IS_BETTER = /loss|error|\berr\b|mse|mae|rmse|perplexity|\bwer\b|\bce
 /**
  * Finds a run's series for a requested metric: the exact name, or one whose name ends in it after a
  * separator (`loss` matches `train:loss`, `train/loss`), so runs from different providers line up.
+ * Several suffix matches (`train:logloss`, `validation:logloss` for `logloss`) are ambiguous: no
+ * match, and the candidates say what to ask for instead.
  */
-export function matchSeries(series: readonly MetricSeries[], name: string): MetricSeries | undefined {
+export function findSeries(series: readonly MetricSeries[], name: string): { readonly match?: MetricSeries; readonly candidates: readonly string[] } {
   const training = series.filter((s) => s.kind === 'training' && s.valueType !== 'string');
   const exact = training.filter((s) => s.name === name);
-  if (exact.length > 0) return exact[0];
+  if (exact.length > 0) return { match: exact[0], candidates: [exact[0]!.name] };
   const suffix = training.filter((s) => new RegExp(`[:/._ -]${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i').test(s.name));
-  return suffix.length === 1 ? suffix[0] : undefined;
+  const candidates = [...new Set(suffix.map((s) => s.name))];
+  return candidates.length === 1 ? { match: suffix[0], candidates } : { candidates };
+}
+
+export function matchSeries(series: readonly MetricSeries[], name: string): MetricSeries | undefined {
+  return findSeries(series, name).match;
 }
 
 function numeric(points: readonly MetricPoint[]): { point: MetricPoint; value: number }[] {
@@ -92,9 +99,10 @@ export async function compareRuns(runlens: Runlens, refs: readonly string[], opt
     const end = run.endedAt ? Date.parse(run.endedAt) : undefined;
     const summaries: Record<string, MetricSummary | null> = {};
     for (const metric of metrics) {
-      const match = matchSeries(series, metric);
+      const { match, candidates } = findSeries(series, metric);
       summaries[metric] = match ? summarize(match, metric) : null;
-      if (!match) warnings.push({ type: 'not-found', message: `${run.ref} has no training metric matching '${metric}'` });
+      if (!match && candidates.length > 1) warnings.push({ type: 'not-found', message: `metric '${metric}' is ambiguous in ${run.ref}: it matches ${candidates.join(', ')} (name one with --metric)` });
+      else if (!match) warnings.push({ type: 'not-found', message: `${run.ref} has no training metric matching '${metric}'` });
     }
     // An archive compares as the provider it came from.
     return { ref: run.ref, provider: run.origin?.provider ?? run.provider, name: run.name, status: run.status, ...(start !== undefined && end !== undefined ? { durationMs: end - start } : {}), metrics: summaries };

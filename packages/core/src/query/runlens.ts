@@ -12,13 +12,13 @@ import type { ArtifactBody, ArtifactInfo } from '../model/artifact.js';
 import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
 import type { MetricDescriptor, MetricQuery, MetricSeries } from '../model/metric.js';
 import type { Run, RunFilter, RunSummary } from '../model/run.js';
-import type { Warning } from '../model/warning.js';
+import { brief, type Warning } from '../model/warning.js';
 import { redact, registerSecret } from '../redact.js';
 import type { RunRef } from '../ref.js';
 import type { ProviderCapabilities, ProviderDefinitionV1, ProviderEnvironment, ProviderV1 } from '../spec/v1.js';
 import { compareRuns, type Comparison, type CompareOptions } from './compare.js';
-import { LogReader } from './logs.js';
-import { ProviderRegistry } from './registry.js';
+import { compareNatural, LogReader } from './logs.js';
+import { composeProviders, type ProviderRegistry } from './registry.js';
 
 export interface RunlensOptions {
   /**
@@ -529,26 +529,43 @@ async function compareExisting(artifact: ArtifactInfo, file: string, existing: {
   return 'unknown';
 }
 
-function globToRegExp(glob: string): RegExp {
+/** `*` matches any run of characters; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
 }
 
-/** Applies names/nodes/kind filters; a requested name nothing matches becomes a warning, not silence. */
+/**
+ * Applies names/nodes/kind filters (names and nodes take `*` globs). What selects nothing becomes one
+ * short warning that says which filter left it out, never a listing of everything there is.
+ */
 export function selectMetrics(all: readonly MetricDescriptor[], query: MetricQuery, warnings: Warning[], ref: string): MetricDescriptor[] {
-  let selected = all.filter((d) => (!query.kind || d.kind === query.kind) && (!query.nodes || d.node === undefined || query.nodes.includes(d.node)));
-  if (query.nodes) {
-    const nodes = new Set(all.map((d) => d.node).filter(Boolean));
-    for (const node of query.nodes) if (!nodes.has(node)) warnings.push({ type: 'not-found', message: `no metrics for node '${node}' in ${ref}` });
+  const nodes = query.nodes?.map((n) => ({ text: n, re: globToRegExp(n) }));
+  const names = query.names && query.names.length > 0 ? query.names.map((n) => ({ text: n, re: globToRegExp(n) })) : undefined;
+  const named = (d: MetricDescriptor, re: RegExp) => re.test(d.name) || re.test(d.providerName);
+  const kindOk = (d: MetricDescriptor) => !query.kind || d.kind === query.kind;
+  // A series of the whole run (a training metric without a node) belongs to every node.
+  const nodeOk = (d: MetricDescriptor) => !nodes || d.node === undefined || nodes.some(({ re }) => re.test(d.node!));
+  const hint = `'runlens metrics ${ref} --list' lists them`;
+  const uniq = (values: readonly (string | undefined)[]) => [...new Set(values.filter((v): v is string => v !== undefined))].sort(compareNatural);
+
+  if (nodes) {
+    const known = uniq(all.map((d) => d.node));
+    for (const { text, re } of nodes) {
+      if (!known.some((n) => re.test(n))) warnings.push({ type: 'not-found', message: `no metrics for node '${text}' in ${ref} (${known.length > 0 ? brief(known, 'nodes') : 'its metrics have no nodes'})` });
+    }
   }
-  if (query.names && query.names.length > 0) {
-    const patterns = query.names.map((n) => ({ name: n, re: globToRegExp(n) }));
-    for (const { name, re } of patterns) {
-      if (!selected.some((d) => re.test(d.name) || re.test(d.providerName))) {
-        warnings.push({ type: 'not-found', message: `metric '${name}' is not exposed by ${ref} (available: ${[...new Set(all.map((d) => d.name))].join(', ') || 'none'})` });
+  if (names) {
+    for (const { text, re } of names) {
+      const exposed = all.filter((d) => named(d, re));
+      if (exposed.length === 0) {
+        const available = uniq(all.map((d) => d.name));
+        warnings.push({ type: 'not-found', message: `metric '${text}' is not exposed by ${ref} (${available.length > 0 ? `${brief(available, 'metrics')}; ${hint}` : 'it has no metrics'})` });
+      } else if (!exposed.some((d) => kindOk(d) && nodeOk(d))) {
+        const why = [query.kind && !exposed.some(kindOk) ? `of kind ${query.kind}` : undefined, nodes ? `for node ${nodes.map((n) => `'${n.text}'`).join(', ')}` : undefined].filter(Boolean).join(' ');
+        const where = uniq(exposed.map((d) => d.node));
+        warnings.push({ type: 'not-found', message: `metric '${text}' has no series ${why} in ${ref}${where.length > 0 ? ` (it has ${brief(where, 'nodes')})` : ''}` });
       }
     }
-    selected = selected.filter((d) => patterns.some(({ re }) => re.test(d.name) || re.test(d.providerName)));
   }
-  return selected;
+  return all.filter((d) => kindOk(d) && nodeOk(d) && (!names || names.some(({ re }) => named(d, re))));
 }
-
