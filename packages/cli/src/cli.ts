@@ -54,7 +54,7 @@ Environment:
 
 Run references: provider:id, e.g. local:./examples/runs/x, sagemaker:my-job,
 modelarts:<job-id>, azureml:<run-id>; a path starting with ./ ../ or / means local.
-Times (--since, --until): 30m, 2h, 7d (ago) or ISO 8601 (2026-11-28T10:00:00Z).`;
+Times (--since, --until): 30m, 2h, 7d (ago) or ISO 8601 (2026-11-28T10:00:00Z; without a zone: UTC).`;
 
 type Action = (context: CommandContext) => Promise<number>;
 
@@ -156,6 +156,7 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
     .option('--provider <id>', 'only this provider (repeatable)', collectList)
     .option('--status <status>', `only runs in this status: ${RUN_STATUSES.join(', ')} (repeatable)`, statusList)
     .option('--since <time>', 'created at or after: 30m, 2h, 7d ago, or ISO 8601')
+    .option('--until <time>', 'created before: 30m, 2h, 7d ago, or ISO 8601')
     .option('--limit <n>', 'at most n runs', wholeNumber(1))
     .option('--json', 'print {"runs": [...]} as JSON')
     .action((options: RunsOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/runs.js')).runsCommand(c, options)));

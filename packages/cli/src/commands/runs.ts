@@ -1,4 +1,4 @@
-import type { RunStatus } from '@runlens/core';
+import { invalidInput, type RunStatus } from '@runlens/core';
 import type { CommandContext } from '../context.js';
 import { formatTime } from '../output/format.js';
 import { renderTable } from '../output/table.js';
@@ -9,16 +9,20 @@ export interface RunsOptions {
   readonly provider?: string[];
   readonly status?: RunStatus[];
   readonly since?: string;
+  readonly until?: string;
   readonly limit?: number;
   readonly json?: boolean;
 }
 
 export async function runsCommand(context: CommandContext, options: RunsOptions): Promise<number> {
   const since = timeOption('--since', options.since);
+  const until = timeOption('--until', options.until);
+  if (since !== undefined && until !== undefined && since >= until) throw invalidInput('--since must be earlier than --until');
   const { runs, warnings } = await context.runlens.list({
     providers: listOption(options.provider),
     status: listOption(options.status),
     since,
+    until,
     limit: options.limit,
     signal: context.signal,
   });
