@@ -217,6 +217,12 @@ describe('runlens CLI on ModelArts refs', () => {
     ]);
   }, 30_000);
 
+  it('logs of a job still being created says on stderr why there are no lines', async () => {
+    const result = await runlens('logs', `modelarts:${SCENARIO.creatingJobId}`);
+    expect([result.code, result.stdout]).toEqual([0, '']);
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual(['warning: no logs yet: status pending (Creating)']);
+  });
+
   it('a missing job exits 3 with one line on stderr', async () => {
     const result = await runlens('describe', 'modelarts:00000000-0000-4000-8000-000000000000');
     expect(result.code).toBe(3);

@@ -81,6 +81,13 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     });
   }, 120_000);
 
+  it('logs of jobs that failed before any instance started say so on stderr instead of printing nothing', async () => {
+    const [capacity, setup] = await Promise.all([runlens('logs', 'sagemaker:rl-failed-capacity'), runlens('logs', 'sagemaker:rl-failed-setup')]);
+    expect([capacity.code, capacity.stdout, setup.code, setup.stdout]).toEqual([0, '', 0, '']);
+    expect(lines(capacity.stderr)).toEqual([expect.stringMatching(/^warning: no logs: the run failed before any node started: CapacityError: Unable to provision/)]);
+    expect(lines(setup.stderr)).toEqual([expect.stringMatching(/^warning: no logs: the run failed before any node started: ClientError: No S3 objects found/)]);
+  });
+
   it('describes a job as text and as JSON', async () => {
     const text = await runlens('describe', REF);
     expect(text.code).toBe(0);
