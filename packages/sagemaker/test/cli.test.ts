@@ -88,6 +88,15 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     expect(lines(setup.stderr)).toEqual([expect.stringMatching(/^warning: no logs: the run failed before any node started: ClientError: No S3 objects found/)]);
   });
 
+  it('metrics of a 60-node job without datapoints: one short warning, and --node globs select its nodes', async () => {
+    const [all, globbed] = await Promise.all([runlens('metrics', 'sagemaker:rl-60node'), runlens('metrics', 'sagemaker:rl-60node', '--node', 'algo-*', '--metric', 'cpu.utilization')]);
+    expect(all.code).toBe(0);
+    expect(lines(all.stderr)).toEqual([expect.stringMatching(/^warning: sagemaker:rl-60node: CloudWatch has no datapoints for 180 series: \S+, \S+, \S+ and 177 more$/)]);
+    expect(globbed.code).toBe(0);
+    expect(lines(globbed.stderr)).toEqual([expect.stringMatching(/no datapoints for 60 series: cpu\.utilization@algo-1, cpu\.utilization@algo-2, cpu\.utilization@algo-3 and 57 more$/)]);
+    expect(globbed.stderr).not.toMatch(/not exposed/);
+  }, 60_000);
+
   it('describes a job as text and as JSON', async () => {
     const text = await runlens('describe', REF);
     expect(text.code).toBe(0);
