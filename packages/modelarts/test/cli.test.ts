@@ -217,6 +217,17 @@ describe('runlens CLI on ModelArts refs', () => {
     ]);
   }, 30_000);
 
+  it('accepts a console URL naming the job, bare or after ModelArts: in any case', async () => {
+    // The training job page as the console links it; the job id is the only part the claim reads.
+    const url = `https://console.huaweicloud.com/modelarts/?region=cn-north-4#/trainingJobs/trainingJobDetail?jobId=${SCENARIO.completedJobId}`;
+    const forms = [url, `modelarts:${url}`, `ModelArts:${SCENARIO.completedJobId}`];
+    const results = await Promise.all(forms.map((form) => runlens('describe', form, '--json')));
+    results.forEach((r, i) => {
+      expect({ form: forms[i], code: r.code, stderr: r.stderr }).toEqual({ form: forms[i], code: 0, stderr: '' });
+      expect((JSON.parse(r.stdout) as { ref: string }).ref).toBe(completed);
+    });
+  }, 60_000);
+
   it('logs of a job still being created says on stderr why there are no lines', async () => {
     const result = await runlens('logs', `modelarts:${SCENARIO.creatingJobId}`);
     expect([result.code, result.stdout]).toEqual([0, '']);
