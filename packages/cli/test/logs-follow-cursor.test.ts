@@ -157,6 +157,28 @@ describe('--cursor-file', { timeout: 30_000 }, () => {
   });
 });
 
+describe('bad --cursor-file and --reconnect-for values', { timeout: 30_000 }, () => {
+  it('one line on stderr and exit 2, and nothing is written', async () => {
+    const dir = running('bad-values');
+    const cases: [string[], RegExp][] = [
+      [['--cursor-file', path.join(root, 'no-such-dir', 'state')], /^runlens: cannot write the cursor file \S+: its directory does not exist$/],
+      [['--cursor-file', root], /^runlens: --cursor-file \S+ is a directory$/],
+      [['--follow', '--reconnect-for', 'soon'], /^runlens: --reconnect-for: invalid duration 'soon'/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runlens(['logs', `local:${dir}`, '--json', ...args]);
+      expect({ args, code: r.code }).toEqual({ args, code: 2 });
+      expect(lines(r.stderr)).toEqual([expect.stringMatching(message)]);
+    }
+    const garbage = path.join(root, 'garbage.cursor');
+    writeFileSync(garbage, 'not a cursor\n');
+    const r = await runlens(['logs', `local:${dir}`, '--cursor-file', garbage]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(/^runlens: invalid cursor/)]);
+    expect(readFileSync(garbage, 'utf8')).toBe('not a cursor\n');
+  });
+});
+
 describe('say something when there is nothing', { timeout: 30_000 }, () => {
   const noLogs = (name: string, run: Record<string, unknown>) => {
     const dir = path.join(root, name);

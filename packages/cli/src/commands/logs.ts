@@ -76,9 +76,11 @@ export async function logsCommand(context: CommandContext, ref: string, options:
   const format = options.json ? jsonLine : textFormatter(context, reader, options.timestamps !== false);
 
   let failure: unknown;
+  let printed = 0;
   try {
     for await (const record of reader) {
       out.line(format(record));
+      printed++;
       // Every record received is printed: the cursor taken below names exactly these.
       if (signal.aborted) break;
       const backedUp = out.ready();
@@ -89,15 +91,19 @@ export async function logsCommand(context: CommandContext, ref: string, options:
   }
   await out.flush();
   const cursor = reader.cursor();
-  if (options.cursorFile !== undefined) await writeCursorFile(options.cursorFile, cursor);
+  // A follow that gave up (or a read the network cut off after some lines) resumes like Ctrl-C.
+  // Any other failure (a bad cursor, a corrupt archive) leaves the cursor file as it was.
+  const resumable =
+    failure === undefined ||
+    ((options.follow === true || printed > 0) && RunlensError.isInstance(failure) && (failure.code === 'ProviderError' || failure.code === 'Throttled'));
+  if (options.cursorFile !== undefined && (resumable || signal.aborted)) await writeCursorFile(options.cursorFile, cursor);
   if (signal.aborted) {
     // Ctrl-C: what was printed stays printed, and the cursor resumes right after it.
     context.stderr.write(`cursor: ${cursor}\n`);
     return 130;
   }
   if (failure !== undefined) {
-    // A follow that gave up (or a read cut off by the network) can be resumed like Ctrl-C.
-    if (RunlensError.isInstance(failure) && (failure.code === 'ProviderError' || failure.code === 'Throttled')) context.stderr.write(`cursor: ${cursor}\n`);
+    if (resumable) context.stderr.write(`cursor: ${cursor}\n`);
     throw failure;
   }
   return 0;
