@@ -52,8 +52,9 @@ Environment:
   AWS_*, HUAWEICLOUD_*, MODELARTS_*, AZURE_*, AZUREML_*
                      provider credentials and defaults (see each adapter's README)
 
-Run references: provider:id, e.g. local:./examples/runs/x, sagemaker:my-job,
-modelarts:<job-id>, azureml:<run-id>; a path starting with ./ ../ or / means local.
+Run references: provider:id (prefix in any case), e.g. local:./examples/runs/x, sagemaker:my-job,
+modelarts:<job-id>, azureml:<run-id>; an existing directory or a path starting with ./ ../ or / means
+local; ARNs, ARM ids and console or Studio URLs work bare or after their prefix.
 Times (--since, --until): 30m, 2h, 7d (ago) or ISO 8601 (2026-11-28T10:00:00Z; without a zone: UTC).`;
 
 type Action = (context: CommandContext) => Promise<number>;

@@ -36,6 +36,8 @@ export interface RunlensOptions {
    * throttling and transient failures (default 3 minutes; the CLI's --retry-budget).
    */
   readonly retry?: Partial<RetryPolicy>;
+  /** Default for every follow's `LogQuery.reconnectForMs` (how long to ride out an unreachable provider; 10 minutes if unset). */
+  readonly followReconnectMs?: number;
   /** Receives redacted diagnostic lines (the CLI's --debug). */
   readonly debug?: (message: string) => void;
 }
@@ -167,7 +169,8 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
   const readerFor = async (ref: RunRef, run: Run, query: LogQuery): Promise<LogReader> => {
     const p = await provider(ref.provider);
     if (!p.logs) throw unsupported(`${registry.get(ref.provider).displayName} has no log source`, { provider: ref.provider, run: ref.id });
-    return new LogReader({ provider: p, source: p.logs, run, describe: () => describeRaw(ref, query.signal) }, query);
+    const reconnectForMs = query.reconnectForMs ?? options.followReconnectMs;
+    return new LogReader({ provider: p, source: p.logs, run, describe: () => describeRaw(ref, query.signal) }, reconnectForMs === undefined ? query : { ...query, reconnectForMs });
   };
 
   // The query methods below resolve a ref and describe the run once; these do the rest with that run,
