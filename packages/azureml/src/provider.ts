@@ -53,6 +53,11 @@ export function createAzuremlProvider(environment: ProviderEnvironment): Provide
   return {
     specificationVersion: 'v1',
     id: 'azureml',
+    // A job name, its ARM id and its Studio URL are one run: cursors name it by the ARM id (case-insensitive).
+    identity: (run) => {
+      const id = (run.raw as { job?: { id?: unknown } } | undefined)?.job?.id;
+      return typeof id === 'string' ? `azureml:${id.toLowerCase()}` : run.ref;
+    },
     followPollMs: config.followPollMs,
     statusPollMs: config.statusPollMs,
     streamDiscoveryMs: config.streamDiscoveryMs,

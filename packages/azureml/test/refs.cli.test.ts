@@ -57,4 +57,20 @@ describe('Azure ML refs as people copy them', { timeout: 120_000 }, () => {
     const unconfigured = await runlens(['describe', webView, '--json'], { AZURE_SUBSCRIPTION_ID: undefined, AZURE_RESOURCE_GROUP: undefined, AZUREML_WORKSPACE_NAME: undefined });
     expect([unconfigured.code, unconfigured.stderr]).toEqual([0, '']);
   });
+
+  it('a cursor taken with the job name resumes with its Studio URL: the cursor names the job', async () => {
+    const { AZURE_SUBSCRIPTION_ID: sub, AZURE_RESOURCE_GROUP: rg, AZUREML_WORKSPACE_NAME: ws } = emulator.env;
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(path.join(tmpdir(), 'runlens-azureml-refs-'));
+    try {
+      const state = path.join(dir, 'cursor');
+      const first = await runlens(['logs', `azureml:${JOB}`, '--json', '--tail', '3', '--cursor-file', state]);
+      expect([first.code, first.stderr]).toEqual([0, '']);
+      const again = await runlens(['logs', `https://ml.azure.com/runs/${JOB}?wsid=/subscriptions/${sub}/resourcegroups/${rg}/workspaces/${ws}`, '--json', '--cursor-file', state]);
+      expect([again.code, again.stdout, again.stderr]).toEqual([0, '', '']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -24,6 +24,11 @@ export function createSagemakerProvider(environment: ProviderEnvironment): Provi
     statusPollMs: config.statusPollMs,
     streamDiscoveryMs: config.streamDiscoveryMs,
     failureRules: SAGEMAKER_FAILURE_RULES,
+    // `sagemaker:<name>` and the job's ARN are one run: cursors name it by the ARN DescribeTrainingJob returns.
+    identity: (run) => {
+      const arn = (run.raw as { TrainingJobArn?: unknown } | undefined)?.TrainingJobArn;
+      return typeof arn === 'string' ? `sagemaker:${arn}` : run.ref;
+    },
     close: () => clients.close(),
   };
 }

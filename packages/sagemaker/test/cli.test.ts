@@ -97,6 +97,15 @@ describe('runlens CLI on SageMaker refs', { timeout: 30_000 }, () => {
     expect(globbed.stderr).not.toMatch(/not exposed/);
   }, 60_000);
 
+  it('a cursor taken with the job name resumes with its ARN: the cursor names the job, not the ref text', async () => {
+    const arn = (JSON.parse((await runlens('describe', REF, '--json')).stdout) as { raw: { TrainingJobArn: string } }).raw.TrainingJobArn;
+    const state = path.join(scratch, 'by-name.cursor');
+    const first = await runlens('logs', REF, '--json', '--tail', '5', '--cursor-file', state);
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    const again = await runlens('logs', arn, '--json', '--cursor-file', state);
+    expect([again.code, again.stdout, again.stderr]).toEqual([0, '', '']);
+  }, 60_000);
+
   it('describes a job as text and as JSON', async () => {
     const text = await runlens('describe', REF);
     expect(text.code).toBe(0);
