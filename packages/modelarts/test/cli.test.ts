@@ -234,6 +234,27 @@ describe('runlens CLI on ModelArts refs', () => {
     expect(result.stderr.split('\n').filter(Boolean)).toEqual(['warning: no logs yet: status pending (Creating)']);
   });
 
+  it('--follow on a job still being created says it is waiting, and Ctrl-C still gives a cursor', async () => {
+    const child = spawn(process.execPath, [BIN, 'logs', `modelarts:${SCENARIO.creatingJobId}`, '--follow', '--poll-interval', '50'], { cwd: REPO, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      // Waits on the child's own output, not on a deadline of ours (the test's timeout bounds it).
+      await new Promise<void>((resolve) => {
+        const check = () => (stderr.includes('\n') ? resolve() : undefined);
+        child.stderr.on('data', check);
+        check();
+      });
+      expect(stderr).toMatch(/^warning: waiting for modelarts:\S+ to write logs: status pending \(Creating\)\n/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr.split('\n').filter(Boolean)[1]).toMatch(/^cursor: rl1\.\S+$/);
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
+
   it('a missing job exits 3 with one line on stderr', async () => {
     const result = await runlens('describe', 'modelarts:00000000-0000-4000-8000-000000000000');
     expect(result.code).toBe(3);
