@@ -202,11 +202,12 @@ describe('say something when there is nothing', { timeout: 30_000 }, () => {
     const runRef = noLogs('waiting', { status: 'pending', providerStatus: 'Pending' });
     const dir = runRef.slice('local:'.length);
     const live = new LiveProcess(['logs', runRef, '--follow', '--poll-interval', '50', '--json']);
-    const deadline = Date.now() + 15_000;
-    while (!live.stderr.includes('waiting')) {
-      if (Date.now() > deadline) throw new Error(`no waiting message; stderr: ${live.stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    // Driven by the child's stderr; the test's timeout bounds it.
+    await new Promise<void>((resolve) => {
+      const check = () => (live.stderr.includes('\n') ? resolve() : undefined);
+      live.child.stderr!.on('data', () => setImmediate(check));
+      check();
+    });
     expect(lines(live.stderr)).toEqual([expect.stringMatching(/^warning: waiting for local:\S+ to write logs: status pending$/)]);
     writeFileSync(path.join(dir, 'logs', 'n1.jsonl'), `${JSON.stringify({ timestamp: at(0), node: 'n1', message: 'started at last' })}\n`);
     writeFileSync(path.join(dir, 'run.json.tmp'), JSON.stringify({ name: 'waiting', status: 'completed', providerStatus: 'Completed', nodes: [{ name: 'n1' }] }));

@@ -37,18 +37,29 @@ class Follow {
   stderr = '';
   readonly exited: Promise<number | null>;
   readonly kill: () => void;
+  private readonly waiters = new Set<() => void>();
   constructor(e: SagemakerEmulator, args: string[]) {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: scratch, env: env(e), stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    const changed = () => this.waiters.forEach((check) => check());
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => ((this.stdout += chunk), changed()));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => ((this.stderr += chunk), changed()));
     this.exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
     this.kill = () => child.kill();
   }
-  async until(test: () => boolean, what: string): Promise<void> {
-    for (let waited = 0; !test(); waited += 20) {
-      if (waited > 20_000) throw new Error(`timed out waiting for ${what}; stdout:\n${this.stdout.slice(-1500)}\nstderr:\n${this.stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+  /** Resolves once the output satisfies `test`: driven by the child's output, bounded by the test's timeout. */
+  until(test: () => boolean, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!test()) return;
+        this.waiters.delete(check);
+        resolve();
+      };
+      this.waiters.add(check);
+      this.exited.then((code) => {
+        if (this.waiters.delete(check)) reject(new Error(`exited (${code}) before ${what}; stdout:\n${this.stdout.slice(-1500)}\nstderr:\n${this.stderr}`));
+      });
+      check();
+    });
   }
 }
 
@@ -61,7 +72,7 @@ async function allLines(e: SagemakerEmulator): Promise<string[]> {
   return records(all.stdout).map(key);
 }
 
-describe('logs --follow through an outage', { timeout: 60_000 }, () => {
+describe('logs --follow through an outage', { timeout: 90_000 }, () => {
   it('rides out an outage with back-off, says so, and carries on with no line lost or repeated', async () => {
     emulator = await startSagemakerEmulator();
     scratch = mkdtempSync(path.join(tmpdir(), 'runlens-outage-'));
