@@ -232,7 +232,7 @@ describe('runlens CLI on ModelArts refs', () => {
     const result = await runlens('logs', `modelarts:${SCENARIO.creatingJobId}`);
     expect([result.code, result.stdout]).toEqual([0, '']);
     expect(result.stderr.split('\n').filter(Boolean)).toEqual(['warning: no logs yet: status pending (Creating)']);
-  });
+  }, 60_000);
 
   it('--follow on a job still being created says it is waiting, and Ctrl-C still gives a cursor', async () => {
     const child = spawn(process.execPath, [BIN, 'logs', `modelarts:${SCENARIO.creatingJobId}`, '--follow', '--poll-interval', '50'], { cwd: REPO, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
