@@ -133,6 +133,20 @@ describe('--cursor-file', { timeout: 30_000 }, () => {
     expect(lines(other.stderr)).toEqual([expect.stringMatching(/^runlens: the cursor belongs to local:/)]);
   });
 
+  it('a cursor file resumed with --node keeps the other nodes where they were', async () => {
+    const dir = running('nodes');
+    const state = path.join(root, 'nodes.cursor');
+    const first = await runlens(['logs', `local:${dir}`, '--cursor-file', state, '--json']);
+    expect(jsonMessages(first.stdout)).toEqual(['n1 first', 'n2 first']);
+    append(dir, 'n1', at(10), 'n1 second');
+    append(dir, 'n2', at(20), 'n2 second');
+    const onlyN1 = await runlens(['logs', `local:${dir}`, '--cursor-file', state, '--node', 'n1', '--json']);
+    expect(jsonMessages(onlyN1.stdout)).toEqual(['n1 second']);
+    // n2 was not read: it resumes after 'n2 first', not from its start.
+    const rest = await runlens(['logs', `local:${dir}`, '--cursor-file', state, '--json']);
+    expect(jsonMessages(rest.stdout)).toEqual(['n2 second']);
+  });
+
   it('Ctrl-C writes the cursor file too, and --cursor with --cursor-file or an empty path is a usage error', async () => {
     const dir = running('ctrlc');
     const state = path.join(root, 'ctrlc.cursor');

@@ -56,6 +56,7 @@ function textFormatter(context: CommandContext, reader: LogReader, timestamps: b
 export async function logsCommand(context: CommandContext, ref: string, options: LogsOptions): Promise<number> {
   const { out, signal } = context;
   if (options.cursorFile !== undefined && options.cursorFile.trim() === '') throw invalidInput('--cursor-file: the path is empty');
+  if (options.ignoreCase && options.grep === undefined) throw invalidInput('--ignore-case needs --grep');
   const saved = options.cursorFile !== undefined ? await readCursorFile(options.cursorFile) : undefined;
   const query: LogQuery = {
     nodes: listOption(options.node),
@@ -71,7 +72,6 @@ export async function logsCommand(context: CommandContext, ref: string, options:
     ...(options.pollInterval !== undefined ? { pollIntervalMs: { min: options.pollInterval, max: options.pollInterval } } : {}),
     onWarning: (warning) => context.warn(warning.message),
   };
-  if (options.ignoreCase && options.grep === undefined) throw invalidInput('--ignore-case needs --grep');
   const reader = await context.runlens.logs(ref, query);
   const format = options.json ? jsonLine : textFormatter(context, reader, options.timestamps !== false);
 

@@ -67,6 +67,8 @@ export class LogReader implements AsyncIterable<LogRecord> {
   /** Records read from the provider (before since/until/grep), to explain an empty answer. */
   private seen = 0;
   private outage?: Outage;
+  /** The streams of the cursor this read resumed from. */
+  private resumed: Readonly<Record<string, StreamCursor>> = {};
   private readonly now: () => number;
 
   constructor(
@@ -84,7 +86,9 @@ export class LogReader implements AsyncIterable<LogRecord> {
 
   /** The resume token for the lines delivered so far. It names the run by identity, not by the ref's text. */
   cursor(): string {
-    const streams: Record<string, StreamCursor> = {};
+    // Streams of the cursor resumed from that were not read (not listed yet, or left out by --node)
+    // keep their positions: a resumed cursor never goes back.
+    const streams: Record<string, StreamCursor> = { ...this.resumed };
     for (const [id, state] of this.states) streams[id] = { position: state.position, skip: state.skip };
     return encodeCursor({ ref: this.identity(), streams });
   }
@@ -138,6 +142,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     const resume = query.cursor ? decodeCursor(query.cursor) : undefined;
     // Cursors from before identities were kept name the run by its ref.
     if (resume && resume.ref !== this.identity() && resume.ref !== this.deps.run.ref) throw invalidInput(`the cursor belongs to ${resume.ref}, not ${this.deps.run.ref}`);
+    this.resumed = resume?.streams ?? {};
     await this.discover(resume?.streams);
     this.warnUnknownNodes();
 
