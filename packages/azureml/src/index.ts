@@ -1,4 +1,4 @@
-import { providerModule, type ProviderDefinitionV1 } from '@runlens/core';
+import type { ProviderDefinitionV1 } from '@runlens/core';
 import { claimAzuremlRef } from './refs.js';
 
 /**

@@ -1,4 +1,4 @@
-import { providerModule, type ClaimContext, type ProviderDefinitionV1 } from '@runlens/core';
+import type { ClaimContext, ProviderDefinitionV1 } from '@runlens/core';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 
@@ -30,8 +30,5 @@ export function claimPath(text: string, context: ClaimContext): string | undefin
   const top = resolved.split(path.sep).filter(Boolean)[0];
   return top !== undefined && isDirectory(path.join(path.parse(resolved).root, top)) ? text : undefined;
 }
-
-/** For inversify composition roots. */
-export const localModule = providerModule(localProvider);
 
 export { readArchive, type ArchiveContents } from './archive.js';

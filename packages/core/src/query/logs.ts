@@ -148,10 +148,9 @@ export class LogReader implements AsyncIterable<LogRecord> {
 
     const yielded = { count: 0 };
     if (query.tail !== undefined && !resume) {
-      for (const record of await this.tail(query.tail)) {
-        yielded.count++;
-        yield record;
-      }
+      const records = await this.tail(query.tail);
+      yielded.count += records.length;
+      yield records;
     } else {
       yield* this.passes(yielded);
     }
@@ -199,10 +198,10 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   /** Merged passes until one completes; a follow rides out network loss in between (see rideOut). */
-  private async *passes(yielded: { count: number }): AsyncGenerator<LogRecord> {
+  private async *passes(yielded: { count: number }): AsyncGenerator<Iterable<LogRecord>> {
     for (;;) {
       try {
-        for await (const batch of this.pass()) yield* this.deliver(batch, yielded);
+        for await (const batch of this.pass()) yield this.deliver(batch, yielded);
         this.reconnected();
         return;
       } catch (error) {

@@ -18,7 +18,7 @@ import type { RunRef } from '../ref.js';
 import type { ProviderCapabilities, ProviderDefinitionV1, ProviderEnvironment, ProviderV1 } from '../spec/v1.js';
 import { compareRuns, type Comparison, type CompareOptions } from './compare.js';
 import { compareNatural, LogReader } from './logs.js';
-import { composeProviders, type ProviderRegistry } from './registry.js';
+import { ProviderRegistry } from './registry.js';
 
 export interface RunlensOptions {
   /**
