@@ -1,6 +1,6 @@
 // claimAzuremlRef on every form Azure ML's tools print, and on look-alikes it must leave alone.
 import { describe, expect, it } from 'vitest';
-import { claimAzuremlRef } from '../src/refs.js';
+import { claimAzuremlRef } from '../src/index.js';
 
 const ARM = '/subscriptions/0000-1111/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1/jobs/brave_cat_x1';
 
