@@ -76,7 +76,7 @@ describe('logs --follow through an outage', { timeout: 90_000 }, () => {
   it('rides out an outage with back-off, says so, and carries on with no line lost or repeated', async () => {
     emulator = await startSagemakerEmulator();
     scratch = mkdtempSync(path.join(tmpdir(), 'runlens-outage-'));
-    const follow = new Follow(emulator, ['logs', REF, '--follow', '--json', '--poll-interval', '50', '--reconnect-for', '5m']);
+    const follow = new Follow(emulator, ['logs', REF, '--follow', '--json', '--poll-interval', '50', '--reconnect-for', '5m', '--retry-budget', '1s']);
     try {
       await follow.until(() => follow.stdout.includes('step=200 train:loss'), 'the first lines');
       const outage = emulator.faults.inject({ kind: 'drop' });
@@ -104,7 +104,7 @@ describe('logs --follow through an outage', { timeout: 90_000 }, () => {
     emulator = await startSagemakerEmulator();
     scratch = mkdtempSync(path.join(tmpdir(), 'runlens-outage-'));
     const state = path.join(scratch, 'follow.cursor');
-    const follow = new Follow(emulator, ['logs', REF, '--follow', '--json', '--poll-interval', '50', '--reconnect-for', '1s', '--cursor-file', state]);
+    const follow = new Follow(emulator, ['logs', REF, '--follow', '--json', '--poll-interval', '50', '--reconnect-for', '1s', '--retry-budget', '1s', '--cursor-file', state]);
     let outage: { cancel(): void } | undefined;
     try {
       await follow.until(() => follow.stdout.includes('step=200 train:loss'), 'the first lines');
