@@ -35,7 +35,7 @@ export function Chart({ title, lines, xKind, unit, height = 220 }: ChartProps) {
         height,
         scales: { x: { time: xKind === 'time' } },
         axes: [{ label: xKind === 'step' ? 'step' : xKind === 'seconds' ? 'seconds since start' : undefined }, { label: unit, size: 60 }],
-        series: [{ label: xKind === 'step' ? 'step' : xKind === 'seconds' ? 's' : 'time' }, ...lines.map((l, i) => ({ label: l.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, points: { show: false } }))],
+        series: [{ label: xKind === 'step' ? 'step' : xKind === 'seconds' ? 'seconds' : 'time' }, ...lines.map((l, i) => ({ label: l.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, points: { show: false } }))],
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },
       },

@@ -1,0 +1,237 @@
+// The web view in a real browser (Debian's chromium, headless), served by the API server over the
+// example archives and the SageMaker and Azure ML emulators. Every expectation is checked against
+// what the API itself answers. Screenshots land in packages/web/test-output/.
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, launch, openPage, REQUIRE_BROWSER, screenshot, SKIP_REASON } from './browser.js';
+import { REPO, startDemo, type Demo } from './server.js';
+
+const TYPO = 'local:./examples/runs/sagemaker-hyperparameter-typo';
+const RUNNING = 'sagemaker:rl-running-2node';
+const SM_DONE = 'sagemaker:rl-completed-4node';
+const AZ_DONE = 'azureml:rl-az-completed-2node';
+const AZ_FAILED = 'azureml:rl-az-failed';
+const BIG_LINES = 300_000;
+
+interface Summary {
+  ref: string;
+  provider: string;
+  status: string;
+}
+interface Described {
+  status: string;
+  failure?: { category: string; reason: string; evidence: string[] };
+  hyperparameters: Record<string, string>;
+}
+
+const runHref = (ref: string) => `/run?ref=${encodeURIComponent(ref)}`;
+const lines = (page: Page) => page.$eval('.log-viewport', (el) => Number(el.getAttribute('data-lines')));
+const logState = (page: Page) => page.$eval('.log-state', (el) => el.getAttribute('data-state'));
+
+it('has a browser to test with', (context) => {
+  if (CHROMIUM) return;
+  // Visible in the report either way; CI (RUNLENS_REQUIRE_BROWSER=1) must not pass without it.
+  if (REQUIRE_BROWSER) throw new Error(`RUNLENS_REQUIRE_BROWSER=1 but ${SKIP_REASON}`);
+  console.warn(`web view browser tests skipped: ${SKIP_REASON}`);
+  context.skip(SKIP_REASON);
+});
+
+describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
+  let demo: Demo;
+  let browser: Browser;
+  let bigRoot: string;
+  let bigRef: string;
+
+  beforeAll(async () => {
+    // A run with a long log, in its own archive root: the examples' completed SageMaker run with
+    // BIG_LINES lines on algo-1.
+    bigRoot = await mkdtemp(path.join(tmpdir(), 'runlens-web-'));
+    const dir = path.join(bigRoot, 'big-log');
+    await cp(path.join(REPO, 'examples/runs/sagemaker-xgboost-completed'), dir, { recursive: true });
+    const start = Date.parse('2026-11-20T09:00:00Z');
+    const chunk: string[] = [];
+    for (let i = 0; i < BIG_LINES; i++) chunk.push(JSON.stringify({ timestamp: start + i * 10, node: 'algo-1', message: `[${i}] step=${i} train-logloss:${(1 / (1 + i / 1000)).toFixed(5)}` }));
+    await writeFile(path.join(dir, 'logs/algo-1.jsonl'), `${chunk.join('\n')}\n`);
+    bigRef = `local:${dir}`;
+    [demo, browser] = await Promise.all([startDemo([bigRoot]), launch()]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+    await rm(bigRoot, { recursive: true, force: true });
+  });
+
+  it('shows the runs of every provider newest first, filters them, and names failures', async () => {
+    const { page, errors } = await openPage(browser);
+    const { runs } = await demo.api<{ runs: Summary[] }>('/api/runs');
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector(`tr[data-ref="${SM_DONE}"]`);
+    const shown = await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-ref')));
+    expect(shown).toEqual(runs.map((r) => r.ref));
+    expect(new Set(runs.map((r) => r.provider))).toEqual(new Set(['local', 'sagemaker', 'azureml']));
+    // The failure category of a failed run, read from its description.
+    const typo = await demo.api<Described>(`/api/runs/${encodeURIComponent(TYPO)}`);
+    await page.waitForFunction(([ref, category]) => document.querySelector(`tr[data-ref="${ref}"] .category`)?.textContent === category, [TYPO, typo.failure!.category] as const);
+    await screenshot(page, '1-runs');
+
+    await page.selectOption('select[aria-label="status"]', 'failed');
+    const failed = runs.filter((r) => r.status === 'failed').map((r) => r.ref);
+    expect(await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-ref')))).toEqual(failed);
+    await page.selectOption('select[aria-label="provider"]', 'azureml');
+    expect(await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-ref')))).toEqual(runs.filter((r) => r.status === 'failed' && r.provider === 'azureml').map((r) => r.ref));
+    await page.selectOption('select[aria-label="provider"]', '');
+    await page.fill('input[aria-label="filter runs"]', 'hyperparameter');
+    const matching = await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-ref')));
+    expect(matching).toContain(TYPO);
+    expect(matching.length).toBeLessThan(failed.length);
+    // Filters are in the URL: a reload keeps them.
+    await page.reload();
+    expect(await page.inputValue('input[aria-label="filter runs"]')).toBe('hyperparameter');
+    // (The filter also matches failure categories, which arrive a little after the table.)
+    await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('table.runs tbody tr')].map((r) => r.getAttribute('data-ref'))) === want, JSON.stringify(matching));
+    await screenshot(page, '1-runs-filtered');
+    expect(errors).toEqual([]);
+  });
+
+  it("shows a failed run's category, reason and log evidence, and filters its logs by grep and node", async () => {
+    const { page, errors } = await openPage(browser);
+    const run = await demo.api<Described>(`/api/runs/${encodeURIComponent(TYPO)}`);
+    await page.goto(`${demo.url}${runHref(TYPO)}`);
+    await page.waitForSelector('.failure');
+    expect(await page.textContent('.failure .category')).toBe(run.failure!.category);
+    expect(await page.textContent('.failure .reason')).toBe(run.failure!.reason);
+    expect(await page.textContent('pre.evidence')).toBe(run.failure!.evidence.join('\n'));
+    for (const [key, value] of Object.entries(run.hyperparameters)) expect(await page.textContent('.run')).toContain(`${key}${value}`);
+
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'done');
+    expect(await lines(page)).toBe(await demo.lineCount(TYPO));
+    await screenshot(page, '2-failed-run');
+
+    await page.fill('input[aria-label="grep"]', 'ERROR|Traceback');
+    await page.click('button[type="submit"]');
+    const grepped = await demo.lineCount(TYPO, '?grep=ERROR%7CTraceback');
+    await page.waitForFunction((n) => document.querySelector('.log-state')?.getAttribute('data-state') === 'done' && document.querySelector('.log-viewport')?.getAttribute('data-lines') === String(n), grepped);
+    const messages = await page.$$eval('.log-msg', (els) => els.map((e) => e.textContent ?? ''));
+    expect(messages.length).toBe(grepped);
+    for (const m of messages) expect(m).toMatch(/ERROR|Traceback/);
+    expect(await page.$$eval('.log-msg mark', (els) => els.length)).toBeGreaterThan(0);
+
+    await page.fill('input[aria-label="grep"]', '');
+    await page.check('.logs .nodes input[type="checkbox"] >> nth=1');
+    await page.click('button[type="submit"]');
+    const algo2 = await demo.lineCount(TYPO, '?node=algo-2');
+    await page.waitForFunction((n) => document.querySelector('.log-viewport')?.getAttribute('data-lines') === String(n) && document.querySelector('.log-state')?.getAttribute('data-state') === 'done', algo2);
+    expect(new Set(await page.$$eval('.log-node', (els) => els.map((e) => e.textContent)))).toEqual(new Set(['algo-2']));
+
+    // A failed cloud run shows the same way.
+    const az = await demo.api<Described>(`/api/runs/${encodeURIComponent(AZ_FAILED)}`);
+    await page.goto(`${demo.url}${runHref(AZ_FAILED)}`);
+    await page.waitForSelector('.failure');
+    expect(await page.textContent('.failure .category')).toBe(az.failure!.category);
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'done');
+    await screenshot(page, '2-failed-run-azureml');
+    expect(errors).toEqual([]);
+  });
+
+  it('follows a running emulator job live until it completes, with no line lost or repeated', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${demo.url}${runHref(RUNNING)}`);
+    await page.waitForSelector('h1 .status-running');
+    expect(await page.isChecked('input[aria-label="follow live"]')).toBe(true);
+    const initial = await demo.lineCount(RUNNING);
+    await page.waitForFunction((n) => Number(document.querySelector('.log-viewport')?.getAttribute('data-lines')) === n, initial);
+    expect(await logState(page)).toBe('following');
+
+    // The job grows while the page is open; each minute of output shows up without a reload.
+    let seen = initial;
+    for (let minute = 0; minute < 3; minute++) {
+      demo.sagemaker.advance('rl-running-2node');
+      await page.waitForFunction((n) => Number(document.querySelector('.log-viewport')?.getAttribute('data-lines')) > n, seen);
+      seen = await lines(page);
+    }
+    await screenshot(page, '3-following');
+    demo.sagemaker.complete('rl-running-2node');
+    // The server ends the stream once the run is over; the page re-describes it.
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'ended');
+    await page.waitForSelector('h1 .status-completed');
+    const total = await demo.lineCount(RUNNING);
+    expect(await lines(page)).toBe(total);
+    // Pinned to the newest line: the last row on screen is the log's last line.
+    const all = (await (await fetch(`${demo.url}/api/runs/${encodeURIComponent(RUNNING)}/logs`)).text()).trim().split('\n').map((l) => JSON.parse(l) as { message: string });
+    const lastRow = await page.$$eval('.log-row', (rows) => ({ line: rows[rows.length - 1]?.getAttribute('data-line'), message: rows[rows.length - 1]?.querySelector('.log-msg')?.textContent }));
+    expect(Number(lastRow.line)).toBe(total);
+    expect(new Set(all.slice(-5).map((l) => l.message))).toContain(lastRow.message);
+    await screenshot(page, '3-followed-to-completion');
+    expect(errors).toEqual([]);
+  });
+
+  it('overlays runs from two providers on one chart, by step or by relative time, with their hyperparameter differences', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector(`tr[data-ref="${AZ_DONE}"]`);
+    await page.check(`tr[data-ref="${SM_DONE}"] input[type="checkbox"]`);
+    await page.check(`tr[data-ref="${AZ_DONE}"] input[type="checkbox"]`);
+    await page.click('button:has-text("Compare")');
+    await page.waitForURL(/\/compare\?/);
+    await page.waitForSelector('.chart canvas');
+    await page.waitForSelector('.compare-summary');
+    // Both runs' loss on one chart, each from its own provider.
+    const chart = await page.$eval('.chart', (el) => ({ series: Number(el.getAttribute('data-series')), points: Number(el.getAttribute('data-points')) }));
+    expect(chart.series).toBe(2);
+    expect(chart.points).toBeGreaterThan(20);
+    const legend = await page.$$eval('.u-legend .u-series th', (els) => els.map((e) => e.textContent ?? ''));
+    expect(legend.some((l) => l.includes('(sagemaker)'))).toBe(true);
+    expect(legend.some((l) => l.includes('(azureml)'))).toBe(true);
+    // The summary is /api/compare's.
+    const comparison = await demo.api<{ runs: { ref: string; metrics: Record<string, { final: number | null } | null> }[] }>(`/api/compare?ref=${encodeURIComponent(SM_DONE)}&ref=${encodeURIComponent(AZ_DONE)}&metric=loss`);
+    const rows = await page.$$eval('.compare-summary tbody tr', (trs) => trs.map((tr) => tr.textContent ?? ''));
+    expect(rows).toHaveLength(2);
+    expect(comparison.runs.every((r) => r.metrics['loss'] !== null)).toBe(true);
+    // Hyperparameters that differ, one column per run.
+    const [sm, az] = await Promise.all([SM_DONE, AZ_DONE].map((ref) => demo.api<Described>(`/api/runs/${encodeURIComponent(ref)}`)));
+    const differing = [...new Set([...Object.keys(sm!.hyperparameters), ...Object.keys(az!.hyperparameters)])].filter((k) => sm!.hyperparameters[k] !== az!.hyperparameters[k]).sort();
+    expect(await page.$$eval('.hyper-diff tbody th', (ths) => ths.map((t) => t.textContent))).toEqual(differing);
+    await screenshot(page, '4-compare-by-step');
+
+    await page.check('input[type="radio"] >> nth=1');
+    await page.waitForURL(/x=time/);
+    await page.waitForFunction(() => document.querySelector('.u-legend .u-series th')?.textContent?.trim() === 'seconds');
+    expect(await page.$eval('.chart', (el) => Number(el.getAttribute('data-series')))).toBe(2);
+    await screenshot(page, '4-compare-by-time');
+    expect(errors).toEqual([]);
+  });
+
+  it(`keeps a ${BIG_LINES.toLocaleString('en-US')}-line log out of the DOM: only the rows in view are rendered`, async () => {
+    const { page, errors } = await openPage(browser);
+    const total = await demo.lineCount(bigRef);
+    expect(total).toBeGreaterThan(BIG_LINES);
+    await page.goto(`${demo.url}${runHref(bigRef)}`);
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'done', undefined, { timeout: 100_000 });
+    expect(await lines(page)).toBe(total);
+    expect(await page.$$eval('.log-row', (rows) => rows.length)).toBeLessThan(60);
+    // Jump to the middle and to the end: the rows there are the lines there, rendered within a frame or two.
+    for (const fraction of [0.5, 1]) {
+      const took = await page.$eval(
+        '.log-viewport',
+        (el, f) =>
+          new Promise<number>((resolve) => {
+            const started = performance.now();
+            el.scrollTop = (el.scrollHeight - el.clientHeight) * f;
+            requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now() - started)));
+          }),
+        fraction,
+      );
+      expect(took).toBeLessThan(2_000);
+      const numbers = await page.$$eval('.log-row', (rows) => rows.map((r) => Number(r.getAttribute('data-line'))));
+      expect(numbers.length).toBeLessThan(60);
+      if (fraction === 1) expect(numbers[numbers.length - 1]).toBe(total);
+      else expect(Math.abs(numbers[Math.floor(numbers.length / 2)]! - total / 2)).toBeLessThan(total / 50);
+    }
+    await screenshot(page, '5-long-log');
+    expect(errors).toEqual([]);
+  });
+});
