@@ -12,6 +12,7 @@ import { apiError, errorResponse, simpleError } from './errors.js';
 import * as S from './schemas.js';
 import { ArchiveRoots, checkArtifactPath, contentDisposition, tokenMatcher } from './security.js';
 import { lineBody, STREAM_HEADERS } from './stream.js';
+import { webHandler } from './web.js';
 
 export interface AppOptions {
   readonly runlens: Runlens;
@@ -33,6 +34,8 @@ export interface AppOptions {
   readonly maxBodyBytes?: number;
   /** One redacted line per request: method, path, status, milliseconds. */
   readonly log?: (line: string) => void;
+  /** Built web view assets (`webAssetsDir()` of @runlens/web) to serve at every non-API path. */
+  readonly webDir?: string;
 }
 
 export interface ServerApp {
@@ -81,6 +84,12 @@ export function createApp(options: AppOptions): ServerApp {
     if (length > maxBody || (c.req.header('transfer-encoding') && c.req.method !== 'GET')) return errorResponse(simpleError(413, 'TooLarge', `request bodies are limited to ${maxBody} bytes`));
     return next();
   });
+  if (options.webDir) {
+    // Before the token check: the page and its scripts hold no data (the API calls they make carry
+    // the token), and a browser cannot send a bearer header when it opens a URL.
+    const web = webHandler(options.webDir);
+    app.use('*', async (c, next) => (await web(c.req.raw)) ?? next());
+  }
   if (options.corsOrigins && options.corsOrigins.length > 0) app.use('*', cors({ origin: [...options.corsOrigins], allowHeaders: ['Authorization', 'Last-Event-ID'] }));
   if (authorized) {
     app.use('*', async (c, next) => {
