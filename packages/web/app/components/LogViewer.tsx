@@ -21,13 +21,15 @@ export interface LogViewerProps {
   height?: number;
 }
 
-export function LogViewer({ store, version, stick, highlight, height = 460 }: LogViewerProps) {
+export function LogViewer({ store, version, stick, highlight, height: maxHeight = 460 }: LogViewerProps) {
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const atBottom = useRef(true);
   const frame = useRef(0);
 
   const total = store.length * ROW_HEIGHT;
+  // A short log gets a short box.
+  const height = Math.min(maxHeight, Math.max(ROW_HEIGHT * 6, total + 2));
   const spacer = Math.min(total, MAX_SCROLL_PX);
   // Unscaled pixels per scrolled pixel (1 until the log is taller than the cap).
   const ratio = spacer > height ? Math.max(1, (total - height) / (spacer - height)) : 1;
