@@ -28,11 +28,14 @@ export function ComparePage({ params }: { params: URLSearchParams }) {
   const refs = params.getAll('ref');
   const metrics = params.getAll('metric');
   const x = params.get('x') === 'time' ? 'time' : 'step';
+  // Series are downsampled on the server (LTTB) to what a chart can show; ?points=all draws every point.
+  const points = params.get('points') === 'all' ? undefined : Math.max(3, Number(params.get('points')) || 2000);
   const set = (next: { refs?: string[]; metrics?: string[]; x?: string }) => {
     const q = new URLSearchParams();
     for (const r of next.refs ?? refs) q.append('ref', r);
     for (const m of next.metrics ?? metrics) q.append('metric', m);
     if ((next.x ?? x) === 'time') q.set('x', 'time');
+    if (params.get('points')) q.set('points', params.get('points')!);
     navigate(`/compare?${q}`, true);
   };
   const runs = useApi((signal) => api.runs({}, signal), []);
@@ -41,11 +44,11 @@ export function ComparePage({ params }: { params: URLSearchParams }) {
     (signal) =>
       Promise.all(
         refs.map(async (ref): Promise<Loaded> => {
-          const [run, m] = await Promise.all([api.describe(ref, signal), api.metrics(ref, { kind: 'training', points: 2000 }, signal).catch(() => ({ series: [] as MetricSeries[] }))]);
+          const [run, m] = await Promise.all([api.describe(ref, signal), api.metrics(ref, { kind: 'training', points }, signal).catch(() => ({ series: [] as MetricSeries[] }))]);
           return { run, series: m.series };
         }),
       ),
-    [key],
+    [key, points],
   );
   const available = useMemo(() => {
     const names = new Set<string>();
