@@ -70,7 +70,7 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
     const { runs } = await demo.api<{ runs: Summary[] }>('/api/runs');
     await page.goto(`${demo.url}/`);
     await page.waitForSelector(`tr[data-ref="${SM_DONE}"]`);
-    const shown = await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-ref')));
+    const shown = await page.$$eval('table.runs tbody tr[data-ref]', (rows) => rows.map((r) => r.getAttribute('data-ref')));
     expect(shown).toEqual(runs.map((r) => r.ref));
     expect(new Set(runs.map((r) => r.provider))).toEqual(new Set(['local', 'sagemaker', 'azureml']));
     // The failure category of a failed run, read from its description.
@@ -80,19 +80,19 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
 
     await page.selectOption('select[aria-label="status"]', 'failed');
     const failed = runs.filter((r) => r.status === 'failed').map((r) => r.ref);
-    expect(await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-ref')))).toEqual(failed);
+    expect(await page.$$eval('table.runs tbody tr[data-ref]', (rows) => rows.map((r) => r.getAttribute('data-ref')))).toEqual(failed);
     await page.selectOption('select[aria-label="provider"]', 'azureml');
-    expect(await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-ref')))).toEqual(runs.filter((r) => r.status === 'failed' && r.provider === 'azureml').map((r) => r.ref));
+    expect(await page.$$eval('table.runs tbody tr[data-ref]', (rows) => rows.map((r) => r.getAttribute('data-ref')))).toEqual(runs.filter((r) => r.status === 'failed' && r.provider === 'azureml').map((r) => r.ref));
     await page.selectOption('select[aria-label="provider"]', '');
     await page.fill('input[aria-label="filter runs"]', 'hyperparameter');
-    const matching = await page.$$eval('table.runs tbody tr', (rows) => rows.map((r) => r.getAttribute('data-ref')));
+    const matching = await page.$$eval('table.runs tbody tr[data-ref]', (rows) => rows.map((r) => r.getAttribute('data-ref')));
     expect(matching).toContain(TYPO);
     expect(matching.length).toBeLessThan(failed.length);
     // Filters are in the URL: a reload keeps them.
     await page.reload();
     expect(await page.inputValue('input[aria-label="filter runs"]')).toBe('hyperparameter');
     // (The filter also matches failure categories, which arrive a little after the table.)
-    await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('table.runs tbody tr')].map((r) => r.getAttribute('data-ref'))) === want, JSON.stringify(matching));
+    await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll('table.runs tbody tr[data-ref]')].map((r) => r.getAttribute('data-ref'))) === want, JSON.stringify(matching));
     await screenshot(page, '1-runs-filtered');
     expect(errors).toEqual([]);
   });

@@ -1,6 +1,7 @@
 // The runs table: every configured provider's runs, newest first, filterable; failed runs show their
 // failure category (read from each failed run's description, a few at a time).
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { RefObject } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, type RunSummary } from '../api.js';
 import { ErrorBox, Status, useApi } from '../components/common.js';
 import { duration, runDuration, when } from '../format.js';
@@ -16,6 +17,14 @@ function useFailureCategories(runs: RunSummary[]): Map<string, string> {
     if (todo.length === 0) return;
     const controller = new AbortController();
     let next = 0;
+    // One re-render per 300 ms however many descriptions arrive (a table of 1,000 rows is not free).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const changed = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        setTick((t) => t + 1);
+      }, 300);
+    };
     const worker = async () => {
       while (next < todo.length && !controller.signal.aborted) {
         const run = todo[next++]!;
@@ -25,13 +34,52 @@ function useFailureCategories(runs: RunSummary[]): Map<string, string> {
         } catch {
           if (!controller.signal.aborted) categories.set(run.ref, '?');
         }
-        setTick((t) => t + 1);
+        changed();
       }
     };
     void Promise.all([worker(), worker(), worker()]);
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
   }, [runs]);
   return categories;
+}
+
+/** Every row has this height (one line, cut with an ellipsis), so the rows in view are arithmetic. */
+const ROW_HEIGHT = 31;
+const OVERSCAN = 20;
+
+/**
+ * The rows of a long table that are in the window's view (plus some): the table scrolls with the
+ * page, but only those rows are in the DOM, with spacer rows keeping the scroll height.
+ */
+function useRowWindow(count: number): { first: number; last: number; table: RefObject<HTMLTableElement | null> } {
+  const table = useRef<HTMLTableElement>(null);
+  const [range, setRange] = useState({ first: 0, last: Math.min(count, 60) });
+  useEffect(() => {
+    let frame = 0;
+    const update = () => {
+      const body = table.current?.tBodies[0];
+      const top = body ? body.getBoundingClientRect().top : 0;
+      const first = Math.max(0, Math.min(count, Math.floor(-top / ROW_HEIGHT) - OVERSCAN));
+      const last = Math.min(count, first + Math.ceil(window.innerHeight / ROW_HEIGHT) + 2 * OVERSCAN);
+      setRange((r) => (r.first === first && r.last === last ? r : { first, last }));
+    };
+    const schedule = () => {
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(update);
+    };
+    update();
+    window.addEventListener('scroll', schedule, { passive: true });
+    window.addEventListener('resize', schedule);
+    return () => {
+      cancelAnimationFrame(frame);
+      window.removeEventListener('scroll', schedule);
+      window.removeEventListener('resize', schedule);
+    };
+  }, [count]);
+  return { first: Math.min(range.first, count), last: Math.min(range.last, count), table };
 }
 
 export function RunsPage({ params }: { params: URLSearchParams }) {
@@ -58,6 +106,7 @@ export function RunsPage({ params }: { params: URLSearchParams }) {
     if (search !== window.location.search.slice(1)) history.replaceState(null, '', `/${search ? `?${search}` : ''}`);
   }, [text, provider, status]);
 
+  const { first, last, table } = useRowWindow(shown.length);
   const toggle = (ref: string) => setSelected((s) => (s.includes(ref) ? s.filter((r) => r !== ref) : [...s, ref]));
   return (
     <section>
@@ -88,7 +137,16 @@ export function RunsPage({ params }: { params: URLSearchParams }) {
       {runs.value?.warnings.map((w) => (
         <div class="warning">{w.message}</div>
       ))}
-      <table class="runs">
+      <table class="runs" ref={table} data-runs={shown.length}>
+        <colgroup>
+          <col class="c-check" />
+          <col class="c-status" />
+          <col class="c-provider" />
+          <col />
+          <col class="c-created" />
+          <col class="c-duration" />
+          <col class="c-failure" />
+        </colgroup>
         <thead>
           <tr>
             <th />
@@ -101,7 +159,8 @@ export function RunsPage({ params }: { params: URLSearchParams }) {
           </tr>
         </thead>
         <tbody>
-          {shown.map((r) => (
+          {first > 0 && <tr class="spacer" style={{ height: `${first * ROW_HEIGHT}px` }} />}
+          {shown.slice(first, last).map((r) => (
             <tr key={r.ref} data-ref={r.ref}>
               <td>
                 <input type="checkbox" checked={selected.includes(r.ref)} onChange={() => toggle(r.ref)} aria-label={`select ${r.name}`} />
@@ -120,6 +179,7 @@ export function RunsPage({ params }: { params: URLSearchParams }) {
               <td>{r.status === 'failed' ? <span class="category">{failures.get(r.ref) ?? '…'}</span> : ''}</td>
             </tr>
           ))}
+          {last < shown.length && <tr class="spacer" style={{ height: `${(shown.length - last) * ROW_HEIGHT}px` }} />}
         </tbody>
       </table>
     </section>

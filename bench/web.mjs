@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// Web view in headless Chromium (Debian's chromium, via playwright-core) on loopback, after
+// `corepack pnpm build`: the runs page with 1,000 runs, the compare chart with 4 runs x 100,000
+// points, and a 1,000,000-line log in the virtualized viewer. Prints one JSON line.
+// Usage: node bench/web.mjs [runs=1000] [points=100000] [lines=1000000]
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const [RUNS, POINTS, LINES] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 100_000), Number(process.argv[4] ?? 1_000_000)];
+const { createRunlens } = await import(path.join(root, 'packages/core/dist/index.js'));
+const { localProvider } = await import(path.join(root, 'packages/local/dist/index.js'));
+const { startServer } = await import(path.join(root, 'packages/server/dist/index.js'));
+const { webAssetsDir } = await import(path.join(root, 'packages/web/dist/index.js'));
+const { chromium } = await import(path.join(root, 'packages/web/node_modules/playwright-core/index.mjs'));
+const executablePath = process.env.RUNLENS_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+if (!executablePath) throw new Error('no chromium: apt-get install chromium');
+
+async function lines(file, count, make) {
+  const out = createWriteStream(file);
+  for (let i = 0; i < count; i++) if (!out.write(`${make(i)}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+}
+
+const work = await mkdtemp(path.join(tmpdir(), 'runlens-bench-web-'));
+const seed = path.join(root, 'examples/runs/azureml-seed004-metrics');
+const seedRun = JSON.parse(await readFile(path.join(seed, 'run.json'), 'utf8'));
+try {
+  // RUNS small archives (listed), 4 with POINTS-point loss series, one with a LINES-line log.
+  const many = path.join(work, 'many');
+  await mkdir(many);
+  for (let i = 0; i < RUNS; i++) {
+    const dir = path.join(many, `run-${String(i).padStart(4, '0')}`);
+    // run.json is all a listing reads.
+    await mkdir(dir);
+    const created = new Date(Date.parse('2026-01-01T00:00:00Z') + i * 3_600_000).toISOString();
+    await writeFile(path.join(dir, 'run.json'), JSON.stringify({ ...seedRun, name: `bench-${i}`, status: i % 7 === 0 ? 'failed' : 'completed', createdAt: created }));
+  }
+  const curves = [];
+  for (let r = 0; r < (POINTS > 0 ? 4 : 0); r++) {
+    const dir = path.join(work, 'curves', `curve-${r}`);
+    await cp(seed, dir, { recursive: true });
+    const t0 = Date.parse('2026-02-01T00:00:00Z');
+    await lines(path.join(dir, 'metrics/loss.jsonl'), POINTS + 1, (i) => (i === 0 ? JSON.stringify({ series: { name: 'loss', kind: 'training', providerName: 'loss' } }) : JSON.stringify({ timestamp: t0 + i * 1000, step: i, value: 2 / (1 + i / (500 * (r + 1))) + Math.sin(i / 50) * 0.01 })));
+    curves.push(`local:${dir}`);
+  }
+  const big = path.join(work, 'big');
+  await cp(path.join(root, 'examples/runs/sagemaker-xgboost-completed'), big, { recursive: true });
+  const start = Date.parse('2026-11-20T09:00:00Z');
+  if (LINES > 0) await lines(path.join(big, 'logs/algo-1.jsonl'), LINES, (i) => JSON.stringify({ timestamp: start + i, node: 'algo-1', message: `[${i}] step=${i} train-logloss:${(1 / (1 + i / 1000)).toFixed(5)} some more text to make a realistic line` }));
+
+  const roots = [many, path.join(work, 'curves'), work];
+  const runlens = createRunlens({ providers: [localProvider], cwd: root, env: {}, settings: { local: { roots } } });
+  const server = await startServer({ runlens, cwd: root, archiveRoots: roots, webDir: webAssetsDir() });
+  const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const result = { runs: RUNS, points: POINTS, lines: LINES };
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (e) => console.error('pageerror:', e.message));
+    const inPage = () => page.evaluate(() => Math.round(performance.now()));
+    /** When the last /api response of the page had fully arrived (ms since navigation): the rest is the browser's. */
+    const apiDone = (pattern) => page.evaluate((p) => Math.round(Math.max(0, ...performance.getEntriesByType('resource').filter((e) => new RegExp(p).test(new URL(e.name).pathname)).map((e) => e.responseEnd))), pattern);
+    const timed = async (key, pattern) => {
+      const total = await inPage();
+      const api = await apiDone(pattern);
+      result[key] = { totalMs: total, apiMs: api, browserMs: total - api };
+    };
+
+    await page.goto(`${server.url}/`);
+    // The table is virtualized: it holds every run (data-runs) and renders the rows in view.
+    await page.waitForFunction((n) => Number(document.querySelector('table.runs')?.getAttribute('data-runs')) >= n && document.querySelectorAll('table.runs tbody tr[data-ref]').length > 0, RUNS, { timeout: 120_000 });
+    result.runsRowsInDom = await page.$$eval('table.runs tbody tr[data-ref]', (rows) => rows.length);
+    await timed('runsPage', '^/api/runs$');
+    // How fast this browser is right now: 1,000 rows of a plain table built with DOM calls.
+    result.calibrationPlainTableMs = await page.evaluate(() => {
+      const started = performance.now();
+      const table = document.createElement('table');
+      for (let i = 0; i < 1000; i++) {
+        const tr = table.insertRow();
+        for (let j = 0; j < 7; j++) tr.insertCell().textContent = `cell ${i} ${j}`;
+      }
+      document.body.append(table);
+      void table.offsetHeight;
+      const took = performance.now() - started;
+      table.remove();
+      return Math.round(took);
+    });
+    // Rendering alone: filter the table down to a few rows, then back to all of them.
+    await page.fill('input[aria-label="filter runs"]', 'bench-99');
+    await page.waitForFunction((n) => Number(document.querySelector('table.runs')?.getAttribute('data-runs')) < n, RUNS);
+    result.runsRerenderMs = await page.evaluate((n) => new Promise((resolve) => {
+      const input = document.querySelector('input[aria-label="filter runs"]');
+      const started = performance.now();
+      input.value = '';
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      const check = () => (Number(document.querySelector('table.runs')?.getAttribute('data-runs')) >= n ? requestAnimationFrame(() => resolve(Math.round(performance.now() - started))) : setTimeout(check, 0));
+      check();
+    }), RUNS);
+
+    const refs = curves.map((r) => `ref=${encodeURIComponent(r)}`).join('&');
+    for (const [key, extra] of POINTS > 0 ? [['compareFull', '&points=all'], ['compareDownsampled', '']] : []) {
+      await page.goto(`${server.url}/compare?${refs}&metric=loss${extra}`);
+      await page.waitForFunction((n) => Number(document.querySelector('.chart')?.getAttribute('data-points')) >= n, extra ? 4 * POINTS : 4 * 1000, { timeout: 120_000 });
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
+      await timed(key, '/metrics$');
+    }
+
+    if (LINES > 0) {
+    await page.goto(`${server.url}/run?ref=${encodeURIComponent(`local:${big}`)}`);
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'done', undefined, { timeout: 300_000 });
+    result.logAllLinesMs = await inPage();
+    result.logLinesShown = await page.$eval('.log-viewport', (el) => Number(el.getAttribute('data-lines')));
+    result.logRowsInDom = await page.$$eval('.log-row', (rows) => rows.length);
+    result.logHeapMb = await page.evaluate(() => Math.round((performance.memory?.usedJSHeapSize ?? 0) / 1e6));
+    // Scroll jumps and a steady scroll: worst frame time.
+    result.logScrollWorstFrameMs = await page.$eval('.log-viewport', (el) => new Promise((resolve) => {
+      let worst = 0;
+      let last = performance.now();
+      let i = 0;
+      const step = () => {
+        const now = performance.now();
+        worst = Math.max(worst, now - last);
+        last = now;
+        if (i++ >= 120) return resolve(Math.round(worst));
+        el.scrollTop = i % 10 === 0 ? Math.random() * (el.scrollHeight - el.clientHeight) : el.scrollTop + 400;
+        requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    }));
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+    await runlens.close();
+  }
+  console.log(JSON.stringify(result));
+} finally {
+  await rm(work, { recursive: true, force: true });
+}
