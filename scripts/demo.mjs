@@ -90,6 +90,31 @@ async function runlens(...args) {
   }
 }
 
+/**
+ * `runlens serve` over the example archives and the three emulators, until Ctrl-C: the web view and
+ * the HTTP API at the printed URL. The SageMaker emulator grows its running job every few seconds,
+ * so a live follow has something to show.
+ */
+async function serveDemo() {
+  const { startSagemakerEmulator } = await import('../packages/sagemaker/dist/testing/index.js');
+  const { startModelartsEmulator } = await import('../packages/modelarts/dist/testing/index.js');
+  const { startAzuremlEmulator } = await import('../packages/azureml/dist/testing/index.js');
+  const emulators = [await startSagemakerEmulator({ advanceEveryMs: 4000 }), await startModelartsEmulator({ scenarios: true }), await startAzuremlEmulator({ scenarios: true })];
+  for (const emulator of emulators) Object.assign(env, emulator.env);
+  const port = process.env.RUNLENS_DEMO_PORT ?? '7410';
+  console.log(`\n${bold(`$ runlens serve --archives ./examples/runs --port ${port}`)}   (plus the SageMaker, ModelArts and Azure ML emulators)`);
+  console.log('Open the URL below in a browser: the runs of every provider, a run\'s failure and logs (live), metrics, compare. Ctrl-C stops.');
+  const child = spawn(process.execPath, [cli, 'serve', '--archives', './examples/runs', '--port', port], { cwd: root, env, stdio: 'inherit' });
+  const stop = () => child.kill('SIGTERM');
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  await Promise.all(emulators.map((e) => e.close()));
+  process.exit(code ?? 0);
+}
+
+if (process.argv.includes('--serve')) await serveDemo();
+
 const x = (name) => `local:./examples/runs/${name}`;
 const work = await mkdtemp(path.join(tmpdir(), 'runlens-demo-'));
 try {
@@ -140,3 +165,6 @@ if (failures > 0) {
   process.exit(1);
 }
 console.log(`\n${bold('Done.')} See README.md and docs/ for more.`);
+// A person at a terminal gets the web view next; scripts and CI end here (or pass --serve for it alone).
+if (process.stdout.isTTY && !process.env.CI && !process.argv.includes('--no-serve')) await serveDemo();
+else console.log('The web view: corepack pnpm demo --serve (runlens serve over these archives and emulators).');
