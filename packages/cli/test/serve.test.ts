@@ -31,11 +31,44 @@ describe('runlens serve', () => {
       ]);
       const outside = await fetch(`${url}/api/runs/${encodeURIComponent('local:./packages')}`);
       expect(outside.status).toBe(404);
+      // The web view from the same port: the page at / and at the app's own routes, its assets.
+      expect(stdout).toContain(`web view: ${url}/`);
+      for (const route of ['/', `/run?ref=${encodeURIComponent('local:./examples/runs/sagemaker-hyperparameter-typo')}`]) {
+        const page = await fetch(`${url}${route}`);
+        expect(page.headers.get('content-type'), route).toBe('text/html; charset=utf-8');
+        const html = await page.text();
+        expect(html, route).toContain('<div id="app">');
+        const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+        expect((await fetch(`${url}${script}`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      }
     } finally {
       child.kill('SIGINT');
     }
     expect(await exited).toBe(0);
     expect(stderr).toBe('');
+  });
+
+  it('serves the API alone with --no-web', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--no-web'], { cwd: REPO, env: cliEnv({ RUNLENS_TOKEN: undefined }), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        const match = /runlens API on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', () => reject(new Error('serve exited early')));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const root = await fetch(`${url}/`);
+      expect(root.status).toBe(404);
+      expect(root.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(stdout).not.toContain('web view');
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('refuses to listen beyond loopback without a token, in one line with exit 2', async () => {

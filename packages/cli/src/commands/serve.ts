@@ -10,6 +10,8 @@ export interface ServeOptions {
   readonly token?: string;
   readonly archives?: string[];
   readonly cors?: string[];
+  /** false with --no-web: the API only. */
+  readonly web?: boolean;
 }
 
 /** Default port of `runlens serve`. */
@@ -34,6 +36,7 @@ export function defineServe(command: Command, execute: Execute): Command {
     .option('--token <token>', 'bearer token every request must carry (default: $RUNLENS_TOKEN)')
     .option('--archives <dir>', 'serve local: run archives under this directory (repeatable; default: none)', collect)
     .option('--cors <origin>', 'allow this browser origin (repeatable; default: CORS off)', collect)
+    .option('--no-web', 'serve the HTTP API only, without the web view')
     .action((options: ServeOptions, cmd: Command) => execute(cmd, (context) => serveCommand(context, options, process.env)));
 }
 
@@ -43,6 +46,7 @@ export async function serveCommand(context: CommandContext, options: ServeOption
   const archives = options.archives ?? [];
   // Its own instance: the local provider lists only the archive roots being served.
   const runlens = createRunlens({ providers, env, settings: { local: { roots: archives } } });
+  const webDir = options.web === false ? undefined : await webAssets();
   let server;
   try {
     server = await startServer({
@@ -52,6 +56,7 @@ export async function serveCommand(context: CommandContext, options: ServeOption
       token,
       archiveRoots: archives,
       corsOrigins: options.cors,
+      webDir,
     });
   } catch (error) {
     await runlens.close();
@@ -60,6 +65,8 @@ export async function serveCommand(context: CommandContext, options: ServeOption
     throw error;
   }
   context.out.line(`runlens API on ${server.url} (OpenAPI: ${server.url}/openapi.json)${archives.length > 0 ? `, archives: ${archives.join(', ')}` : ''}`);
+  if (webDir) context.out.line(`web view: ${server.url}/`);
+  else if (options.web !== false) context.out.line('web view not built (corepack pnpm build): serving the API only');
   context.out.flushNow();
   // Until Ctrl-C (or SIGTERM): then stop accepting, end open streams and exit 0.
   await new Promise<void>((resolve) => {
@@ -70,4 +77,18 @@ export async function serveCommand(context: CommandContext, options: ServeOption
   await server.close();
   await runlens.close();
   return 0;
+}
+
+/**
+ * The built web view of @runlens/web, found through its package.json (this file is bundled into
+ * dist/chunks, so a path relative to it would point nowhere). Undefined when it was not built.
+ */
+async function webAssets(): Promise<string | undefined> {
+  const [{ createRequire }, path, { existsSync }] = await Promise.all([import('node:module'), import('node:path'), import('node:fs')]);
+  try {
+    const dir = path.join(path.dirname(createRequire(import.meta.url).resolve('@runlens/web/package.json')), 'dist', 'app');
+    return existsSync(path.join(dir, 'index.html')) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
 }
