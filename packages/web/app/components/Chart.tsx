@@ -34,7 +34,8 @@ export function Chart({ title, lines, xKind, unit, height = 220 }: ChartProps) {
         width,
         height,
         scales: { x: { time: xKind === 'time' } },
-        axes: [{ label: xKind === 'step' ? 'step' : xKind === 'seconds' ? 'seconds since start' : undefined }, { label: unit, size: 60 }],
+        // Time ticks carry a date on the first label: give them room so labels never overlap.
+        axes: [{ label: xKind === 'step' ? 'step' : xKind === 'seconds' ? 'seconds since start' : undefined, space: xKind === 'time' ? 90 : 50 }, { label: unit, size: 60 }],
         series: [{ label: xKind === 'step' ? 'step' : xKind === 'seconds' ? 'seconds' : 'time' }, ...lines.map((l, i) => ({ label: l.label, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: false, points: { show: false } }))],
         legend: { live: true },
         cursor: { drag: { x: true, y: false } },

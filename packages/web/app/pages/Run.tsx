@@ -121,6 +121,15 @@ function Failure({ failure }: { failure: NonNullable<Run['failure']> }) {
   );
 }
 
+/** Provider statuses differ by provider; their colour follows what they mean. */
+function segmentClass(status: string, index: number): string {
+  if (/fail|error/i.test(status)) return 'seg-failed';
+  if (/complet|succe|finish/i.test(status)) return 'seg-completed';
+  if (/stop|cancel|terminat/i.test(status)) return 'seg-stopped';
+  if (/train|running|progress/i.test(status)) return 'seg-running';
+  return `seg-${index % 6}`;
+}
+
 /** Status transitions on a time axis: one segment per status, from its start to the next one. */
 function Timeline({ run }: { run: Run }) {
   const events = (run.timeline ?? []).map((e) => ({ ...e, t: Date.parse(e.at) })).filter((e) => !Number.isNaN(e.t));
@@ -134,7 +143,9 @@ function Timeline({ run }: { run: Run }) {
       <div class="timeline-bar">
         {events.map((e, i) => {
           const next = events[i + 1]?.t ?? end;
-          return <div class={`seg seg-${i % 6}`} style={{ left: `${((e.t - start) / span) * 100}%`, width: `${Math.max(0.5, ((next - e.t) / span) * 100)}%` }} title={`${e.status} ${when(e.at)}`} />;
+          // A terminal status has no length of its own: give it a visible sliver at the end.
+          const width = Math.max(i === events.length - 1 ? 1.5 : 0.5, ((next - e.t) / span) * 100);
+          return <div class={`seg ${segmentClass(e.status, i)}`} style={{ left: `${Math.min(((e.t - start) / span) * 100, 100 - width)}%`, width: `${width}%` }} title={`${e.status} ${when(e.at)}`} />;
         })}
       </div>
       <ol class="timeline">
