@@ -23,7 +23,7 @@ export interface Demo {
   close(): Promise<void>;
 }
 
-export async function startDemo(extraRoots: string[] = []): Promise<Demo> {
+export async function startDemo(extraRoots: string[] = [], token?: string): Promise<Demo> {
   if (!webAssetsBuilt()) throw new Error('the web view is not built: run `corepack pnpm build` first');
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
   const sagemaker = await startSagemakerEmulator();
@@ -38,13 +38,14 @@ export async function startDemo(extraRoots: string[] = []): Promise<Demo> {
   });
   let server: RunningServer;
   try {
-    server = await startServer({ runlens, cwd: REPO, archiveRoots: roots, followPollMs: { min: 100, max: 300 }, webDir: webAssetsDir() });
+    server = await startServer({ runlens, cwd: REPO, archiveRoots: roots, followPollMs: { min: 100, max: 300 }, webDir: webAssetsDir(), token });
   } catch (error) {
     await Promise.all([runlens.close(), sagemaker.close(), azureml.close()]);
     throw error;
   }
+  const auth: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   const api = async <T>(path: string): Promise<T> => {
-    const response = await fetch(`${server.url}${path}`);
+    const response = await fetch(`${server.url}${path}`, { headers: auth });
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
@@ -55,7 +56,7 @@ export async function startDemo(extraRoots: string[] = []): Promise<Demo> {
     azureml,
     api,
     async lineCount(ref, query = '') {
-      const text = await (await fetch(`${server.url}/api/runs/${encodeURIComponent(ref)}/logs${query}`)).text();
+      const text = await (await fetch(`${server.url}/api/runs/${encodeURIComponent(ref)}/logs${query}`, { headers: auth })).text();
       return text.split('\n').filter((l) => l !== '').length;
     },
     async close() {

@@ -235,3 +235,41 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe.skipIf(!CHROMIUM)('the web view of a server started with a token', () => {
+  const TOKEN = 'web-view-test-token-0123456789';
+  let demo: Demo;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    [demo, browser] = await Promise.all([startDemo([], TOKEN), launch()]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  it('loads without the token, asks for it, then lists runs and follows a job live over fetch', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector('.error');
+    expect(await page.textContent('.error')).toContain('AuthError (401)');
+    await page.click('header button.link');
+    await page.fill('input[name="token"]', TOKEN);
+    await page.press('input[name="token"]', 'Enter');
+    await page.waitForSelector(`tr[data-ref="${SM_DONE}"]`);
+    // EventSource cannot send the header: the page reads the same SSE stream with fetch.
+    await page.goto(`${demo.url}${runHref(RUNNING)}`);
+    await page.waitForSelector('h1 .status-running');
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'following' && Number(document.querySelector('.log-viewport')?.getAttribute('data-lines')) > 0);
+    const before = await lines(page);
+    demo.sagemaker.advance('rl-running-2node');
+    await page.waitForFunction((n) => Number(document.querySelector('.log-viewport')?.getAttribute('data-lines')) > n, before);
+    demo.sagemaker.complete('rl-running-2node');
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'ended');
+    expect(await lines(page)).toBe(await demo.lineCount(RUNNING));
+    await screenshot(page, '6-with-token');
+    // The only failures are the 401s before the token was given.
+    expect(errors.filter((e) => !/401/.test(e))).toEqual([]);
+  });
+});
