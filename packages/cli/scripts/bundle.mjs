@@ -27,6 +27,10 @@ const result = await build({
   // Workspace packages from their TypeScript sources (what tsc just checked); SDKs in their ESM form.
   conditions: ['source'],
   mainFields: ['module', 'main'],
+  // The server (Hono, classic zod with its 60 locales, tar) loads from its own package at `runlens
+  // serve`: bundled, the zod modules it shares with local's zod/mini land in a chunk every local
+  // command loads, which cost ~70 ms of compile at every start-up.
+  external: ['@runlens/server'],
   // A chunk moves the file that reads ../package.json, so the version is written in instead.
   define: { RUNLENS_VERSION: JSON.stringify(version) },
   // CommonJS dependencies (commander, picocolors) call require() for Node built-ins.
