@@ -2,18 +2,9 @@
 // throttling (retried, then Throttled), 5xx (retried, then ProviderError), dropped connections; and no
 // log line lost or repeated while faults fire, across cursor resumes too.
 import { RunlensError } from '@runlens/core';
+import { failureOf as failure } from '@runlens/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { collect, referenceTimeline, setup, strip, type Setup } from './support.js';
-
-async function failure(promise: Promise<unknown>): Promise<RunlensError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (RunlensError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const T = Date.UTC(2025, 5, 1, 7);
 const iso = (ms: number) => new Date(ms).toISOString();

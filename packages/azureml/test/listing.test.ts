@@ -2,7 +2,8 @@
 // token alone (nextLink, next_page_token): a token answered with itself cannot be the end of the
 // listing, so it is a ProviderError (exit 5) rather than a silently short list or export.
 // nock for the ARM client (node:http), undici's MockAgent for the data plane.
-import { createRunlens, RunlensError, type Runlens } from '@runlens/core';
+import { createRunlens, type Runlens } from '@runlens/core';
+import { failureOf as failure } from '@runlens/core/testing';
 import nock from 'nock';
 import { MockAgent } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,16 +21,6 @@ const job = (name: string) => ({
   systemData: { createdAt: '2025-01-02T03:04:05Z' },
   properties: { jobType: 'Command', status: 'Completed', experimentName: 'exp', command: 'python train.py', environmentId: 'azureml:env:1' },
 });
-
-async function failure(promise: Promise<unknown>): Promise<RunlensError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (RunlensError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('azureml listings', () => {
   let agent: MockAgent;

@@ -1,6 +1,7 @@
 // Error mapping through the emulator's real answers and injected faults: not found, auth failures,
 // throttling (retried under core's budget, then Throttled), 5xx and dropped connections, config.
-import { createRunlens, RunlensError, type RetryPolicy, type Runlens } from '@runlens/core';
+import { createRunlens, type RetryPolicy, type Runlens } from '@runlens/core';
+import { failureOf as failure } from '@runlens/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { modelartsProvider } from '../src/index.js';
 import { SCENARIO, startModelartsEmulator, type ModelartsEmulator } from '../src/testing/index.js';
@@ -19,16 +20,6 @@ function open(env: Record<string, string | undefined> = {}, debug?: (m: string) 
   });
   opened.push(rl);
   return rl;
-}
-
-async function failure(promise: Promise<unknown>): Promise<RunlensError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (RunlensError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 const completed = `modelarts:${SCENARIO.completedJobId}`;

@@ -4,7 +4,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createRunlens, RunlensError, type Runlens } from '@runlens/core';
+import { createRunlens, type Runlens } from '@runlens/core';
+import { failureOf as failure } from '@runlens/core/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { modelartsProvider } from '../src/index.js';
 import { startModelartsEmulator, type ModelartsEmulator, type TrainingJobDetail } from '../src/testing/index.js';
@@ -32,16 +33,6 @@ async function bytesOf(ref: string, path: string): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of body.body) chunks.push(chunk);
   return Buffer.concat(chunks);
-}
-
-async function failure(promise: Promise<unknown>): Promise<RunlensError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (RunlensError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 const FIVE = ['a.txt', 'b.bin', 'c/d.json', 'c/e.json', 'f.log'];

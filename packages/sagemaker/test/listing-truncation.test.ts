@@ -3,7 +3,8 @@
 // Checked on the wire with nock (the AWS SDK goes through node:http).
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRunlens, RunlensError, type Runlens } from '@runlens/core';
+import { createRunlens, type Runlens } from '@runlens/core';
+import { failureOf as failure } from '@runlens/core/testing';
 import { sagemakerProvider } from '../src/index.js';
 import { UNTHROTTLED } from './harness.js';
 
@@ -60,16 +61,6 @@ afterAll(() => nock.enableNetConnect());
 function open(): Runlens {
   runlens = createRunlens({ providers: [sagemakerProvider], env: ENV, settings: { sagemaker: { ...UNTHROTTLED } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
   return runlens;
-}
-
-async function failure(promise: Promise<unknown>): Promise<RunlensError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (RunlensError.isInstance(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a failure');
 }
 
 describe('S3 ListObjectsV2', () => {
