@@ -2,7 +2,7 @@
 // write, and when an ETag may be taken for the content's MD5.
 import { describe, expect, it } from 'vitest';
 import { artifactMatcher } from '../src/archive/format.js';
-import { isSafeArtifactPath } from '../src/archive/write.js';
+import { isSafeArtifactPath, JsonlWriter } from '../src/archive/write.js';
 import { md5FromBase64, md5FromEtag } from '../src/model/artifact.js';
 
 describe('artifactMatcher', () => {
@@ -43,5 +43,33 @@ describe('md5FromEtag', () => {
   it('reads a base64 Content-MD5', () => {
     expect(md5FromBase64(Buffer.from('9e107d9d372bb6826bd81d3542a419d6', 'hex').toString('base64'))).toBe('9e107d9d372bb6826bd81d3542a419d6');
     expect(md5FromBase64('bm90IGFuIG1kNQ==')).toBeUndefined();
+  });
+});
+
+describe('JsonlWriter', () => {
+  it('waits out back-pressure on a long log without piling up listeners', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dir = await mkdtemp(path.join(tmpdir(), 'runlens-jsonl-'));
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const file = path.join(dir, 'algo-1.jsonl');
+      const writer = new JsonlWriter(file);
+      // ~2 MB through a 16 KB write buffer: well over 10 back-pressure waits.
+      const message = 'x'.repeat(200);
+      for (let i = 0; i < 10_000; i++) await writer.write({ i, message });
+      await writer.close();
+      await new Promise((r) => setImmediate(r)); // warnings are emitted on the next tick
+      expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
+      const lines = (await readFile(file, 'utf8')).trimEnd().split('\n');
+      expect(lines).toHaveLength(10_000);
+      expect(JSON.parse(lines.at(-1)!)).toEqual({ i: 9_999, message });
+    } finally {
+      process.off('warning', onWarning);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,12 +1,29 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import path from 'node:path';
 import { invalidInput } from '../errors.js';
 import { localFileError, onLocalFiles } from '../local-files.js';
 import type { ArtifactBody } from '../model/artifact.js';
 import { ARCHIVE_FILES, fileSlug } from './format.js';
+
+/**
+ * Resolves on whichever event comes first and removes both listeners. (`Promise.race` of two
+ * `events.once` leaves the loser's listeners behind: one pair per back-pressure wait, a leak that grew
+ * with the export and tripped Node's MaxListeners warning.) Errors are caught by the writer's own
+ * listener, and an errored stream emits 'close'.
+ */
+function firstOf(stream: WriteStream, a: string, b: string): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off(a, done);
+      stream.off(b, done);
+      resolve();
+    };
+    stream.on(a, done);
+    stream.on(b, done);
+  });
+}
 
 /** A line-oriented file writer that respects back-pressure, so exports stay in constant memory. */
 export class JsonlWriter {
@@ -21,13 +38,13 @@ export class JsonlWriter {
   async write(value: unknown): Promise<void> {
     if (this.failure) throw this.failure;
     this.lines++;
-    if (!this.stream.write(`${JSON.stringify(value)}\n`)) await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close')]);
+    if (!this.stream.write(`${JSON.stringify(value)}\n`)) await firstOf(this.stream, 'drain', 'close');
     if (this.failure) throw this.failure;
   }
   async close(): Promise<void> {
     if (this.failure) throw this.failure;
     this.stream.end();
-    await Promise.race([once(this.stream, 'finish'), once(this.stream, 'close')]);
+    await firstOf(this.stream, 'finish', 'close');
     if (this.failure) throw this.failure;
   }
 }
