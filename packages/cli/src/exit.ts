@@ -19,6 +19,10 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
+export function exitCodeForCode(code: ErrorCode): number {
+  return BY_CODE[code] ?? EXIT.internal;
+}
+
 export function exitCodeFor(error: unknown): number {
   if (isUsageError(error)) return usageExitCode(error);
   if (RunlensError.isInstance(error)) return BY_CODE[error.code] ?? EXIT.internal;

@@ -88,7 +88,13 @@ export const ExportQuery = z.object({
 
 // Responses: the CLI's --json shapes.
 
-export const Warning = z.object({ type: z.enum(['unsupported', 'degraded', 'not-found', 'compatibility']), message: z.string() }).openapi('Warning');
+export const Warning = z
+  .object({
+    type: z.enum(['unsupported', 'degraded', 'not-found', 'compatibility', 'no-data']),
+    message: z.string(),
+    error: z.enum(['NotFound', 'AuthError', 'Throttled', 'InvalidInput', 'Unsupported', 'ProviderError', 'Interrupted']).optional().openapi({ description: 'the error behind a degraded answer, e.g. a provider whose listing failed' }),
+  })
+  .openapi('Warning');
 
 export const ErrorBody = z
   .object({

@@ -41,5 +41,8 @@ export async function runsCommand(context: CommandContext, options: RunsOptions)
       ),
     );
   }
-  return 0;
+  // The rows of the providers that answered are printed, but a listing that lost a provider must not
+  // look complete to a script: exit with that provider's error code.
+  const lost = warnings.find((w) => w.error !== undefined);
+  return lost ? (await import('../exit.js')).exitCodeForCode(lost.error!) : 0;
 }

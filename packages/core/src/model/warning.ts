@@ -1,8 +1,11 @@
+import type { ErrorCode } from '../errors.js';
 /** A degraded answer: returned alongside the result and printed by the CLI, never silently dropped. */
 export interface Warning {
   /** `no-data`: why an answer is empty (a run that never started, one still pending). */
   readonly type: 'unsupported' | 'degraded' | 'not-found' | 'compatibility' | 'no-data';
   readonly message: string;
+  /** The error behind a `degraded` answer, when one did: a listing of every provider that lost one still answers, and the CLI exits with this error's code. */
+  readonly error?: ErrorCode;
 }
 
 /**

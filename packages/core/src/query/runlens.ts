@@ -352,7 +352,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
           }
         } catch (e) {
           if (explicit || !RunlensError.isInstance(e) || e.code === 'Interrupted') throw RunlensError.isInstance(e) ? e.withContext({ provider: id }) : e;
-          warnings.push({ type: 'degraded', message: `${definition.displayName}: ${e.message}` });
+          warnings.push({ type: 'degraded', message: `${definition.displayName}: ${e.message}`, error: e.code });
         }
       }
       // ISO 8601 strings order as text (localeCompare would load ICU collation data for nothing).
