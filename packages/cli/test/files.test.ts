@@ -277,6 +277,20 @@ describe.skipIf(!modesBite)('local permission problems are exit 4, naming the pa
     expect(r.stderr).not.toMatch(/local run|network/);
   });
 
+  it('a --cursor-file runlens may not read, or may not write', async () => {
+    const state = path.join(area, 'cursor.state');
+    writeFileSync(state, '');
+    chmodSync(state, 0o000);
+    const unreadable = await runlensUnprivileged(['logs', `local:${archive}`, '--cursor-file', state]);
+    expect(unreadable.code, unreadable.stderr).toBe(4);
+    expect(lines(unreadable.stderr)).toEqual([expect.stringContaining(state)]);
+    expect(unreadable.stderr).toMatch(/permission denied/);
+    expect(unreadable.stdout).toBe('');
+    const unwritable = await runlensUnprivileged(['logs', `local:${archive}`, '--cursor-file', path.join(locked, 'cursor.state')]);
+    expect(unwritable.code, unwritable.stderr).toBe(4);
+    expect(unwritable.stderr).toMatch(/permission denied/);
+  });
+
   it('an unreadable archive file', async () => {
     chmodSync(path.join(archive, 'run.json'), 0o000);
     try {
