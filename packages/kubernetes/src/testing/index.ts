@@ -1,7 +1,7 @@
 /** Test-only entry point `@runlens/kubernetes/testing`: loopback Kubernetes API and Prometheus emulators. */
 export { startKubernetesEmulator } from './emulator.js';
 export { startPrometheusEmulator, scenarioSeries } from './prometheus.js';
-export { RUNNING_LINE_MS, SCENARIO_BASE_MS, SCENARIO_JOBS } from './scenarios.js';
+export { RUNNING_HORIZON_MS, RUNNING_LINE_MS, SCENARIO_BASE_MS, SCENARIO_JOBS } from './scenarios.js';
 export { EVENTS, JOBS, JOBSETS, PODS, PYTORCHJOBS, RESOURCE_TYPES, TRAINJOBS } from './resources.js';
 export { formatTimestamp } from './logs.js';
 

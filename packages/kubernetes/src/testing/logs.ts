@@ -58,10 +58,14 @@ export class LogStore {
 
   append(namespace: string, pod: string, container: string, lines: readonly LogLine[]): void {
     const run = this.current(namespace, pod, container);
+    let sorted = true;
     for (const line of lines) {
-      for (const part of line.text.split('\n')) run.lines.push({ timeNs: line.timeNs, text: part });
+      const last = run.lines.at(-1);
+      if (last !== undefined && line.timeNs < last.timeNs) sorted = false;
+      if (line.text.includes('\n')) for (const part of line.text.split('\n')) run.lines.push({ timeNs: line.timeNs, text: part });
+      else run.lines.push(line);
     }
-    run.lines.sort((a, b) => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
+    if (!sorted) run.lines.sort((a, b) => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : 0));
     this.appended.emit('append');
   }
 

@@ -11,6 +11,7 @@ import { FaultInjector } from './faults.js';
 import { QueryError, matchesAll, parseDurationMs, parseQuery } from './promql.js';
 import { PODS } from './resources.js';
 import { parseRfc3339 } from './logs.js';
+import { RUNNING_HORIZON_MS } from './scenarios.js';
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -256,7 +257,7 @@ const SCRAPE_MS = 15_000;
  * `container_cpu_usage_seconds_total` (counter), `container_memory_working_set_bytes` (gauge), both
  * also for the pod cgroup with `container=""`; `DCGM_FI_DEV_GPU_UTIL` (0–100) per GPU with the
  * `pod`/`namespace`/`container` labels dcgm-exporter adds in Kubernetes mode. The OOM-killed worker's
- * memory climbs to its limit; a running pod's series end at the emulator's start plus six hours.
+ * memory climbs to its limit; a running pod's series end with its logs (RUNNING_HORIZON_MS).
  */
 export function scenarioSeries(kube: KubernetesEmulator): PromSeries[] {
   const out: PromSeries[] = [];
@@ -272,7 +273,7 @@ export function scenarioSeries(kube: KubernetesEmulator): PromSeries[] {
       const terminated = state['terminated'];
       const from = Date.parse(running?.startedAt ?? terminated?.startedAt ?? '');
       if (Number.isNaN(from)) continue;
-      const to = terminated?.finishedAt === undefined ? from + 6 * 3_600_000 : Date.parse(terminated.finishedAt);
+      const to = terminated?.finishedAt === undefined ? from + RUNNING_HORIZON_MS : Date.parse(terminated.finishedAt);
       const oom = terminated?.reason === 'OOMKilled';
       const node = ((object?.['spec'] ?? {}) as { nodeName?: string }).nodeName ?? '';
       const base = { namespace: scenarios.namespace, pod: name };

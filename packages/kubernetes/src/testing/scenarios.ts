@@ -41,6 +41,8 @@ export const SCENARIO_JOBS = {
 export type ScenarioJob = (typeof SCENARIO_JOBS)[keyof typeof SCENARIO_JOBS];
 
 export const RUNNING_LINE_MS = 2000;
+/** How long the running job's pods keep logging (clock time after `runningSince`). */
+export const RUNNING_HORIZON_MS = 60 * 60_000;
 
 export interface ScenarioPod {
   readonly name: string;
@@ -212,9 +214,9 @@ export function seedScenarios(seed: Seed): Scenarios {
         created: start + 2000,
         containers: [{ name: 'pytorch', image: 'ghcr.io/example/gpt:0.9', state: { running: { startedAt: runningSince } } }],
       }));
-      // Six hours of lines, one per RUNNING_LINE_MS, each visible once the clock reaches it.
+      // An hour of lines, one per RUNNING_LINE_MS, each visible once the clock reaches it.
       const lines: LogLine[] = [];
-      for (let step = 0; step < (6 * 60 * 60_000) / RUNNING_LINE_MS; step += 1) {
+      for (let step = 0; step < RUNNING_HORIZON_MS / RUNNING_LINE_MS; step += 1) {
         const at = ns(runningSince + step * RUNNING_LINE_MS) + BigInt(step % 7) * 1_000_003n;
         lines.push({ timeNs: at, text: `[${role}-${index}] step ${step} loss ${(3.2 * Math.exp(-step / 900) + 0.4).toFixed(4)}` });
       }
