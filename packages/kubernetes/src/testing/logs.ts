@@ -71,13 +71,17 @@ export class LogStore {
 
   /** Ends the current run at `atNs` and starts a new one (a container restart). */
   restart(namespace: string, pod: string, container: string, atNs: bigint): void {
-    this.current(namespace, pod, container).endedNs = atNs;
+    this.stop(namespace, pod, container, atNs);
     this.runs(namespace, pod, container).push({ lines: [] });
     this.appended.emit('append');
   }
 
+  /** Ends the current run at `atNs`: a stopped container writes nothing after that. */
   stop(namespace: string, pod: string, container: string, atNs: bigint): void {
-    this.current(namespace, pod, container).endedNs = atNs;
+    const run = this.current(namespace, pod, container);
+    run.endedNs = atNs;
+    const kept = run.lines.filter((line) => line.timeNs <= atNs);
+    run.lines.splice(0, run.lines.length, ...kept);
     this.appended.emit('append');
   }
 
@@ -145,6 +149,7 @@ function streamRun(exchange: Exchange, run: ContainerRun, options: LogOptions, l
   let remaining = options.limitBytes ?? Number.POSITIVE_INFINITY;
   record.status = 200;
   res.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
+  if (options.follow) res.flushHeaders(); // a follow client sees the 200 before any line is due
 
   const visibleCount = (): number => {
     const now = nowNs();
