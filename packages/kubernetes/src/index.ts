@@ -1,2 +1,4 @@
-/** `@runlens/kubernetes`: the Kubernetes provider's foundation (kubeconfig loading; the emulators are under ./testing). */
-export {};
+/** `@runlens/kubernetes`: the Kubernetes provider's foundation. The emulators are under `./testing`. */
+export { KubeconfigError, loadClusterAccess, runExecPlugin } from './kubeconfig.js';
+
+export type { ClusterAccess, ClusterAuth, ExecConfig, ExecCredential, LoadOptions } from './kubeconfig.js';
