@@ -290,11 +290,12 @@ export function seedScenarios(seed: Seed): Scenarios {
       conditions: [
         kubeflowCondition('Created', 'True', 'PyTorchJobCreated', `PyTorchJob ${name} is created.`, start),
         kubeflowCondition('Running', 'False', 'PyTorchJobRunning', `PyTorchJob ${name} is running.`, failedAt),
-        kubeflowCondition('Failed', 'True', 'PyTorchJobFailed', `PyTorchJob ${name} is failed because 1 Worker replica(s) failed.`, failedAt),
+        // Backoff limit reached: the operator deletes the pods even with cleanPodPolicy None (kubeflow/trainer#3419).
+        kubeflowCondition('Failed', 'True', 'PyTorchJobFailed', `Job ${name} has failed because it has reached the specified backoff limit`, failedAt),
       ],
       replicaStatuses: { Master: { failed: 1 }, Worker: { failed: 1 } },
       startTime: rfc3339(start),
-    }, 'All'));
+    }));
     addEvent({ involved: { kind: 'Pod', name: `${name}-worker-0`, apiVersion: 'v1' }, reason: 'BackOff', message: `Back-off restarting failed container pytorch in pod ${name}-worker-0_${namespace}(${stableUid(`pod/${namespace}/${name}-worker-0`)})`, type: 'Warning', component: 'kubelet', first: failedAt - 60_000, last: failedAt - 5000, count: 4 });
     addEvent({ involved: { kind: 'PyTorchJob', name, apiVersion: PYTORCH_API }, reason: 'SuccessfulDeletePod', message: `Deleted pod: ${name}-worker-0`, type: 'Normal', component: 'pytorchjob-controller', first: failedAt + 1000 });
     addEvent({ involved: { kind: 'PyTorchJob', name, apiVersion: PYTORCH_API }, reason: 'SuccessfulDeletePod', message: `Deleted pod: ${name}-master-0`, type: 'Normal', component: 'pytorchjob-controller', first: failedAt + 1000 });
