@@ -2,3 +2,4 @@
 export { KubeconfigError, loadClusterAccess, runExecPlugin } from './kubeconfig.js';
 
 export type { ClusterAccess, ClusterAuth, ExecConfig, ExecCredential, LoadOptions } from './kubeconfig.js';
+export * from './model/index.js';
