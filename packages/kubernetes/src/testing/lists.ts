@@ -3,11 +3,12 @@
  * (k8s.io/apimachinery pkg/apis/meta/v1/types.go ListOptions/ListMeta). Every page of a chunked list
  * comes from the snapshot of its first page; once that revision is compacted or too old, `continue`
  * answers 410 Expired with a token that resumes from the next key on the latest state
- * (k8s.io/apiserver pkg/storage/etcd3/errors.go).
+ * (k8s.io/apiserver pkg/storage/etcd3/errors.go). `watch=true` streams changes instead (watch.ts).
  */
 import { sendJson, sendStatus, statusBody } from './http.js';
 import { SelectorError, parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { apiVersionOf } from './resources.js';
+import { serveWatch } from './watch.js';
 
 import type { Exchange } from './http.js';
 import type { KubeObject, ResourceType } from './resources.js';
@@ -50,10 +51,6 @@ export interface ListSettings {
 
 export function serveList(exchange: Exchange, type: ResourceType, namespace: string | undefined, store: ObjectStore, settings: ListSettings): void {
   const query = exchange.url.searchParams;
-  if (query.get('watch') === 'true' || query.get('watch') === '1') {
-    sendStatus(exchange, 400, 'BadRequest', 'the emulator does not serve watch requests');
-    return;
-  }
   let labelMatch: (object: KubeObject) => boolean;
   let fieldMatch: (object: KubeObject) => boolean;
   try {
@@ -64,6 +61,11 @@ export function serveList(exchange: Exchange, type: ResourceType, namespace: str
   } catch (error) {
     if (!(error instanceof SelectorError)) throw error;
     sendStatus(exchange, 400, 'BadRequest', error.message);
+    return;
+  }
+  const decorate = (object: KubeObject): Record<string, unknown> => (type.builtin ? object : { apiVersion: apiVersionOf(type), kind: type.kind, ...object });
+  if (query.get('watch') === 'true' || query.get('watch') === '1') {
+    serveWatch(exchange, type, namespace, store, (object) => labelMatch(object) && fieldMatch(object), (object) => ({ apiVersion: apiVersionOf(type), kind: type.kind, ...object }));
     return;
   }
   const limitText = query.get('limit');
@@ -117,7 +119,7 @@ export function serveList(exchange: Exchange, type: ResourceType, namespace: str
     kind: `${type.kind}List`,
     apiVersion: apiVersionOf(type),
     metadata,
-    items: page.map((object) => (type.builtin ? object : { apiVersion: apiVersionOf(type), kind: type.kind, ...object })),
+    items: page.map(decorate),
   });
 }
 

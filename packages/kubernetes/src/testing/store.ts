@@ -22,7 +22,7 @@ export class ObjectStore {
   private readonly versions = new Map<string, Map<string, Version[]>>();
   /** When each revision was written (clock ms), to expire old snapshots. */
   private readonly revisionTimes = new Map<number, number>();
-  readonly changes = new EventEmitter();
+  readonly changes = new EventEmitter().setMaxListeners(0);
 
   constructor(private readonly clock: () => number) {
     this.revisionTimes.set(this.revision, clock());
@@ -61,7 +61,7 @@ export class ObjectStore {
     stored.metadata.creationTimestamp ??= previous?.metadata.creationTimestamp ?? rfc3339(this.clock());
     stored.metadata.resourceVersion = String(this.revision);
     history.push({ rv: this.revision, object: stored });
-    this.changes.emit('change', type, stored);
+    this.changes.emit('change', type);
     return stored;
   }
 
@@ -71,6 +71,7 @@ export class ObjectStore {
     this.revision += 1;
     this.revisionTimes.set(this.revision, this.clock());
     history.push({ rv: this.revision, object: null });
+    this.changes.emit('change', type);
     return true;
   }
 
@@ -89,6 +90,21 @@ export class ObjectStore {
       if (visible?.object) items.push([key, visible.object]);
     }
     return items.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /**
+   * Every change to `type` after revision `after`, in revision order: what a watch from `after`
+   * replays. `previous` is the object before the change (for DELETED: its last state).
+   */
+  changesSince(type: ResourceType, namespace: string | undefined, after: number): Array<{ rv: number; object: KubeObject | null; previous: KubeObject | null }> {
+    const out: Array<{ rv: number; object: KubeObject | null; previous: KubeObject | null }> = [];
+    for (const [key, history] of this.versions.get(typeKey(type)) ?? []) {
+      if (namespace !== undefined && !key.startsWith(`${namespace}/`)) continue;
+      history.forEach((version, index) => {
+        if (version.rv > after) out.push({ rv: version.rv, object: version.object, previous: history[index - 1]?.object ?? null });
+      });
+    }
+    return out.sort((a, b) => a.rv - b.rv);
   }
 
   /** Forgets revisions before the current one, as etcd compaction does: older continue tokens expire. */
