@@ -112,7 +112,8 @@ export function serveList(exchange: Exchange, type: ResourceType, namespace: str
   }
   const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
   if (next !== undefined) {
-    metadata['continue'] = encodeContinue({ rv: continueText !== null && decodeContinue(continueText)?.rv === -1 ? store.currentRevision : rv, start: next });
+    // After a 410 the list goes on from the latest state, so later pages are read at this revision.
+    metadata['continue'] = encodeContinue({ rv, start: next });
     if (!filtering) metadata['remainingItemCount'] = all.length - scanned;
   }
   sendJson(exchange, 200, {
