@@ -84,6 +84,19 @@ describe('Kubernetes emulator: pods/{pod}/log', () => {
     expect(whole.startsWith(answer.text)).toBe(true);
   });
 
+  it('counts limitBytes in bytes, cutting inside a multi-byte character if it falls there', async () => {
+    kube.put(PODS, {
+      metadata: { name: 'utf8-pod', namespace: 'ml' },
+      spec: { nodeName: 'n1', containers: [{ name: 'main', image: 'a' }] },
+      status: { phase: 'Running', containerStatuses: [{ name: 'main', state: { running: {} } }] },
+    });
+    kube.appendLog('ml', 'utf8-pod', 'main', [{ timeNs: BigInt(now - 1000) * 1_000_000n, text: 'épochs: ✓✓' }]);
+    const response = await fetch(`${kube.url}${POD_LOG('utf8-pod', 'limitBytes=10')}`, { headers: { authorization: `Bearer ${kube.token}` } });
+    const body = Buffer.from(await response.arrayBuffer());
+    expect(body.byteLength).toBe(10);
+    expect(body).toEqual(Buffer.from('épochs: ✓', 'utf8').subarray(0, 10)); // 'épochs: ' is 9 bytes, '✓' 3: the cut splits the ✓
+  });
+
   it('validates the options: a negative tail or both since bounds answer 422 Invalid', async () => {
     const tail = await get(kube, POD_LOG('bert-finetune-master-0', 'tailLines=-1'));
     expect(tail.status).toBe(422);

@@ -162,19 +162,19 @@ function streamRun(exchange: Exchange, run: ContainerRun, options: LogOptions, l
 
   /** Writes lines [from, to); false once limitBytes is spent. */
   const write = (from: number, to: number): boolean => {
-    const chunks: string[] = [];
+    const chunks: Buffer[] = [];
     for (let index = from; index < to && remaining > 0; index += 1) {
       const line = run.lines[index]!;
       if (options.sinceNs !== undefined && line.timeNs < options.sinceNs) continue;
-      let text = `${options.timestamps ? `${formatTimestamp(line.timeNs)} ` : ''}${line.text}\n`;
-      const bytes = Buffer.byteLength(text);
-      if (bytes > remaining) text = Buffer.from(text).subarray(0, remaining).toString('utf8');
-      remaining -= Math.min(bytes, remaining);
-      chunks.push(text);
+      // Bytes, not characters: limitBytes may cut inside a UTF-8 sequence, as the kubelet's writer does.
+      const bytes = Buffer.from(`${options.timestamps ? `${formatTimestamp(line.timeNs)} ` : ''}${line.text}\n`, 'utf8');
+      const kept = bytes.byteLength > remaining ? bytes.subarray(0, remaining) : bytes;
+      remaining -= kept.byteLength;
+      chunks.push(kept);
     }
     if (chunks.length > 0) {
-      const body = chunks.join('');
-      record.bytesSent += Buffer.byteLength(body);
+      const body = Buffer.concat(chunks);
+      record.bytesSent += body.byteLength;
       res.write(body);
     }
     return remaining > 0;
