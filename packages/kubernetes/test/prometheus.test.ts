@@ -78,6 +78,19 @@ describe('Prometheus emulator: /api/v1/query_range', () => {
     expect(raw[0]!.metric).toMatchObject({ __name__: 'DCGM_FI_DEV_GPU_UTIL', pod: 'bert-finetune-worker-0', namespace: 'ml', gpu: '0' });
   });
 
+  it('can label GPU series the way a scrape without honor_labels stores them', async () => {
+    const exported = await startPrometheusEmulator({ series: scenarioSeries(kube, { dcgmExportedLabels: true }) });
+    try {
+      const search = new URLSearchParams({ query: 'avg by (exported_pod) (DCGM_FI_DEV_GPU_UTIL{exported_namespace="ml",exported_pod=~"bert-finetune-worker-[01]"})', start: String(start), end: String(end), step: '60s' });
+      const body = (await (await fetch(`${exported.url}/api/v1/query_range?${search}`)).json()) as Record<string, unknown>;
+      expect(matrix(body).map((row) => row.metric)).toEqual([{ exported_pod: 'bert-finetune-worker-0' }, { exported_pod: 'bert-finetune-worker-1' }]);
+      const byPod = new URLSearchParams({ ...Object.fromEntries(search), query: 'avg by (pod) (DCGM_FI_DEV_GPU_UTIL{namespace="ml",pod=~"bert-finetune-worker-[01]"})' });
+      expect(matrix((await (await fetch(`${exported.url}/api/v1/query_range?${byPod}`)).json()) as Record<string, unknown>)).toEqual([]);
+    } finally {
+      await exported.close();
+    }
+  });
+
   it('accepts RFC3339 times, duration steps and a form-encoded POST', async () => {
     const query = 'sum by (pod) (container_memory_working_set_bytes{pod="shard-eval-0-x",container!=""})';
     const iso = await range(query, { start: new Date(start * 1000).toISOString(), end: new Date(end * 1000).toISOString(), step: '1m' });

@@ -6,7 +6,7 @@ export { EVENTS, JOBS, JOBSETS, PODS, PYTORCHJOBS, RESOURCE_TYPES, TRAINJOBS } f
 export { formatTimestamp } from './logs.js';
 
 export type { KubernetesEmulator, KubernetesEmulatorOptions } from './emulator.js';
-export type { PrometheusEmulator, PrometheusEmulatorOptions, PromSeries } from './prometheus.js';
+export type { PrometheusEmulator, PrometheusEmulatorOptions, PromSeries, ScenarioSeriesOptions } from './prometheus.js';
 export type { DenyRule } from './auth.js';
 export type { FaultHandle, FaultKind, FaultSpec } from './faults.js';
 export type { RecordedRequest } from './http.js';

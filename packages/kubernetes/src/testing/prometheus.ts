@@ -259,7 +259,16 @@ const SCRAPE_MS = 15_000;
  * `pod`/`namespace`/`container` labels dcgm-exporter adds in Kubernetes mode. The OOM-killed worker's
  * memory climbs to its limit; a running pod's series end with its logs (RUNNING_HORIZON_MS).
  */
-export function scenarioSeries(kube: KubernetesEmulator): PromSeries[] {
+export interface ScenarioSeriesOptions {
+  /**
+   * Label the GPU series as Prometheus stores them when it scrapes dcgm-exporter without
+   * `honor_labels`: the workload's labels become `exported_pod`/`exported_namespace`/`exported_container`
+   * and `pod`/`namespace` name the exporter's own pod.
+   */
+  readonly dcgmExportedLabels?: boolean;
+}
+
+export function scenarioSeries(kube: KubernetesEmulator, options: ScenarioSeriesOptions = {}): PromSeries[] {
   const out: PromSeries[] = [];
   const scenarios = kube.scenarios;
   if (scenarios === undefined) return out;
@@ -293,9 +302,14 @@ export function scenarioSeries(kube: KubernetesEmulator): PromSeries[] {
         { labels: { __name__: 'container_cpu_usage_seconds_total', ...base, container: '', node, cpu: 'total' }, samples: cpu.map(([t, v]) => [t, Number((v * 1.02).toFixed(3))]) },
         { labels: { __name__: 'container_memory_working_set_bytes', ...base, container, node }, samples: memory },
         { labels: { __name__: 'container_memory_working_set_bytes', ...base, container: '', node }, samples: memory.map(([t, v]) => [t, v + 40 * 2 ** 20]) },
-        { labels: { __name__: 'DCGM_FI_DEV_GPU_UTIL', ...base, container, gpu: '0', UUID: `GPU-${name.length}-0`, device: 'nvidia0', modelName: 'NVIDIA A100-SXM4-80GB', Hostname: node }, samples: gpu },
+        { labels: { __name__: 'DCGM_FI_DEV_GPU_UTIL', ...dcgmLabels(base, container, node, options), gpu: '0', UUID: `GPU-${name.length}-0`, device: 'nvidia0', modelName: 'NVIDIA A100-SXM4-80GB', Hostname: node }, samples: gpu },
       );
     }
   }
   return out;
+}
+
+function dcgmLabels(base: { namespace: string; pod: string }, container: string, node: string, options: ScenarioSeriesOptions): Record<string, string> {
+  if (options.dcgmExportedLabels !== true) return { ...base, container };
+  return { exported_namespace: base.namespace, exported_pod: base.pod, exported_container: container, namespace: 'gpu-operator', pod: `nvidia-dcgm-exporter-${node}`, container: 'nvidia-dcgm-exporter' };
 }
