@@ -19,6 +19,8 @@ export { classifyFailure, extractEvidence, enrichFailure, isGenericReason, COMMO
 export { paginate, type PaginateOptions } from './machinery/paginate.js';
 export { mergeByKey, type MergeSource } from './machinery/merge.js';
 export { RequestBudget } from './machinery/budget.js';
+// For writers outside a provider (runlens copy's MLflow target): the same budget, retries and mapping.
+export { createRequestContext } from './machinery/requests.js';
 export { withRetry, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPolicy, type RetryClock } from './machinery/retry.js';
 export { sleep } from './machinery/sleep.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';

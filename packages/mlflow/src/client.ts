@@ -1,0 +1,426 @@
+// The MLflow tracking REST client: every call through core's requester (shared budget, retries with
+// back-off honouring Retry-After, one error mapping). Endpoints and shapes: mlflow/protos/service.proto
+// and mlflow_artifacts.proto (docs/providers/mlflow.md cites each).
+import { paginate, unsupported, type Requester } from '@runlens/core';
+import type { Dispatcher } from 'undici';
+import { noAuth, type MlflowAuth } from './auth.js';
+import { discard, header, readJson, send, type SendOptions } from './http.js';
+import type { MlflowRunStatus } from './limits.js';
+import type {
+  CreateMultipartUploadResponse,
+  KeyValue,
+  MlflowExperiment,
+  MlflowFileInfo,
+  MlflowMetric,
+  MlflowRun,
+  MlflowRunInfo,
+  MultipartUploadCredential,
+  MultipartUploadPart,
+} from './wire.js';
+
+export interface MlflowClientOptions {
+  /** The REST base: `http(s)://host[:port][/prefix]` (see `resolveTrackingUri` for other forms). */
+  readonly baseUrl: string;
+  readonly requester: Requester;
+  readonly auth?: MlflowAuth;
+  /** Undici dispatcher (tests pass a MockAgent); default: undici's global dispatcher. */
+  readonly dispatcher?: Dispatcher;
+  /** Requests per second per operation. MLflow publishes no limit; default 50 (burst 100). */
+  readonly requestsPerSecond?: number;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  /** The run the call is about, for error messages. */
+  readonly run?: string;
+  /** 1 disables core's retries for a call the caller must not repeat blindly. */
+  readonly maxAttempts?: number;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly nextPageToken?: string;
+}
+
+export interface CreateRunRequest {
+  readonly experimentId: string;
+  readonly runName?: string;
+  /** Epoch ms; any past time is accepted, which is how a copy keeps the original start. */
+  readonly startTime?: number;
+  readonly tags?: readonly KeyValue[];
+  readonly userId?: string;
+}
+
+export interface UpdateRunRequest {
+  readonly runId: string;
+  readonly status?: MlflowRunStatus;
+  readonly endTime?: number;
+  readonly runName?: string;
+}
+
+export interface SearchRunsRequest {
+  readonly experimentIds: readonly string[];
+  readonly filter?: string;
+  readonly maxResults?: number;
+  readonly orderBy?: readonly string[];
+  readonly pageToken?: string;
+  /** ACTIVE_ONLY (default), DELETED_ONLY or ALL. */
+  readonly runViewType?: 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
+}
+
+export interface LogBatchRequest {
+  readonly metrics?: readonly MlflowMetric[];
+  readonly params?: readonly KeyValue[];
+  readonly tags?: readonly KeyValue[];
+}
+
+/** A body that can be produced again for a retry (a stream can be read only once). */
+export type UploadBody = Buffer | Uint8Array | string | (() => AsyncIterable<Uint8Array>);
+
+const DEFAULT_RATE = { ratePerSecond: 50, burst: 100 };
+
+/** `a/b c/d.txt` → `a/b%20c/d.txt`: each segment encoded, slashes kept. */
+export function encodePath(path: string): string {
+  return path.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/');
+}
+
+export class MlflowClient {
+  readonly baseUrl: string;
+  private readonly requester: Requester;
+  private readonly auth: MlflowAuth;
+  private readonly dispatcher: Dispatcher | undefined;
+  private readonly rate: { ratePerSecond: number; burst: number };
+  private readonly host: string;
+
+  constructor(options: MlflowClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.requester = options.requester;
+    this.auth = options.auth ?? noAuth;
+    this.dispatcher = options.dispatcher;
+    const rps = options.requestsPerSecond;
+    this.rate = rps ? { ratePerSecond: rps, burst: Math.max(1, Math.ceil(rps)) } : DEFAULT_RATE;
+    this.host = new URL(this.baseUrl).host;
+  }
+
+  // ---- plumbing ------------------------------------------------------------------------------
+
+  private call<T>(operation: string, options: CallOptions, run: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    return this.requester.call(
+      {
+        operation,
+        budget: { key: `mlflow:${this.host}:${operation}`, ...this.rate },
+        ...(options.run ? { run: options.run } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.maxAttempts ? { maxAttempts: options.maxAttempts } : {}),
+      },
+      run,
+    );
+  }
+
+  private request(signal: AbortSignal | undefined, options: Omit<SendOptions, 'auth' | 'dispatcher' | 'signal'>) {
+    return send({ ...options, auth: this.auth, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}), ...(signal ? { signal } : {}) });
+  }
+
+  private api(path: string, query?: Record<string, string | number | undefined>): string {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(k, String(v));
+    const text = q.toString();
+    return `${this.baseUrl}/api/2.0/mlflow/${path}${text ? `?${text}` : ''}`;
+  }
+
+  private getJson<T>(operation: string, path: string, query: Record<string, string | number | undefined>, subject: string, options: CallOptions): Promise<T> {
+    return this.call(operation, options, async (signal) => readJson<T>(await this.request(signal, { method: 'GET', url: this.api(path, query), subject })));
+  }
+
+  private postJson<T>(operation: string, path: string, body: unknown, subject: string, options: CallOptions): Promise<T> {
+    const text = JSON.stringify(body);
+    return this.call(operation, options, async (signal) =>
+      readJson<T>(await this.request(signal, { method: 'POST', url: this.api(path), body: text, contentType: 'application/json', subject })),
+    );
+  }
+
+  // ---- experiments ---------------------------------------------------------------------------
+
+  /** The experiment of this name, or undefined when there is none (the server answers 404 RESOURCE_DOES_NOT_EXIST). */
+  async getExperimentByName(name: string, options: CallOptions = {}): Promise<MlflowExperiment | undefined> {
+    try {
+      const answer = await this.getJson<{ experiment?: MlflowExperiment }>('experiments.get-by-name', 'experiments/get-by-name', { experiment_name: name }, `experiment '${name}'`, options);
+      return answer.experiment;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'NotFound') return undefined;
+      throw e;
+    }
+  }
+
+  async getExperiment(experimentId: string, options: CallOptions = {}): Promise<MlflowExperiment> {
+    const answer = await this.getJson<{ experiment: MlflowExperiment }>('experiments.get', 'experiments/get', { experiment_id: experimentId }, `experiment '${experimentId}'`, options);
+    return answer.experiment;
+  }
+
+  /** Creates an experiment; a taken name is an InvalidInput error with providerCode RESOURCE_ALREADY_EXISTS. */
+  async createExperiment(name: string, extra: { artifactLocation?: string; tags?: readonly KeyValue[] } = {}, options: CallOptions = {}): Promise<string> {
+    const body = { name, ...(extra.artifactLocation ? { artifact_location: extra.artifactLocation } : {}), ...(extra.tags?.length ? { tags: extra.tags } : {}) };
+    // Not repeated blindly: a lost answer to a create that succeeded would make the retry fail as "already exists".
+    const answer = await this.postJson<{ experiment_id: string }>('experiments.create', 'experiments/create', body, `experiment '${name}'`, { maxAttempts: 1, ...options });
+    return String(answer.experiment_id);
+  }
+
+  /** The id of the experiment of this name, created when missing; a concurrent creator's win is taken as found. */
+  async ensureExperiment(name: string, options: CallOptions = {}): Promise<string> {
+    const found = await this.getExperimentByName(name, options);
+    if (found) return String(found.experiment_id);
+    try {
+      return await this.createExperiment(name, {}, options);
+    } catch (e) {
+      if ((e as { providerCode?: string }).providerCode !== 'RESOURCE_ALREADY_EXISTS') throw e;
+      const raced = await this.getExperimentByName(name, options);
+      if (!raced) throw e;
+      return String(raced.experiment_id);
+    }
+  }
+
+  async searchExperimentsPage(request: { filter?: string; maxResults?: number; pageToken?: string; orderBy?: readonly string[]; viewType?: string } = {}, options: CallOptions = {}): Promise<Page<MlflowExperiment>> {
+    const body = {
+      ...(request.filter ? { filter: request.filter } : {}),
+      ...(request.maxResults ? { max_results: request.maxResults } : {}),
+      ...(request.pageToken ? { page_token: request.pageToken } : {}),
+      ...(request.orderBy?.length ? { order_by: request.orderBy } : {}),
+      ...(request.viewType ? { view_type: request.viewType } : {}),
+    };
+    const answer = await this.postJson<{ experiments?: MlflowExperiment[]; next_page_token?: string }>('experiments.search', 'experiments/search', body, 'experiments', options);
+    return { items: answer.experiments ?? [], ...(answer.next_page_token ? { nextPageToken: answer.next_page_token } : {}) };
+  }
+
+  // ---- runs ----------------------------------------------------------------------------------
+
+  /** Creates a run. Not retried by default: a retry after a lost answer would create a second run. */
+  async createRun(request: CreateRunRequest, options: CallOptions = {}): Promise<MlflowRun> {
+    const body = {
+      experiment_id: request.experimentId,
+      ...(request.runName !== undefined ? { run_name: request.runName } : {}),
+      ...(request.startTime !== undefined ? { start_time: request.startTime } : {}),
+      ...(request.tags?.length ? { tags: request.tags } : {}),
+      ...(request.userId !== undefined ? { user_id: request.userId } : {}),
+    };
+    const answer = await this.postJson<{ run: MlflowRun }>('runs.create', 'runs/create', body, `a run in experiment '${request.experimentId}'`, { maxAttempts: 1, ...options });
+    return answer.run;
+  }
+
+  async getRun(runId: string, options: CallOptions = {}): Promise<MlflowRun> {
+    const answer = await this.getJson<{ run: MlflowRun }>('runs.get', 'runs/get', { run_id: runId }, `run '${runId}'`, { run: runId, ...options });
+    return answer.run;
+  }
+
+  async updateRun(request: UpdateRunRequest, options: CallOptions = {}): Promise<MlflowRunInfo | undefined> {
+    const body = {
+      run_id: request.runId,
+      ...(request.status ? { status: request.status } : {}),
+      ...(request.endTime !== undefined ? { end_time: request.endTime } : {}),
+      ...(request.runName !== undefined ? { run_name: request.runName } : {}),
+    };
+    const answer = await this.postJson<{ run_info?: MlflowRunInfo }>('runs.update', 'runs/update', body, `run '${request.runId}'`, { run: request.runId, ...options });
+    return answer.run_info;
+  }
+
+  async searchRunsPage(request: SearchRunsRequest, options: CallOptions = {}): Promise<Page<MlflowRun>> {
+    const body = {
+      experiment_ids: request.experimentIds,
+      ...(request.filter ? { filter: request.filter } : {}),
+      ...(request.maxResults ? { max_results: request.maxResults } : {}),
+      ...(request.orderBy?.length ? { order_by: request.orderBy } : {}),
+      ...(request.pageToken ? { page_token: request.pageToken } : {}),
+      ...(request.runViewType ? { run_view_type: request.runViewType } : {}),
+    };
+    const answer = await this.postJson<{ runs?: MlflowRun[]; next_page_token?: string }>('runs.search', 'runs/search', body, 'runs', options);
+    return { items: answer.runs ?? [], ...(answer.next_page_token ? { nextPageToken: answer.next_page_token } : {}) };
+  }
+
+  /** Every run the search matches, page after page (core's paginator). */
+  async *searchRuns(request: Omit<SearchRunsRequest, 'pageToken'>, options: CallOptions = {}): AsyncGenerator<readonly MlflowRun[]> {
+    for await (const page of paginate<Page<MlflowRun>>({
+      fetch: (token) => this.searchRunsPage({ ...request, ...(token ? { pageToken: token } : {}) }, options),
+      nextToken: (page) => page.nextPageToken,
+      stopOnSameToken: 'fail',
+      what: 'MLflow runs/search',
+    })) {
+      yield page.items;
+    }
+  }
+
+  async setTag(runId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
+    await this.postJson('runs.set-tag', 'runs/set-tag', { run_id: runId, key, value }, `tag '${key}'`, { run: runId, ...options });
+  }
+
+  async logParameter(runId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
+    await this.postJson('runs.log-parameter', 'runs/log-parameter', { run_id: runId, key, value }, `param '${key}'`, { run: runId, ...options });
+  }
+
+  /**
+   * One log-batch request. Metrics append on the server: a retried batch whose first attempt was
+   * applied stores its points twice, so a writer that must not duplicate passes `maxAttempts: 1`
+   * and checks the history before sending again.
+   */
+  async logBatch(runId: string, batch: LogBatchRequest, options: CallOptions = {}): Promise<void> {
+    const body = {
+      run_id: runId,
+      ...(batch.metrics?.length ? { metrics: batch.metrics } : {}),
+      ...(batch.params?.length ? { params: batch.params } : {}),
+      ...(batch.tags?.length ? { tags: batch.tags } : {}),
+    };
+    await this.postJson('runs.log-batch', 'runs/log-batch', body, `a batch for run '${runId}'`, { run: runId, ...options });
+  }
+
+  // ---- metrics -------------------------------------------------------------------------------
+
+  async metricHistoryPage(runId: string, key: string, request: { pageToken?: string; maxResults?: number } = {}, options: CallOptions = {}): Promise<Page<MlflowMetric>> {
+    const answer = await this.getJson<{ metrics?: MlflowMetric[]; next_page_token?: string }>(
+      'metrics.get-history',
+      'metrics/get-history',
+      { run_id: runId, metric_key: key, max_results: request.maxResults, page_token: request.pageToken },
+      `metric '${key}'`,
+      { run: runId, ...options },
+    );
+    return { items: answer.metrics ?? [], ...(answer.next_page_token ? { nextPageToken: answer.next_page_token } : {}) };
+  }
+
+  /** A metric's whole history, page after page. `pageSize` is sent as max_results (servers cap it). */
+  async *metricHistory(runId: string, key: string, pageSize = 25_000, options: CallOptions = {}): AsyncGenerator<readonly MlflowMetric[]> {
+    for await (const page of paginate<Page<MlflowMetric>>({
+      fetch: (token) => this.metricHistoryPage(runId, key, { maxResults: pageSize, ...(token ? { pageToken: token } : {}) }, options),
+      nextToken: (page) => page.nextPageToken,
+      stopOnSameToken: 'fail',
+      what: `MLflow metric history of '${key}'`,
+    })) {
+      yield page.items;
+    }
+  }
+
+  // ---- artifacts -----------------------------------------------------------------------------
+
+  /** `GET mlflow/artifacts/list` (by run, through the tracking store): the run's root URI and one directory level. */
+  async listRunArtifactsPage(runId: string, path: string | undefined, pageToken?: string, options: CallOptions = {}): Promise<Page<MlflowFileInfo> & { rootUri?: string }> {
+    const answer = await this.getJson<{ root_uri?: string; files?: MlflowFileInfo[]; next_page_token?: string }>(
+      'artifacts.list',
+      'artifacts/list',
+      { run_id: runId, path, page_token: pageToken },
+      `artifacts of run '${runId}'`,
+      { run: runId, ...options },
+    );
+    return { items: answer.files ?? [], ...(answer.root_uri ? { rootUri: answer.root_uri } : {}), ...(answer.next_page_token ? { nextPageToken: answer.next_page_token } : {}) };
+  }
+
+  private proxyUrl(path: string): string {
+    return `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${encodePath(path)}`;
+  }
+
+  /** One directory level through the artifacts proxy: `GET mlflow-artifacts/artifacts?path=`. Paths in the answer are names relative to `path`. */
+  async listArtifacts(path: string, options: CallOptions = {}): Promise<readonly MlflowFileInfo[]> {
+    const url = `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts?${new URLSearchParams({ path }).toString()}`;
+    const answer = await this.call('artifacts.proxy.list', options, async (signal) =>
+      readJson<{ files?: MlflowFileInfo[] }>(await this.request(signal, { method: 'GET', url, subject: `artifact directory '${path}'` })),
+    );
+    return answer.files ?? [];
+  }
+
+  /** A byte stream of one artifact through the proxy. The body streams after the call returns. */
+  async downloadArtifact(path: string, options: CallOptions = {}): Promise<{ size?: number; body: AsyncIterable<Uint8Array> }> {
+    const response = await this.call('artifacts.proxy.download', options, (signal) =>
+      this.request(signal, { method: 'GET', url: this.proxyUrl(path), headers: { accept: '*/*' }, subject: `artifact '${path}'` }),
+    );
+    const length = Number(header(response, 'content-length'));
+    return { ...(Number.isFinite(length) && header(response, 'content-length') !== undefined ? { size: length } : {}), body: response.body };
+  }
+
+  /** `PUT mlflow-artifacts/artifacts/<path>` with the raw bytes. */
+  async uploadArtifact(path: string, body: UploadBody, extra: { size?: number; contentType?: string } = {}, options: CallOptions = {}): Promise<void> {
+    await this.call('artifacts.proxy.upload', options, async (signal) => {
+      const response = await this.request(signal, {
+        method: 'PUT',
+        url: this.proxyUrl(path),
+        body: typeof body === 'function' ? body() : body,
+        contentType: extra.contentType ?? 'application/octet-stream',
+        ...(extra.size !== undefined ? { contentLength: extra.size } : {}),
+        subject: `artifact '${path}'`,
+      });
+      discard(response);
+    });
+  }
+
+  private mpuUrl(action: 'create' | 'complete' | 'abort', directory: string): string {
+    const dir = encodePath(directory);
+    return `${this.baseUrl}/api/2.0/mlflow-artifacts/mpu/${action}${dir ? `/${dir}` : ''}`;
+  }
+
+  /**
+   * Starts a multipart upload of `<directory>/<fileName>` (MLflow's client sends the directory in the
+   * URL and the file in `path`; the server stores it at the directory joined with the file's base name).
+   * A server whose artifact store cannot do multipart answers 501 NOT_IMPLEMENTED: an Unsupported error.
+   */
+  async createMultipartUpload(directory: string, fileName: string, numParts: number, options: CallOptions = {}): Promise<{ uploadId: string; credentials: readonly MultipartUploadCredential[] }> {
+    const text = JSON.stringify({ path: fileName, num_parts: numParts });
+    const answer = await this.call('artifacts.mpu.create', { maxAttempts: 1, ...options }, async (signal) =>
+      readJson<CreateMultipartUploadResponse>(await this.request(signal, { method: 'POST', url: this.mpuUrl('create', directory), body: text, contentType: 'application/json', subject: `multipart upload of '${fileName}'` })),
+    );
+    return { uploadId: answer.upload_id ?? '', credentials: answer.credentials ?? [] };
+  }
+
+  /** PUTs one part to its presigned URL, with only the headers the credential names; returns its ETag. */
+  async uploadPart(credential: MultipartUploadCredential, body: UploadBody, size?: number, options: CallOptions = {}): Promise<MultipartUploadPart> {
+    const partNumber = Number(credential.part_number);
+    const etag = await this.call('artifacts.mpu.part', options, async (signal) => {
+      const response = await send({
+        method: 'PUT',
+        url: credential.url,
+        body: typeof body === 'function' ? body() : body,
+        headers: { ...credential.headers },
+        ...(size !== undefined ? { contentLength: size } : {}),
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+        ...(signal ? { signal } : {}),
+        subject: `part ${partNumber}`,
+      });
+      discard(response);
+      return header(response, 'etag') ?? '';
+    });
+    return { part_number: partNumber, etag, url: credential.url };
+  }
+
+  async completeMultipartUpload(directory: string, fileName: string, uploadId: string, parts: readonly MultipartUploadPart[], options: CallOptions = {}): Promise<void> {
+    const text = JSON.stringify({ path: fileName, upload_id: uploadId, parts });
+    await this.call('artifacts.mpu.complete', options, async (signal) =>
+      discard(await this.request(signal, { method: 'POST', url: this.mpuUrl('complete', directory), body: text, contentType: 'application/json', subject: `multipart upload of '${fileName}'` })),
+    );
+  }
+
+  async abortMultipartUpload(directory: string, fileName: string, uploadId: string, options: CallOptions = {}): Promise<void> {
+    const text = JSON.stringify({ path: fileName, upload_id: uploadId });
+    await this.call('artifacts.mpu.abort', options, async (signal) =>
+      discard(await this.request(signal, { method: 'POST', url: this.mpuUrl('abort', directory), body: text, contentType: 'application/json', subject: `multipart upload of '${fileName}'` })),
+    );
+  }
+}
+
+/**
+ * Where a run's artifacts are under the tracking server's proxy: `mlflow-artifacts:/1/<run>/artifacts`
+ * (or with `//host:port`, or an http(s) URL through `/api/2.0/mlflow-artifacts/artifacts/`) gives
+ * `1/<run>/artifacts`. A root in a store the server does not proxy (`s3://…`) is Unsupported.
+ */
+export function proxyRoot(artifactUri: string | undefined, run?: string): string {
+  const uri = artifactUri ?? '';
+  const proxied = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(uri);
+  if (proxied) return proxied[1]!.replace(/\/+$/, '');
+  const http = /^https?:\/\/[^/]+(?:\/.*)?\/api\/2\.0\/mlflow-artifacts\/artifacts\/*(.*)$/.exec(uri);
+  if (http) return http[1]!.replace(/\/+$/, '');
+  throw unsupported(`the run's artifacts are stored at '${uri.replace(/\?.*$/, '')}', which this tracking server does not serve through its artifacts proxy (start it with --serve-artifacts)`, { provider: 'mlflow', ...(run ? { run } : {}) });
+}
+
+/**
+ * The REST base URL of a tracking URI: `http(s)://…` as is; an Azure ML workspace's
+ * `azureml://<region>.api.azureml.ms/mlflow/v1.0/subscriptions/…/workspaces/<ws>` over https.
+ * SageMaker managed MLflow is addressed by ARN and needs SigV4 signing: not resolved here.
+ */
+export function restBaseUrl(trackingUri: string): string {
+  const trimmed = trackingUri.trim().replace(/\/+$/, '');
+  if (/^https?:\/\//i.test(trimmed)) return trimmed;
+  if (/^azureml:\/\//i.test(trimmed)) return `https://${trimmed.slice('azureml://'.length)}`;
+  throw unsupported(`tracking URI '${trimmed.replace(/\?.*$/, '')}' is not an http(s) or azureml:// URI`, { provider: 'mlflow' });
+}
