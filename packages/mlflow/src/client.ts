@@ -2,6 +2,7 @@
 // back-off honouring Retry-After, one error mapping). Endpoints and shapes: mlflow/protos/service.proto
 // and mlflow_artifacts.proto (docs/providers/mlflow.md cites each).
 import { paginate, unsupported, type Requester } from '@runlens/core';
+import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { noAuth, type MlflowAuth } from './auth.js';
 import { discard, header, readJson, send, type SendOptions } from './http.js';
@@ -322,13 +323,22 @@ export class MlflowClient {
     return answer.files ?? [];
   }
 
-  /** A byte stream of one artifact through the proxy. The body streams after the call returns. */
-  async downloadArtifact(path: string, options: CallOptions = {}): Promise<{ size?: number; body: AsyncIterable<Uint8Array> }> {
+  /**
+   * A byte stream of one artifact through the proxy; the body streams after the call returns. With
+   * `offset`, asks for `Range: bytes=<offset>-`: a server that honours it answers 206 (`skip` 0); one
+   * that ignores it answers the whole file and `skip` says how many leading bytes to drop.
+   */
+  async downloadArtifact(path: string, request: { offset?: number } = {}, options: CallOptions = {}): Promise<{ size?: number; skip: number; body: Readable }> {
+    const offset = request.offset ?? 0;
     const response = await this.call('artifacts.proxy.download', options, (signal) =>
-      this.request(signal, { method: 'GET', url: this.proxyUrl(path), headers: { accept: '*/*' }, subject: `artifact '${path}'` }),
+      this.request(signal, { method: 'GET', url: this.proxyUrl(path), headers: { accept: '*/*', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) }, subject: `artifact '${path}'` }),
     );
-    const length = Number(header(response, 'content-length'));
-    return { ...(Number.isFinite(length) && header(response, 'content-length') !== undefined ? { size: length } : {}), body: response.body };
+    // A body left before its end reports an abort as 'error'; the caller may stop early on purpose.
+    response.body.on('error', () => undefined);
+    const lengthHeader = header(response, 'content-length');
+    const length = Number(lengthHeader);
+    const skip = offset > 0 && response.statusCode !== 206 ? offset : 0;
+    return { ...(lengthHeader !== undefined && Number.isFinite(length) ? { size: length } : {}), skip, body: response.body };
   }
 
   /** `PUT mlflow-artifacts/artifacts/<path>` with the raw bytes. */

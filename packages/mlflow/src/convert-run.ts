@@ -1,0 +1,105 @@
+// An MLflow run as runlens's Run: MLflow's own fields, plus what runlens copy recorded in its
+// `runlens.*` tags (source, provider status, failure, nodes) and the key map that restores names.
+import type { FailureCategory, Run, RunFailure, RunNode, RunStatus } from '@runlens/core';
+import { TAGS, parseMetricKey } from './conventions.js';
+import { toNumber, type MlflowRun } from './wire.js';
+
+const STATUS: Readonly<Record<string, RunStatus>> = {
+  RUNNING: 'running',
+  SCHEDULED: 'pending',
+  FINISHED: 'completed',
+  FAILED: 'failed',
+  KILLED: 'stopped',
+};
+
+const CATEGORIES: ReadonlySet<string> = new Set<FailureCategory>([
+  'invalid-hyperparameter', 'invalid-input-data', 'user-code-error', 'out-of-memory', 'capacity', 'setup', 'permission', 'timeout', 'stopped-by-user', 'unknown',
+]);
+
+/** What describe fetched beside the run, kept in `Run.raw` for the log, metric and artifact readers. */
+export interface MlflowRaw {
+  readonly run: MlflowRun;
+  /** `{mlflowKey: originalKey}`. */
+  readonly keymap: Readonly<Record<string, string>>;
+  readonly nodes: readonly RunNode[];
+}
+
+export const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+function jsonStrings(text: string | undefined): string[] {
+  if (!text) return [];
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((x): x is string => typeof x === 'string') : [text];
+  } catch {
+    return [text];
+  }
+}
+
+export function tagMap(run: MlflowRun): Map<string, string> {
+  return new Map((run.data?.tags ?? []).map((t) => [t.key, t.value ?? '']));
+}
+
+export function toRun(id: string, raw: MlflowRaw): Run {
+  const { run, keymap } = raw;
+  const restore = (key: string) => keymap[key] ?? key;
+  const tags = tagMap(run);
+  const mlflowStatus = run.info.status ?? 'RUNNING';
+  const status = STATUS[mlflowStatus] ?? 'running';
+  const hyperparameters: Record<string, string> = {};
+  for (const p of run.data?.params ?? []) hyperparameters[restore(p.key)] = p.value ?? '';
+  const userTags: Record<string, string> = {};
+  for (const [key, value] of tags) if (!key.startsWith('mlflow.') && !key.startsWith('runlens.')) userTags[restore(key)] = value;
+  const finalMetrics: Record<string, number> = {};
+  for (const m of run.data?.metrics ?? []) {
+    const name = restore(m.key);
+    const value = typeof m.value === 'number' ? m.value : Number(m.value);
+    if (parseMetricKey(name).kind === 'training' && Number.isFinite(value)) finalMetrics[name] = value;
+  }
+  let failure: RunFailure | undefined;
+  if (status === 'failed') {
+    const category = tags.get(TAGS.failureCategory);
+    const code = tags.get(TAGS.failureCode);
+    failure = {
+      category: (category && CATEGORIES.has(category) ? category : 'unknown') as FailureCategory,
+      reason: tags.get(TAGS.failureReason) ?? '',
+      evidence: jsonStrings(tags.get(TAGS.failureEvidence)),
+      ...(code ? { code } : {}),
+    };
+  }
+  const sourceRef = tags.get(TAGS.sourceRef);
+  const sourceProvider = tags.get(TAGS.sourceProvider);
+  const start = toNumber(run.info.start_time);
+  const end = toNumber(run.info.end_time);
+  return {
+    ref: `mlflow:${id}`,
+    provider: 'mlflow',
+    id,
+    name: run.info.run_name ?? tags.get('mlflow.runName') ?? id,
+    status,
+    providerStatus: tags.get(TAGS.sourceStatus) ?? mlflowStatus,
+    ...(start !== undefined ? { createdAt: iso(start), startedAt: iso(start) } : {}),
+    ...(end !== undefined && end > 0 ? { endedAt: iso(end) } : {}),
+    nodes: raw.nodes,
+    ...(failure ? { failure } : {}),
+    hyperparameters,
+    tags: userTags,
+    ...(Object.keys(finalMetrics).length ? { finalMetrics } : {}),
+    ...(sourceRef && sourceProvider ? { origin: { provider: sourceProvider, ref: sourceRef } } : {}),
+    raw,
+  };
+}
+
+/** `runlens.nodes` JSON (`[{name, instanceType?, status?}]` or plain names) as RunNodes. */
+export function parseNodes(json: unknown): RunNode[] {
+  if (!Array.isArray(json)) return [];
+  const nodes: RunNode[] = [];
+  for (const item of json) {
+    if (typeof item === 'string') nodes.push({ name: item });
+    else if (item && typeof item === 'object' && typeof (item as { name?: unknown }).name === 'string') {
+      const { name, instanceType, status } = item as { name: string; instanceType?: unknown; status?: unknown };
+      nodes.push({ name, ...(typeof instanceType === 'string' ? { instanceType } : {}), ...(typeof status === 'string' ? { status } : {}) });
+    }
+  }
+  return nodes;
+}

@@ -1,0 +1,249 @@
+// The loaded `mlflow:` provider: runs/get for the run, metrics/get-history for series, the artifacts
+// proxy for artifacts and for the logs runlens copy stored as `runlens/logs/<node>.jsonl`.
+import {
+  RunlensError,
+  fileSlug,
+  invalidInput,
+  providerError,
+  type ArtifactInfo,
+  type LogRecord,
+  type LogStreamInfo,
+  type MetricDescriptor,
+  type MetricPoint,
+  type MetricSeries,
+  type ProviderEnvironment,
+  type ProviderV1,
+  type Run,
+} from '@runlens/core';
+import type { Dispatcher } from 'undici';
+import { authFromEnv } from './auth.js';
+import { MlflowClient, proxyRoot, restBaseUrl } from './client.js';
+import { LOGS_DIR, RUNLENS_DIR, TAGS, bigTagReference, parseMetricKey } from './conventions.js';
+import { parseNodes, tagMap, toRun, type MlflowRaw } from './convert-run.js';
+import { mapMlflowError } from './errors.js';
+import { toNumber, type MlflowMetric, type MlflowRun } from './wire.js';
+
+const DEFAULT_PAGE_BYTES = 1024 * 1024;
+const MAX_PAGE_RECORDS = 10_000;
+const METRIC_PAGE = 25_000;
+
+const positive = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined);
+
+export function trackingUriOf(environment: Pick<ProviderEnvironment, 'env' | 'settings'>): string | undefined {
+  const fromSettings = environment.settings.trackingUri;
+  return typeof fromSettings === 'string' && fromSettings !== '' ? fromSettings : environment.env.MLFLOW_TRACKING_URI || undefined;
+}
+
+export function createMlflowProvider(environment: ProviderEnvironment): ProviderV1 {
+  const settings = environment.settings;
+  const uri = trackingUriOf(environment);
+  let client: MlflowClient | undefined;
+  const clientOf = (): MlflowClient => {
+    if (!uri) throw invalidInput('no MLflow tracking server: set MLFLOW_TRACKING_URI or pass --tracking-uri', { provider: 'mlflow' });
+    client ??= new MlflowClient({
+      baseUrl: restBaseUrl(uri),
+      requester: environment.requests.requester({ mapError: mapMlflowError }),
+      auth: authFromEnv(environment.env),
+      ...(settings.dispatcher ? { dispatcher: settings.dispatcher as Dispatcher } : {}),
+      ...(positive(settings.requestsPerSecond) ? { requestsPerSecond: positive(settings.requestsPerSecond) } : {}),
+    });
+    return client;
+  };
+  const pageBytes = positive(settings.logPageBytes) ?? DEFAULT_PAGE_BYTES;
+  const rawOf = (run: Run): MlflowRaw => run.raw as MlflowRaw;
+  const rootOf = (run: Run): string => proxyRoot(rawOf(run).run.info.artifact_uri, run.id);
+
+  /** A small artifact's text (a key map or node list that outgrew its tag). */
+  const smallArtifact = async (run: MlflowRun, path: string, signal?: AbortSignal): Promise<string> => {
+    const { body } = await clientOf().downloadArtifact(`${proxyRoot(run.info.artifact_uri, run.info.run_id)}/${path}`, {}, { run: run.info.run_id, ...(signal ? { signal } : {}) });
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  /** A `runlens.*` tag holding JSON, or the artifact it points to. */
+  const bigTag = async (run: MlflowRun, tag: string, signal?: AbortSignal): Promise<unknown> => {
+    const ref = bigTagReference(tagMap(run).get(tag));
+    if (ref.artifact === undefined) return ref.json;
+    try {
+      return JSON.parse(await smallArtifact(run, ref.artifact, signal)) as unknown;
+    } catch (error) {
+      if (RunlensError.isInstance(error)) throw error;
+      throw providerError(`the run's ${tag} artifact '${ref.artifact}' is not JSON`, { provider: 'mlflow', run: run.info.run_id });
+    }
+  };
+
+  const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Run> => {
+    const signal = options.signal;
+    const run = await clientOf().getRun(id, { run: id, ...(signal ? { signal } : {}) });
+    const [keymapJson, nodesJson] = await Promise.all([bigTag(run, TAGS.keymap, signal), bigTag(run, TAGS.nodes, signal)]);
+    const keymap: Record<string, string> = {};
+    if (keymapJson && typeof keymapJson === 'object' && !Array.isArray(keymapJson)) {
+      for (const [k, v] of Object.entries(keymapJson)) if (typeof v === 'string') keymap[k] = v;
+    }
+    return toRun(id, { run, keymap, nodes: parseNodes(nodesJson) });
+  };
+
+  // ---- logs ------------------------------------------------------------------------------------
+
+  const listStreams = async (run: Run, options: { signal?: AbortSignal } = {}): Promise<LogStreamInfo[]> => {
+    let root: string;
+    try {
+      root = rootOf(run);
+    } catch {
+      return []; // artifacts the server does not proxy: no logs to read
+    }
+    const files = await clientOf().listArtifacts(`${root}/${LOGS_DIR}`, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+    const bySlug = new Map(rawOf(run).nodes.map((n) => [fileSlug(n.name), n.name]));
+    return files
+      .filter((f) => !f.is_dir && f.path.endsWith('.jsonl'))
+      .map((f) => {
+        const name = f.path.split('/').pop()!;
+        const slug = name.slice(0, -'.jsonl'.length);
+        const size = toNumber(f.file_size);
+        return { id: `${LOGS_DIR}/${name}`, node: bySlug.get(slug) ?? slug, ...(size !== undefined ? { size } : {}) };
+      });
+  };
+
+  const parseRecord = (line: string, stream: LogStreamInfo, run: Run, offset: number): LogRecord => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      parsed = undefined;
+    }
+    const record = parsed as Partial<LogRecord> | undefined;
+    if (!record || typeof record.timestamp !== 'number' || typeof record.message !== 'string') {
+      throw providerError(`log artifact '${stream.id}' holds a line at byte ${offset} that is not a runlens log record`, { provider: 'mlflow', run: run.id });
+    }
+    return {
+      timestamp: record.timestamp,
+      node: typeof record.node === 'string' ? record.node : stream.node,
+      message: record.message,
+      ...(typeof record.stream === 'string' ? { stream: record.stream } : {}),
+    };
+  };
+
+  const readStream = async (run: Run, stream: LogStreamInfo, request: { position?: unknown; signal?: AbortSignal }) => {
+    const start = typeof request.position === 'number' && request.position >= 0 ? request.position : 0;
+    const { body, skip } = await clientOf().downloadArtifact(`${rootOf(run)}/${stream.id}`, { offset: start }, { run: run.id, ...(request.signal ? { signal: request.signal } : {}) });
+    const records: LogRecord[] = [];
+    let toSkip = skip;
+    let pending = Buffer.alloc(0);
+    let consumed = 0;
+    let full = false;
+    for await (const chunk of body) {
+      let bytes = Buffer.from(chunk as Uint8Array);
+      if (toSkip > 0) {
+        if (bytes.byteLength <= toSkip) {
+          toSkip -= bytes.byteLength;
+          continue;
+        }
+        bytes = bytes.subarray(toSkip);
+        toSkip = 0;
+      }
+      pending = pending.byteLength ? Buffer.concat([pending, bytes]) : bytes;
+      let newline: number;
+      while ((newline = pending.indexOf(10)) >= 0) {
+        const line = pending.subarray(0, newline).toString('utf8');
+        const at = start + consumed;
+        pending = pending.subarray(newline + 1);
+        consumed += newline + 1;
+        if (line.trim() !== '') records.push(parseRecord(line, stream, run, at));
+        if (consumed >= pageBytes || records.length >= MAX_PAGE_RECORDS) {
+          full = true;
+          break;
+        }
+      }
+      if (full) break;
+    }
+    if (full) body.destroy();
+    // An unterminated last line is read once the run has ended (a live writer may still be adding to it).
+    else if (pending.byteLength > 0 && pending.toString('utf8').trim() !== '' && (run.status === 'completed' || run.status === 'failed' || run.status === 'stopped')) {
+      records.push(parseRecord(pending.toString('utf8'), stream, run, start + consumed));
+      consumed += pending.byteLength;
+    }
+    return { records, next: start + consumed, caughtUp: !full };
+  };
+
+  // ---- metrics ---------------------------------------------------------------------------------
+
+  const listMetrics = async (run: Run): Promise<MetricDescriptor[]> => {
+    const { run: mlflowRun, keymap } = rawOf(run);
+    return (mlflowRun.data?.metrics ?? []).map((m) => {
+      const original = keymap[m.key] ?? m.key;
+      const parsed = parseMetricKey(original);
+      const normalized = parsed.kind === 'system' && !parsed.name.includes('_');
+      return {
+        name: parsed.name,
+        kind: parsed.kind,
+        providerName: m.key,
+        ...(parsed.node ? { node: parsed.node } : {}),
+        ...(normalized ? { unit: 'percent' } : {}),
+      };
+    });
+  };
+
+  const toPoint = (m: MlflowMetric, kind: 'system' | 'training'): MetricPoint => {
+    const raw = m.value;
+    // MLflow cannot store a missing sample: runlens copy writes NaN for one, read back as null.
+    const value = raw === 'NaN' || (typeof raw === 'number' && Number.isNaN(raw)) ? null : typeof raw === 'number' ? raw : Number(raw);
+    const step = toNumber(m.step);
+    return { timestamp: toNumber(m.timestamp) ?? 0, ...(kind === 'training' && step !== undefined ? { step } : {}), value };
+  };
+
+  const readMetrics = async (run: Run, descriptors: readonly MetricDescriptor[], request: { signal?: AbortSignal }) => {
+    const series = await Promise.all(
+      descriptors.map(async (descriptor): Promise<MetricSeries> => {
+        const points: MetricPoint[] = [];
+        for await (const page of clientOf().metricHistory(run.id, descriptor.providerName, METRIC_PAGE, { run: run.id, ...(request.signal ? { signal: request.signal } : {}) })) {
+          for (const m of page) points.push(toPoint(m, descriptor.kind));
+        }
+        return { ...descriptor, points };
+      }),
+    );
+    return { series };
+  };
+
+  // ---- artifacts -------------------------------------------------------------------------------
+
+  async function* listArtifacts(run: Run, options: { signal?: AbortSignal } = {}): AsyncGenerator<readonly ArtifactInfo[]> {
+    const root = rootOf(run);
+    const dirs = [''];
+    while (dirs.length > 0) {
+      const dir = dirs.shift()!;
+      const files = await clientOf().listArtifacts(dir ? `${root}/${dir}` : root, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+      const page: ArtifactInfo[] = [];
+      for (const f of files) {
+        const path = dir ? `${dir}/${f.path}` : f.path;
+        if (f.is_dir) {
+          if (path !== RUNLENS_DIR) dirs.push(path); // runlens's own records are not the run's artifacts
+          continue;
+        }
+        const size = toNumber(f.file_size);
+        page.push({ path, ...(size !== undefined ? { size } : {}) });
+      }
+      if (page.length) yield page;
+    }
+  }
+
+  const openArtifact = async (run: Run, path: string, options: { signal?: AbortSignal } = {}) => {
+    const { body, size } = await clientOf().downloadArtifact(`${rootOf(run)}/${path}`, {}, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+    return { ...(size !== undefined ? { size } : {}), body };
+  };
+
+  return {
+    specificationVersion: 'v1',
+    id: 'mlflow',
+    // One run seen through two tracking URIs is two runs: cursors name the server too.
+    identity: (run) => `mlflow:${uri ? restBaseUrl(uri) : ''}#${run.id}`,
+    followPollMs: { min: positive(settings.followPollMinMs) ?? 2_000, max: positive(settings.followPollMaxMs) ?? 30_000 },
+    ...(positive(settings.statusPollMs) ? { statusPollMs: positive(settings.statusPollMs) } : {}),
+    ...(positive(settings.streamDiscoveryMs) ? { streamDiscoveryMs: positive(settings.streamDiscoveryMs) } : {}),
+    catalog: { describe },
+    logs: { listStreams, readStream },
+    metrics: { listMetrics, readMetrics },
+    artifacts: { listArtifacts, openArtifact },
+  };
+}
+
