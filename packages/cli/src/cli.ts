@@ -31,6 +31,8 @@ export interface GlobalOptions {
   readonly color: boolean;
   readonly region?: string;
   readonly workspace?: string;
+  /** MLflow tracking server for `mlflow:` refs (else MLFLOW_TRACKING_URI). */
+  readonly trackingUri?: string;
   /** How long one request may keep retrying (a duration, checked by context.ts). */
   readonly retryBudget?: string;
 }
@@ -49,11 +51,11 @@ Environment:
   NO_COLOR           disable colour (as does --no-color); colour is only used on a terminal anyway
   FORCE_COLOR        colour even when output is not a terminal
   RUNLENS_LOCAL_ROOT directories (':'-separated) 'runlens runs' searches for local archives
-  AWS_*, HUAWEICLOUD_*, MODELARTS_*, AZURE_*, AZUREML_*
+  AWS_*, HUAWEICLOUD_*, MODELARTS_*, AZURE_*, AZUREML_*, MLFLOW_TRACKING_*
                      provider credentials and defaults (see each adapter's README)
 
 Run references: provider:id (prefix in any case), e.g. local:./examples/runs/x, sagemaker:my-job,
-modelarts:<job-id>, azureml:<run-id>; an existing directory or a path starting with ./ ../ or / means
+modelarts:<job-id>, azureml:<run-id>, mlflow:<run-id>; an existing directory or a path starting with ./ ../ or / means
 local; ARNs, ARM ids and console or Studio URLs work bare or after their prefix.
 Times (--since, --until): 30m, 2h, 7d (ago) or ISO 8601 (2026-11-28T10:00:00Z; without a zone: UTC).`;
 
@@ -104,6 +106,7 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
     .option('--no-color', 'never colour the output')
     .option('--region <region>', 'cloud region for SageMaker and ModelArts')
     .option('--workspace <workspace>', 'Azure ML workspace')
+    .option('--tracking-uri <uri>', 'MLflow tracking server for mlflow: refs (default: MLFLOW_TRACKING_URI)')
     .option('--retry-budget <duration>', 'how long one request may retry throttling and service errors before exit 5: 30s, 10m (default 3m)')
     .exitOverride()
     .configureOutput({

@@ -8,7 +8,7 @@ export type Shell = 'bash' | 'zsh' | 'fish';
  * Provider prefixes offered where a run reference goes. A constant rather than the registry, whose
  * import would load the adapters; a test checks it against providers.ts.
  */
-export const REF_PREFIXES = ['local:', 'sagemaker:', 'modelarts:', 'azureml:'];
+export const REF_PREFIXES = ['local:', 'sagemaker:', 'modelarts:', 'azureml:', 'mlflow:'];
 
 /** What a value completes to. */
 type Values = { kind: 'none' } | { kind: 'choices'; choices: readonly string[] } | { kind: 'dir' } | { kind: 'file' } | { kind: 'ref' } | { kind: 'command' };

@@ -38,6 +38,7 @@ export function providerSettings(globals: GlobalOptions): Record<string, Record<
     settings.modelarts = { region: globals.region };
   }
   if (globals.workspace) settings.azureml = { workspace: globals.workspace };
+  if (globals.trackingUri) settings.mlflow = { trackingUri: globals.trackingUri };
   return settings;
 }
 

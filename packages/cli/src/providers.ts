@@ -3,7 +3,8 @@
 import { azuremlProvider } from '@runlens/azureml';
 import type { ProviderDefinitionV1 } from '@runlens/core';
 import { localProvider } from '@runlens/local';
+import { mlflowProvider } from '@runlens/mlflow';
 import { modelartsProvider } from '@runlens/modelarts';
 import { sagemakerProvider } from '@runlens/sagemaker';
 
-export const providers: ProviderDefinitionV1[] = [localProvider, sagemakerProvider, modelartsProvider, azuremlProvider];
+export const providers: ProviderDefinitionV1[] = [localProvider, sagemakerProvider, modelartsProvider, azuremlProvider, mlflowProvider];

@@ -10,8 +10,8 @@ import { REF_PREFIXES } from '../src/completion.js';
 import { providers } from '../src/providers.js';
 import { EXAMPLES, lines, removeDir, REPO, runlens, runlensLoading, spawns, tempDir } from './helpers.js';
 
-const CORE_OR_PROVIDER = /packages\/(core|local|sagemaker|modelarts|azureml)\/|inversify|reflect-metadata|zod/;
-const CLOUD_SDK = /@aws-sdk|@smithy|@azure|undici|packages\/(sagemaker|modelarts|azureml)\/src\/(?!index)/;
+const CORE_OR_PROVIDER = /packages\/(core|local|sagemaker|modelarts|azureml|mlflow)\/|inversify|reflect-metadata|zod/;
+const CLOUD_SDK = /@aws-sdk|@smithy|@azure|undici|packages\/(sagemaker|modelarts|azureml|mlflow)\/src\/(?!index|limits|conventions)/;
 
 describe('what a command loads', () => {
   it.each([
@@ -128,7 +128,7 @@ describe('completion', () => {
 describe('importing the libraries', () => {
   it('installs no global Reflect metadata polyfill; only the inversify subpath does', spawns(1), async () => {
     const script = `
-      for (const name of ['@runlens/core', '@runlens/local', '@runlens/sagemaker', '@runlens/modelarts', '@runlens/azureml']) await import(name);
+      for (const name of ['@runlens/core', '@runlens/local', '@runlens/sagemaker', '@runlens/modelarts', '@runlens/azureml', '@runlens/mlflow']) await import(name);
       const before = typeof Reflect.getMetadata;
       await import('@runlens/core/inversify');
       console.log(before, typeof Reflect.getMetadata);`;
