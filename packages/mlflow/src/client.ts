@@ -2,7 +2,7 @@
 // back-off honouring Retry-After, one error mapping). Endpoints and shapes: mlflow/protos/service.proto
 // and mlflow_artifacts.proto (docs/providers/mlflow.md cites each).
 import { paginate, unsupported, type Requester } from '@runlens/core';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { noAuth, type MlflowAuth } from './auth.js';
 import { discard, header, readJson, send, type SendOptions } from './http.js';
@@ -330,9 +330,16 @@ export class MlflowClient {
    */
   async downloadArtifact(path: string, request: { offset?: number } = {}, options: CallOptions = {}): Promise<{ size?: number; skip: number; body: Readable }> {
     const offset = request.offset ?? 0;
-    const response = await this.call('artifacts.proxy.download', options, (signal) =>
-      this.request(signal, { method: 'GET', url: this.proxyUrl(path), headers: { accept: '*/*', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) }, subject: `artifact '${path}'` }),
-    );
+    let response: Awaited<ReturnType<typeof send>>;
+    try {
+      response = await this.call('artifacts.proxy.download', options, (signal) =>
+        this.request(signal, { method: 'GET', url: this.proxyUrl(path), headers: { accept: '*/*', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) }, subject: `artifact '${path}'` }),
+      );
+    } catch (error) {
+      // 416: nothing at or after the offset (the reader is at the end of the file).
+      if (offset > 0 && (error as { status?: number }).status === 416) return { size: 0, skip: 0, body: Readable.from([]) };
+      throw error;
+    }
     // A body left before its end reports an abort as 'error'; the caller may stop early on purpose.
     response.body.on('error', () => undefined);
     const lengthHeader = header(response, 'content-length');

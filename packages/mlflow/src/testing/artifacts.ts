@@ -45,6 +45,18 @@ async function route(state: TrackingState, config: EmulatorConfig, exchange: Exc
     if (method === 'GET') {
       const bytes = state.artifacts.get(path);
       if (!bytes) throw missing(`No such file or directory: '${path}'`);
+      const range = config.rangeSupport ? /^bytes=(\d+)-$/.exec(exchange.range ?? '') : null;
+      if (range) {
+        const from = Number(range[1]);
+        if (from >= bytes.byteLength) {
+          res.writeHead(416, { 'content-range': `bytes */${bytes.byteLength}`, 'content-length': 0 });
+          res.end();
+          return;
+        }
+        res.writeHead(206, { 'content-type': 'application/octet-stream', 'content-length': bytes.byteLength - from, 'content-range': `bytes ${from}-${bytes.byteLength - 1}/${bytes.byteLength}` });
+        res.end(bytes.subarray(from));
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.byteLength });
       res.end(bytes);
       return;

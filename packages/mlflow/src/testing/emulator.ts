@@ -28,6 +28,11 @@ export interface MlflowEmulatorOptions {
    * `/mlflow/v1.0/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<ws>`.
    */
   readonly pathPrefix?: string;
+  /**
+   * Whether artifact downloads honour `Range: bytes=N-` (206). Default false: whether MLflow's proxy
+   * does is unverified, so readers must cope with a whole-file 200.
+   */
+  readonly rangeSupport?: boolean;
   readonly clock?: () => number;
 }
 
@@ -69,6 +74,7 @@ export interface EmulatorConfig {
   readonly colonInKeys: boolean;
   readonly metricPageMax: number;
   readonly readOnly: boolean;
+  readonly rangeSupport: boolean;
   readonly baseUrl: string;
   readonly clock: () => number;
 }
@@ -86,6 +92,7 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
     colonInKeys: options.colonInKeys ?? true,
     metricPageMax: options.metricPageMax ?? 25_000,
     readOnly: false,
+    rangeSupport: options.rangeSupport ?? false,
     baseUrl: '',
     clock,
   };
@@ -134,7 +141,7 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
         return;
       }
     }
-    const exchange: Exchange = { method, url, body, res, partial: fault?.kind === 'partial' };
+    const exchange: Exchange = { method, url, body, res, partial: fault?.kind === 'partial', range: req.headers.range };
     try {
       if (storage) {
         handleArtifacts.storagePart(state, exchange, storage[1]!, Number(storage[2]));

@@ -19,6 +19,8 @@ export interface Exchange {
   readonly res: ServerResponse;
   /** A `partial` fault: log-batch stores its first half, then fails. */
   readonly partial: boolean;
+  /** The Range header, if any. */
+  readonly range?: string;
 }
 
 /** An MLflow error: `{error_code, message}` with the status MLflow's ERROR_CODE_TO_HTTP_STATUS gives it. */
