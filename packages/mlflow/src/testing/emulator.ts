@@ -15,8 +15,16 @@ import { ApiError, sendError, sendJson, type Exchange, type RecordedRequest } fr
 export interface MlflowEmulatorOptions {
   /** Default 0 (any free port). Binds 127.0.0.1 only. */
   readonly port?: number;
-  /** Required credentials; default none (an open server, like a default `mlflow server`). */
-  readonly auth?: { readonly token: string } | { readonly username: string; readonly password: string };
+  /**
+   * Required credentials; default none (an open server, like a default `mlflow server`). `sigv4` is
+   * the SageMaker managed MLflow flavour: the tracking server ARN in `x-mlflow-sm-tracking-server-arn`
+   * and a SigV4 `Authorization` for service `sagemaker-mlflow` in `region` (its shape is checked, not
+   * its signature: the emulator holds no AWS secret).
+   */
+  readonly auth?:
+    | { readonly token: string }
+    | { readonly username: string; readonly password: string }
+    | { readonly sigv4: { readonly arn: string; readonly region: string } };
   /** Whether the artifact store supports multipart upload. false: mpu/* answers 501 NOT_IMPLEMENTED. Default true. */
   readonly multipart?: boolean;
   /** Whether keys may hold `:` (servers since mlflow/mlflow #12943). Default true. */
@@ -102,6 +110,10 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
     if (!auth) return true;
     const given = req.headers.authorization ?? '';
     if ('token' in auth) return given === `Bearer ${auth.token}`;
+    if ('sigv4' in auth) {
+      const scope = new RegExp(`^AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/${auth.sigv4.region}/sagemaker-mlflow/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$`);
+      return req.headers['x-mlflow-sm-tracking-server-arn'] === auth.sigv4.arn && typeof req.headers['x-amz-date'] === 'string' && scope.test(given);
+    }
     return given === `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
   };
 
@@ -149,7 +161,7 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
       }
       if (!url.pathname.startsWith(`${prefix}/`)) throw new ApiError(404, 'ENDPOINT_NOT_FOUND', `No endpoint ${url.pathname}`);
       if (!authorised(req)) {
-        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': options.auth && 'token' in options.auth ? 'Bearer' : 'Basic realm="mlflow"' });
+        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': options.auth && 'username' in options.auth ? 'Basic realm="mlflow"' : 'Bearer' });
         res.end('You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.');
         return;
       }

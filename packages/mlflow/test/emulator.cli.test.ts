@@ -1,0 +1,33 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+
+describe('mlflow emulator CLI', () => {
+  it('prints export lines, serves the REST API with the token, and stops on SIGTERM', { timeout: 30_000 }, async () => {
+    const cli = fileURLToPath(new URL('../src/testing/cli.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0', '--token', 'cli-token', '--no-multipart'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stdout = '';
+      child.stdout.setEncoding('utf8');
+      while (stdout.split('\n').length <= 2) {
+        const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [string];
+        if (typeof chunk !== 'string') throw new Error('CLI exited before printing its environment');
+        stdout += chunk;
+      }
+      const env = Object.fromEntries(stdout.trim().split('\n').map((line) => /^export (\w+)=(.*)$/.exec(line)).map((m) => [m?.[1], m?.[2]])) as Record<string, string>;
+      expect(Object.keys(env)).toEqual(['MLFLOW_TRACKING_URI', 'MLFLOW_TRACKING_TOKEN']);
+      const experiment = await request(`${env.MLFLOW_TRACKING_URI}/api/2.0/mlflow/experiments/get-by-name?experiment_name=Default`, { headers: { authorization: `Bearer ${env.MLFLOW_TRACKING_TOKEN}` } });
+      expect(((await experiment.body.json()) as { experiment: { experiment_id: string } }).experiment.experiment_id).toBe('0');
+      const mpu = await request(`${env.MLFLOW_TRACKING_URI}/api/2.0/mlflow-artifacts/mpu/create/0/r/artifacts`, { method: 'POST', body: JSON.stringify({ path: 'f', num_parts: 1 }), headers: { authorization: `Bearer ${env.MLFLOW_TRACKING_TOKEN}` } });
+      expect(mpu.statusCode).toBe(501);
+      await mpu.body.text();
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
