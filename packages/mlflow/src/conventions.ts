@@ -22,11 +22,21 @@ export const TAGS = {
   nodes: 'runlens.nodes',
   /** JSON object `{mlflowKey: originalKey}` for every metric, param and tag key the writer had to rename. */
   keymap: 'runlens.keymap',
+  /**
+   * JSON `{"params": {mlflowKey: artifactPath}, "tags": {mlflowKey: artifactPath}}`: values longer
+   * than MLflow allows, kept whole in artifacts (`longValuePath`); the reader puts them back.
+   */
+  longValues: 'runlens.longvalues',
 } as const;
 
 /** Where a big tag value goes when it exceeds MLflow's tag limit: `{"$artifact": "runlens/<name>.json"}` in the tag. */
 export const KEYMAP_ARTIFACT = `${RUNLENS_DIR}/keymap.json`;
 export const NODES_ARTIFACT = `${RUNLENS_DIR}/nodes.json`;
+
+/** Where a param or tag value too long for MLflow is kept whole. */
+export function longValuePath(kind: 'params' | 'tags', key: string): string {
+  return `${RUNLENS_DIR}/values/${kind}/${fileSlug(key)}.txt`;
+}
 
 /** The artifact path of a node's log. */
 export function logArtifactPath(node: string): string {

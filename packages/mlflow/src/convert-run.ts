@@ -21,6 +21,8 @@ export interface MlflowRaw {
   readonly run: MlflowRun;
   /** `{mlflowKey: originalKey}`. */
   readonly keymap: Readonly<Record<string, string>>;
+  /** Whole values of params and tags MLflow holds only in part, by MLflow key. */
+  readonly longValues?: { readonly params: Readonly<Record<string, string>>; readonly tags: Readonly<Record<string, string>> };
   readonly nodes: readonly RunNode[];
 }
 
@@ -47,9 +49,9 @@ export function toRun(id: string, raw: MlflowRaw): Run {
   const mlflowStatus = run.info.status ?? 'RUNNING';
   const status = STATUS[mlflowStatus] ?? 'running';
   const hyperparameters: Record<string, string> = {};
-  for (const p of run.data?.params ?? []) hyperparameters[restore(p.key)] = p.value ?? '';
+  for (const p of run.data?.params ?? []) hyperparameters[restore(p.key)] = raw.longValues?.params[p.key] ?? p.value ?? '';
   const userTags: Record<string, string> = {};
-  for (const [key, value] of tags) if (!key.startsWith('mlflow.') && !key.startsWith('runlens.')) userTags[restore(key)] = value;
+  for (const [key, value] of tags) if (!key.startsWith('mlflow.') && !key.startsWith('runlens.')) userTags[restore(key)] = raw.longValues?.tags[key] ?? value;
   const finalMetrics: Record<string, number> = {};
   for (const m of run.data?.metrics ?? []) {
     const name = restore(m.key);

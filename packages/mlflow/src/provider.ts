@@ -73,15 +73,25 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
     }
   };
 
+  /** The whole values `runlens.longvalues` points to, read from their artifacts. */
+  const longValuesOf = async (run: MlflowRun, json: unknown, kind: 'params' | 'tags', signal?: AbortSignal): Promise<Record<string, string>> => {
+    const paths = json && typeof json === 'object' ? (json as Record<string, unknown>)[kind] : undefined;
+    if (!paths || typeof paths !== 'object') return {};
+    const entries = Object.entries(paths as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string');
+    const values = await Promise.all(entries.map(([, path]) => smallArtifact(run, path, signal)));
+    return Object.fromEntries(entries.map(([key], i) => [key, values[i]!]));
+  };
+
   const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Run> => {
     const signal = options.signal;
     const run = await clientOf().getRun(id, { run: id, ...(signal ? { signal } : {}) });
-    const [keymapJson, nodesJson] = await Promise.all([bigTag(run, TAGS.keymap, signal), bigTag(run, TAGS.nodes, signal)]);
+    const [keymapJson, nodesJson, longJson] = await Promise.all([bigTag(run, TAGS.keymap, signal), bigTag(run, TAGS.nodes, signal), bigTag(run, TAGS.longValues, signal)]);
     const keymap: Record<string, string> = {};
     if (keymapJson && typeof keymapJson === 'object' && !Array.isArray(keymapJson)) {
       for (const [k, v] of Object.entries(keymapJson)) if (typeof v === 'string') keymap[k] = v;
     }
-    return toRun(id, { run, keymap, nodes: parseNodes(nodesJson) });
+    const longValues = { params: await longValuesOf(run, longJson, 'params', signal), tags: await longValuesOf(run, longJson, 'tags', signal) };
+    return toRun(id, { run, keymap, nodes: parseNodes(nodesJson), longValues });
   };
 
   // ---- logs ------------------------------------------------------------------------------------

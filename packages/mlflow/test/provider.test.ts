@@ -2,7 +2,7 @@
 // with and without Range, unterminated last lines, retries on the wire, runs MLflow made itself.
 import { createRunlens, type LogRecord } from '@runlens/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { logArtifactPath } from '../src/conventions.js';
+import { TAGS, logArtifactPath, longValuePath } from '../src/conventions.js';
 import { mlflowProvider } from '../src/index.js';
 import { startMlflowEmulator, type MlflowEmulator } from '../src/testing/index.js';
 import { logLines } from './harness.js';
@@ -90,5 +90,22 @@ describe('mlflow provider', () => {
     expect(byName['cpu.utilization']).toMatchObject({ kind: 'system', unit: 'percent', providerName: 'system/cpu_utilization_percentage' });
     expect(byName['gpu_0_utilization_percentage']).toMatchObject({ kind: 'system', providerName: 'system/gpu_0_utilization_percentage' });
     expect(await collect(await runlens.logs(`mlflow:${run.runId}`))).toEqual([]);
+  });
+
+  it('puts back param and tag values too long for MLflow from the artifacts runlens.longvalues names', async () => {
+    emulator = await startMlflowEmulator();
+    const longParam = 'p'.repeat(7000);
+    const longTag = 't'.repeat(6000);
+    const run = emulator.seedRun({
+      runName: 'long',
+      startTime: T0,
+      params: { config: longParam.slice(0, 6000) },
+      tags: { notes: longTag.slice(0, 5000), [TAGS.longValues]: JSON.stringify({ params: { config: longValuePath('params', 'config') }, tags: { notes: longValuePath('tags', 'notes') } }) },
+    });
+    emulator.putArtifact(run.runId, longValuePath('params', 'config'), longParam);
+    emulator.putArtifact(run.runId, longValuePath('tags', 'notes'), longTag);
+    const described = await runlensFor(emulator).describe(`mlflow:${run.runId}`);
+    expect(described.hyperparameters.config).toBe(longParam);
+    expect(described.tags?.notes).toBe(longTag);
   });
 });
