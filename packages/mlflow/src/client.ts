@@ -328,8 +328,8 @@ export class MlflowClient {
    * `offset`, asks for `Range: bytes=<offset>-`: a server that honours it answers 206 (`skip` 0); one
    * that ignores it answers the whole file and `skip` says how many leading bytes to drop.
    */
-  async downloadArtifact(path: string, request: { offset?: number } = {}, options: CallOptions = {}): Promise<{ size?: number; skip: number; body: Readable }> {
-    const offset = request.offset ?? 0;
+  async downloadArtifact(path: string, options: CallOptions & { readonly offset?: number } = {}): Promise<{ size?: number; skip: number; body: Readable }> {
+    const offset = options.offset ?? 0;
     let response: Awaited<ReturnType<typeof send>>;
     try {
       response = await this.call('artifacts.proxy.download', options, (signal) =>

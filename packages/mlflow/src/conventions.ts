@@ -18,47 +18,47 @@ export const TAGS = {
   /** JSON array of strings. */
   failureEvidence: 'runlens.failure.evidence',
   failureCode: 'runlens.failure.code',
-  /** JSON array of `{name, instanceType?, status?}`: the run's nodes, in order (a big value: see `bigTagValue`). */
-  nodes: 'runlens.nodes',
-  /** JSON object `{mlflowKey: originalKey}` for every metric, param and tag key the writer had to rename. */
+  /** JSON `{mlflowKey: originalKey}` for every metric, param and tag key the writer renamed; when too long for a tag, the artifact `runlens/keymap.json` instead (and no tag). */
   keymap: 'runlens.keymap',
-  /**
-   * JSON `{"params": {mlflowKey: artifactPath}, "tags": {mlflowKey: artifactPath}}`: values longer
-   * than MLflow allows, kept whole in artifacts (`longValuePath`); the reader puts them back.
-   */
-  longValues: 'runlens.longvalues',
+  /** JSON `{"params": {mlflowKey: artifactPath}, "tags": {…}}`: values too long for MLflow, kept whole in artifacts (and not logged). */
+  longValues: 'runlens.long_values',
 } as const;
 
-/** Where a big tag value goes when it exceeds MLflow's tag limit: `{"$artifact": "runlens/<name>.json"}` in the tag. */
-export const KEYMAP_ARTIFACT = `${RUNLENS_DIR}/keymap.json`;
-export const NODES_ARTIFACT = `${RUNLENS_DIR}/nodes.json`;
+/** Artifacts runlens writes beside the run's own, under `runlens/`. */
+export const ARTIFACTS = {
+  keymap: `${RUNLENS_DIR}/keymap.json`,
+  /** `[{name, node?, kind, unit?, providerName, valueType?, note?, key | artifact, steps, points}]`. */
+  series: `${RUNLENS_DIR}/series.json`,
+  /** The source Run as `describe --json` prints it, plus `origin`. */
+  run: `${RUNLENS_DIR}/run.json`,
+} as const;
+
+/** A `runlens/series.json` entry: the source's descriptor and where its points are. */
+export interface SeriesEntry {
+  readonly name: string;
+  readonly node?: string;
+  readonly kind: 'system' | 'training';
+  readonly unit?: string;
+  readonly providerName: string;
+  readonly valueType?: 'number' | 'string';
+  readonly note?: string;
+  /** The MLflow metric key (numeric series). */
+  readonly key?: string;
+  /** The archive-format artifact holding a text series (`runlens/metrics/<slug>.jsonl`). */
+  readonly artifact?: string;
+  /** Whether the source's points had steps (MLflow stores 0 for none). */
+  readonly steps?: boolean;
+  readonly points?: number;
+}
 
 /** Where a param or tag value too long for MLflow is kept whole. */
-export function longValuePath(kind: 'params' | 'tags', key: string): string {
-  return `${RUNLENS_DIR}/values/${kind}/${fileSlug(key)}.txt`;
+export function longValuePath(kind: 'params' | 'tags', mlflowKey: string): string {
+  return `${RUNLENS_DIR}/values/${kind}/${fileSlug(mlflowKey)}.txt`;
 }
 
 /** The artifact path of a node's log. */
 export function logArtifactPath(node: string): string {
   return `${LOGS_DIR}/${fileSlug(node)}.jsonl`;
-}
-
-/**
- * A tag value that may have moved to an artifact: the JSON itself, or `{"$artifact": path}` naming
- * the artifact that holds it. `$` is not allowed in MLflow keys, so the marker can't be a real key.
- */
-export function bigTagReference(value: string | undefined): { readonly json?: unknown; readonly artifact?: string } {
-  if (value === undefined || value === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    return {};
-  }
-  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && typeof (parsed as { $artifact?: unknown }).$artifact === 'string') {
-    return { artifact: (parsed as { $artifact: string }).$artifact };
-  }
-  return { json: parsed };
 }
 
 /** runlens's normalized system metric names and the MLflow system metric each is written as. */

@@ -1,7 +1,7 @@
 // An MLflow run as runlens's Run: MLflow's own fields, plus what runlens copy recorded in its
 // `runlens.*` tags (source, provider status, failure, nodes) and the key map that restores names.
 import type { FailureCategory, Run, RunFailure, RunNode, RunStatus } from '@runlens/core';
-import { TAGS, parseMetricKey } from './conventions.js';
+import { TAGS, parseMetricKey, type SeriesEntry } from './conventions.js';
 import { toNumber, type MlflowRun } from './wire.js';
 
 const STATUS: Readonly<Record<string, RunStatus>> = {
@@ -21,8 +21,12 @@ export interface MlflowRaw {
   readonly run: MlflowRun;
   /** `{mlflowKey: originalKey}`. */
   readonly keymap: Readonly<Record<string, string>>;
-  /** Whole values of params and tags MLflow holds only in part, by MLflow key. */
+  /** Whole values of params and tags too long for MLflow (kept in artifacts, not logged), by MLflow key. */
   readonly longValues?: { readonly params: Readonly<Record<string, string>>; readonly tags: Readonly<Record<string, string>> };
+  /** The source Run runlens copy stored (`runlens/run.json`), for what MLflow has no field for. */
+  readonly source?: Partial<Run>;
+  /** The series manifest runlens copy stored (`runlens/series.json`). */
+  readonly series?: readonly SeriesEntry[];
   readonly nodes: readonly RunNode[];
 }
 
@@ -49,28 +53,30 @@ export function toRun(id: string, raw: MlflowRaw): Run {
   const mlflowStatus = run.info.status ?? 'RUNNING';
   const status = STATUS[mlflowStatus] ?? 'running';
   const hyperparameters: Record<string, string> = {};
-  for (const p of run.data?.params ?? []) hyperparameters[restore(p.key)] = raw.longValues?.params[p.key] ?? p.value ?? '';
+  for (const p of run.data?.params ?? []) hyperparameters[restore(p.key)] = p.value ?? '';
+  for (const [key, value] of Object.entries(raw.longValues?.params ?? {})) hyperparameters[restore(key)] = value;
   const userTags: Record<string, string> = {};
-  for (const [key, value] of tags) if (!key.startsWith('mlflow.') && !key.startsWith('runlens.')) userTags[restore(key)] = raw.longValues?.tags[key] ?? value;
+  for (const [key, value] of tags) if (!key.startsWith('mlflow.') && !key.startsWith('runlens.')) userTags[restore(key)] = value;
+  for (const [key, value] of Object.entries(raw.longValues?.tags ?? {})) if (!key.startsWith('mlflow.') && !key.startsWith('runlens.')) userTags[restore(key)] = value;
   const finalMetrics: Record<string, number> = {};
   for (const m of run.data?.metrics ?? []) {
     const name = restore(m.key);
     const value = typeof m.value === 'number' ? m.value : Number(m.value);
     if (parseMetricKey(name).kind === 'training' && Number.isFinite(value)) finalMetrics[name] = value;
   }
+  // Tags too long for MLflow (evidence, say) are whole in their artifacts.
+  const tagValue = (key: string) => raw.longValues?.tags[key] ?? tags.get(key);
   let failure: RunFailure | undefined;
   if (status === 'failed') {
     const category = tags.get(TAGS.failureCategory);
     const code = tags.get(TAGS.failureCode);
     failure = {
       category: (category && CATEGORIES.has(category) ? category : 'unknown') as FailureCategory,
-      reason: tags.get(TAGS.failureReason) ?? '',
-      evidence: jsonStrings(tags.get(TAGS.failureEvidence)),
+      reason: tagValue(TAGS.failureReason) ?? '',
+      evidence: jsonStrings(tagValue(TAGS.failureEvidence)),
       ...(code ? { code } : {}),
     };
   }
-  const sourceRef = tags.get(TAGS.sourceRef);
-  const sourceProvider = tags.get(TAGS.sourceProvider);
   const start = toNumber(run.info.start_time);
   const end = toNumber(run.info.end_time);
   return {
@@ -80,19 +86,19 @@ export function toRun(id: string, raw: MlflowRaw): Run {
     name: run.info.run_name ?? tags.get('mlflow.runName') ?? id,
     status,
     providerStatus: tags.get(TAGS.sourceStatus) ?? mlflowStatus,
-    ...(start !== undefined ? { createdAt: iso(start), startedAt: iso(start) } : {}),
+    ...(start !== undefined ? { createdAt: typeof raw.source?.createdAt === 'string' ? raw.source.createdAt : iso(start), startedAt: iso(start) } : {}),
     ...(end !== undefined && end > 0 ? { endedAt: iso(end) } : {}),
     nodes: raw.nodes,
+    ...(Array.isArray(raw.source?.timeline) ? { timeline: raw.source.timeline } : {}),
     ...(failure ? { failure } : {}),
     hyperparameters,
     tags: userTags,
-    ...(Object.keys(finalMetrics).length ? { finalMetrics } : {}),
-    ...(sourceRef && sourceProvider ? { origin: { provider: sourceProvider, ref: sourceRef } } : {}),
+    ...(raw.source?.finalMetrics && typeof raw.source.finalMetrics === 'object' ? { finalMetrics: raw.source.finalMetrics } : Object.keys(finalMetrics).length ? { finalMetrics } : {}),
     raw,
   };
 }
 
-/** `runlens.nodes` JSON (`[{name, instanceType?, status?}]` or plain names) as RunNodes. */
+/** The nodes of `runlens/run.json` (`[{name, instanceType?, status?}]`) as RunNodes. */
 export function parseNodes(json: unknown): RunNode[] {
   if (!Array.isArray(json)) return [];
   const nodes: RunNode[] = [];

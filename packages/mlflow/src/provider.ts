@@ -18,7 +18,7 @@ import {
 import type { Dispatcher } from 'undici';
 import { authFromEnv } from './auth.js';
 import { MlflowClient, proxyRoot, restBaseUrl } from './client.js';
-import { LOGS_DIR, RUNLENS_DIR, TAGS, bigTagReference, parseMetricKey } from './conventions.js';
+import { ARTIFACTS, LOGS_DIR, RUNLENS_DIR, TAGS, parseMetricKey, type SeriesEntry } from './conventions.js';
 import { parseNodes, tagMap, toRun, type MlflowRaw } from './convert-run.js';
 import { mapMlflowError } from './errors.js';
 import { toNumber, type MlflowMetric, type MlflowRun } from './wire.js';
@@ -53,45 +53,70 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   const rawOf = (run: Run): MlflowRaw => run.raw as MlflowRaw;
   const rootOf = (run: Run): string => proxyRoot(rawOf(run).run.info.artifact_uri, run.id);
 
-  /** A small artifact's text (a key map or node list that outgrew its tag). */
-  const smallArtifact = async (run: MlflowRun, path: string, signal?: AbortSignal): Promise<string> => {
-    const { body } = await clientOf().downloadArtifact(`${proxyRoot(run.info.artifact_uri, run.info.run_id)}/${path}`, {}, { run: run.info.run_id, ...(signal ? { signal } : {}) });
-    const chunks: Buffer[] = [];
-    for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
-    return Buffer.concat(chunks).toString('utf8');
-  };
-
-  /** A `runlens.*` tag holding JSON, or the artifact it points to. */
-  const bigTag = async (run: MlflowRun, tag: string, signal?: AbortSignal): Promise<unknown> => {
-    const ref = bigTagReference(tagMap(run).get(tag));
-    if (ref.artifact === undefined) return ref.json;
+  /** A small artifact's text, or undefined when there is none. */
+  const smallArtifact = async (run: MlflowRun, path: string, signal?: AbortSignal): Promise<string | undefined> => {
     try {
-      return JSON.parse(await smallArtifact(run, ref.artifact, signal)) as unknown;
+      const { body } = await clientOf().downloadArtifact(`${proxyRoot(run.info.artifact_uri, run.info.run_id)}/${path}`, { run: run.info.run_id, ...(signal ? { signal } : {}) });
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(chunks).toString('utf8');
     } catch (error) {
-      if (RunlensError.isInstance(error)) throw error;
-      throw providerError(`the run's ${tag} artifact '${ref.artifact}' is not JSON`, { provider: 'mlflow', run: run.info.run_id });
+      if (RunlensError.isInstance(error) && (error.code === 'NotFound' || error.code === 'Unsupported')) return undefined;
+      throw error;
     }
   };
 
-  /** The whole values `runlens.longvalues` points to, read from their artifacts. */
-  const longValuesOf = async (run: MlflowRun, json: unknown, kind: 'params' | 'tags', signal?: AbortSignal): Promise<Record<string, string>> => {
-    const paths = json && typeof json === 'object' ? (json as Record<string, unknown>)[kind] : undefined;
-    if (!paths || typeof paths !== 'object') return {};
-    const entries = Object.entries(paths as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === 'string');
+  const json = (text: string | undefined, what: string, runId: string): unknown => {
+    if (text === undefined || text.trim() === '') return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw providerError(`the run's ${what} is not JSON`, { provider: 'mlflow', run: runId });
+    }
+  };
+  const isObject = (value: unknown): value is Record<string, unknown> => Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+  const strings = (value: unknown): Record<string, string> => (isObject(value) ? Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string')) : {});
+
+  /** The whole values `runlens.long_values` points to, read from their artifacts. */
+  const longValuesOf = async (run: MlflowRun, index: unknown, kind: 'params' | 'tags', signal?: AbortSignal): Promise<Record<string, string>> => {
+    const entries = Object.entries(strings(isObject(index) ? index[kind] : undefined));
     const values = await Promise.all(entries.map(([, path]) => smallArtifact(run, path, signal)));
-    return Object.fromEntries(entries.map(([key], i) => [key, values[i]!]));
+    return Object.fromEntries(entries.flatMap(([key], i) => (values[i] === undefined ? [] : [[key, values[i]!]])));
   };
 
   const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Run> => {
     const signal = options.signal;
     const run = await clientOf().getRun(id, { run: id, ...(signal ? { signal } : {}) });
-    const [keymapJson, nodesJson, longJson] = await Promise.all([bigTag(run, TAGS.keymap, signal), bigTag(run, TAGS.nodes, signal), bigTag(run, TAGS.longValues, signal)]);
-    const keymap: Record<string, string> = {};
-    if (keymapJson && typeof keymapJson === 'object' && !Array.isArray(keymapJson)) {
-      for (const [k, v] of Object.entries(keymapJson)) if (typeof v === 'string') keymap[k] = v;
+    const tags = tagMap(run);
+    // Only a run runlens copied has runlens's records: MLflow's own runs cost one request.
+    if (!tags.has(TAGS.sourceRef)) return toRun(id, { run, keymap: {}, nodes: [] });
+    // What a missing artifact answers through the proxy is unverified: fetch only files the listing shows.
+    let present = new Set<string>();
+    try {
+      const files = await clientOf().listArtifacts(`${proxyRoot(run.info.artifact_uri, id)}/${RUNLENS_DIR}`, { run: id, ...(signal ? { signal } : {}) });
+      present = new Set(files.filter((f) => !f.is_dir).map((f) => `${RUNLENS_DIR}/${f.path}`));
+    } catch (error) {
+      if (!(RunlensError.isInstance(error) && error.code === 'Unsupported')) throw error;
     }
-    const longValues = { params: await longValuesOf(run, longJson, 'params', signal), tags: await longValuesOf(run, longJson, 'tags', signal) };
-    return toRun(id, { run, keymap, nodes: parseNodes(nodesJson), longValues });
+    const fetch = (path: string) => (present.has(path) ? smallArtifact(run, path, signal) : Promise.resolve(undefined));
+    const keymapTag = tags.get(TAGS.keymap);
+    const [keymapText, sourceText, seriesText] = await Promise.all([
+      keymapTag !== undefined ? Promise.resolve(keymapTag) : fetch(ARTIFACTS.keymap),
+      fetch(ARTIFACTS.run),
+      fetch(ARTIFACTS.series),
+    ]);
+    const index = json(tags.get(TAGS.longValues), TAGS.longValues, id);
+    const [params, longTags] = await Promise.all([longValuesOf(run, index, 'params', signal), longValuesOf(run, index, 'tags', signal)]);
+    const source = json(sourceText, ARTIFACTS.run, id);
+    const series = json(seriesText, ARTIFACTS.series, id);
+    return toRun(id, {
+      run,
+      keymap: strings(json(keymapText, 'key map', id)),
+      nodes: parseNodes(isObject(source) ? source.nodes : undefined),
+      longValues: { params, tags: longTags },
+      ...(isObject(source) ? { source: source as Partial<Run> } : {}),
+      ...(Array.isArray(series) ? { series: series.filter((e): e is SeriesEntry => isObject(e) && typeof e.name === 'string' && (e.kind === 'system' || e.kind === 'training')) } : {}),
+    });
   };
 
   // ---- logs ------------------------------------------------------------------------------------
@@ -136,7 +161,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
 
   const readStream = async (run: Run, stream: LogStreamInfo, request: { position?: unknown; signal?: AbortSignal }) => {
     const start = typeof request.position === 'number' && request.position >= 0 ? request.position : 0;
-    const { body, skip } = await clientOf().downloadArtifact(`${rootOf(run)}/${stream.id}`, { offset: start }, { run: run.id, ...(request.signal ? { signal: request.signal } : {}) });
+    const { body, skip } = await clientOf().downloadArtifact(`${rootOf(run)}/${stream.id}`, { offset: start, run: run.id, ...(request.signal ? { signal: request.signal } : {}) });
     const records: LogRecord[] = [];
     let toSkip = skip;
     let pending = Buffer.alloc(0);
@@ -178,36 +203,62 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
 
   // ---- metrics ---------------------------------------------------------------------------------
 
-  const listMetrics = async (run: Run): Promise<MetricDescriptor[]> => {
-    const { run: mlflowRun, keymap } = rawOf(run);
-    return (mlflowRun.data?.metrics ?? []).map((m) => {
-      const original = keymap[m.key] ?? m.key;
-      const parsed = parseMetricKey(original);
+  const seriesId = (d: { kind: string; name: string; node?: string }) => `${d.kind}\u0000${d.name}\u0000${d.node ?? ''}`;
+
+  /** The series of a run runlens copied (its manifest), then any other MLflow metric by its key. */
+  const catalogOf = (run: Run): { descriptor: MetricDescriptor; entry?: SeriesEntry; key?: string }[] => {
+    const { run: mlflowRun, keymap, series } = rawOf(run);
+    const out: { descriptor: MetricDescriptor; entry?: SeriesEntry; key?: string }[] = [];
+    const covered = new Set<string>();
+    for (const entry of series ?? []) {
+      if (entry.key === undefined && entry.artifact === undefined) continue;
+      const { name, node, kind, unit, providerName, valueType, note } = entry;
+      const descriptor: MetricDescriptor = { name, kind, providerName: typeof providerName === 'string' ? providerName : name, ...(node ? { node } : {}), ...(unit ? { unit } : {}), ...(valueType ? { valueType } : {}), ...(note ? { note } : {}) };
+      out.push({ descriptor, entry, ...(entry.key !== undefined ? { key: entry.key } : {}) });
+      if (entry.key !== undefined) covered.add(entry.key);
+    }
+    for (const m of mlflowRun.data?.metrics ?? []) {
+      if (covered.has(m.key)) continue;
+      const parsed = parseMetricKey(keymap[m.key] ?? m.key);
       const normalized = parsed.kind === 'system' && !parsed.name.includes('_');
-      return {
-        name: parsed.name,
-        kind: parsed.kind,
-        providerName: m.key,
-        ...(parsed.node ? { node: parsed.node } : {}),
-        ...(normalized ? { unit: 'percent' } : {}),
-      };
-    });
+      out.push({
+        descriptor: { name: parsed.name, kind: parsed.kind, providerName: m.key, ...(parsed.node ? { node: parsed.node } : {}), ...(normalized ? { unit: 'percent' } : {}) },
+        key: m.key,
+      });
+    }
+    return out;
   };
 
-  const toPoint = (m: MlflowMetric, kind: 'system' | 'training'): MetricPoint => {
+  const listMetrics = async (run: Run): Promise<MetricDescriptor[]> => catalogOf(run).map((c) => c.descriptor);
+
+  const toPoint = (m: MlflowMetric, steps: boolean): MetricPoint => {
     const raw = m.value;
     // MLflow cannot store a missing sample: runlens copy writes NaN for one, read back as null.
     const value = raw === 'NaN' || (typeof raw === 'number' && Number.isNaN(raw)) ? null : typeof raw === 'number' ? raw : Number(raw);
     const step = toNumber(m.step);
-    return { timestamp: toNumber(m.timestamp) ?? 0, ...(kind === 'training' && step !== undefined ? { step } : {}), value };
+    return { timestamp: toNumber(m.timestamp) ?? 0, ...(steps && step !== undefined ? { step } : {}), value };
+  };
+
+  /** A text series runlens copy kept as an artifact in the archive's series format (a header line, then points). */
+  const artifactSeries = async (run: Run, path: string, signal?: AbortSignal): Promise<MetricPoint[]> => {
+    const text = await smallArtifact(rawOf(run).run, path, signal);
+    if (text === undefined) throw providerError(`the run's series artifact '${path}' is missing`, { provider: 'mlflow', run: run.id });
+    return text.split('\n').slice(1).filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as MetricPoint);
   };
 
   const readMetrics = async (run: Run, descriptors: readonly MetricDescriptor[], request: { signal?: AbortSignal }) => {
+    const catalog = new Map(catalogOf(run).map((c) => [seriesId(c.descriptor), c]));
+    const signal = request.signal;
     const series = await Promise.all(
       descriptors.map(async (descriptor): Promise<MetricSeries> => {
+        const found = catalog.get(seriesId(descriptor));
+        if (found?.entry?.artifact !== undefined && found.key === undefined) return { ...descriptor, points: await artifactSeries(run, found.entry.artifact, signal) };
+        const key = found?.key ?? descriptor.providerName;
+        // Steps: as the source had them (manifest), else training series keep MLflow's and system ones drop them.
+        const steps = found?.entry ? found.entry.steps !== false : descriptor.kind === 'training';
         const points: MetricPoint[] = [];
-        for await (const page of clientOf().metricHistory(run.id, descriptor.providerName, METRIC_PAGE, { run: run.id, ...(request.signal ? { signal: request.signal } : {}) })) {
-          for (const m of page) points.push(toPoint(m, descriptor.kind));
+        for await (const page of clientOf().metricHistory(run.id, key, METRIC_PAGE, { run: run.id, ...(signal ? { signal } : {}) })) {
+          for (const m of page) points.push(toPoint(m, steps));
         }
         return { ...descriptor, points };
       }),
@@ -238,7 +289,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   }
 
   const openArtifact = async (run: Run, path: string, options: { signal?: AbortSignal } = {}) => {
-    const { body, size } = await clientOf().downloadArtifact(`${rootOf(run)}/${path}`, {}, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+    const { body, size } = await clientOf().downloadArtifact(`${rootOf(run)}/${path}`, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
     return { ...(size !== undefined ? { size } : {}), body };
   };
 

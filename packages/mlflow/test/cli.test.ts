@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYMAP_ARTIFACT, TAGS, logArtifactPath, systemMetricKey } from '../src/conventions.js';
+import { ARTIFACTS, TAGS, logArtifactPath, systemMetricKey } from '../src/conventions.js';
 import { startMlflowEmulator, type MlflowEmulator } from '../src/testing/index.js';
 import { logLines } from './harness.js';
 
@@ -51,7 +51,6 @@ beforeAll(async () => {
       [TAGS.failureReason]: 'CUDA out of memory',
       // As the source's describe gave it: log evidence already in, so reading back adds nothing twice.
       [TAGS.failureEvidence]: JSON.stringify(['[algo-1] RuntimeError: CUDA out of memory.']),
-      [TAGS.nodes]: JSON.stringify([{ name: 'algo-1', instanceType: 'ml.g5.xlarge' }, { name: 'algo-2', instanceType: 'ml.g5.xlarge' }]),
       [TAGS.keymap]: JSON.stringify({ 'metrics/mAP50-95_B_': 'metrics/mAP50-95(B)', 'batch_size_': 'batch-size@' }),
     },
     metrics: [
@@ -62,12 +61,13 @@ beforeAll(async () => {
     ],
   });
   copied = run.runId;
+  emulator.putArtifact(copied, ARTIFACTS.run, JSON.stringify({ nodes: [{ name: 'algo-1', instanceType: 'ml.g5.xlarge' }, { name: 'algo-2', instanceType: 'ml.g5.xlarge' }] }));
   emulator.putArtifact(copied, logArtifactPath('algo-1'), logLines('algo-1', [{ timestamp: T0 + 10, message: 'epoch 1' }, { timestamp: T0 + 30, message: 'RuntimeError: CUDA out of memory.' }]));
   emulator.putArtifact(copied, logArtifactPath('algo-2'), logLines('algo-2', [{ timestamp: T0 + 20, message: 'epoch 1 on algo-2' }]));
   emulator.putArtifact(copied, 'weights/best.pt', 'weights-bytes');
-  // A key map too big for a tag lives in an artifact the tag points to.
-  const big = emulator.seedRun({ experiment: 'copies', runName: 'big', startTime: T0, tags: { [TAGS.keymap]: JSON.stringify({ $artifact: KEYMAP_ARTIFACT }) }, metrics: [{ key: 'loss_x_', value: 1, timestamp: T0, step: 0 }] });
-  emulator.putArtifact(big.runId, KEYMAP_ARTIFACT, JSON.stringify({ 'loss_x_': 'loss[x]' }));
+  // A key map too big for a tag is the artifact runlens/keymap.json, with no tag.
+  const big = emulator.seedRun({ experiment: 'copies', runName: 'big', startTime: T0, tags: { [TAGS.sourceRef]: 'local:./big', [TAGS.sourceProvider]: 'local' }, metrics: [{ key: 'loss_x_', value: 1, timestamp: T0, step: 0 }] });
+  emulator.putArtifact(big.runId, ARTIFACTS.keymap, `${JSON.stringify({ 'loss_x_': 'loss[x]' })}\n`);
   bigKeymap = big.runId;
 });
 afterAll(() => emulator?.close());
@@ -87,7 +87,6 @@ describe('runlens CLI on MLflow', () => {
       endedAt: new Date(T0 + 120_000).toISOString(),
       hyperparameters: { lr0: '0.01', 'batch-size@': '16' },
       tags: { team: 'vision' },
-      origin: { provider: 'sagemaker', ref: 'sagemaker:yolo-train' },
       failure: { category: 'out-of-memory', reason: 'CUDA out of memory', evidence: ['[algo-1] RuntimeError: CUDA out of memory.'] },
     });
     expect(run.nodes).toEqual([{ name: 'algo-1', instanceType: 'ml.g5.xlarge' }, { name: 'algo-2', instanceType: 'ml.g5.xlarge' }]);

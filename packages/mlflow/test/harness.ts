@@ -2,7 +2,7 @@
 // status and times, metrics under MLflow's names (NaN for a missing sample), log artifacts per node.
 import type { RunFixture } from '@runlens/core/testing';
 import type { RunStatus } from '@runlens/core';
-import { TAGS, logArtifactPath, systemMetricKey } from '../src/conventions.js';
+import { ARTIFACTS, TAGS, logArtifactPath, systemMetricKey, type SeriesEntry } from '../src/conventions.js';
 import type { MlflowEmulator } from '../src/testing/index.js';
 
 export const MLFLOW_STATUS: Readonly<Record<RunStatus, string>> = {
@@ -19,9 +19,12 @@ export function logLines(node: string, lines: readonly { timestamp: number; mess
 
 export function seedFixture(emulator: MlflowEmulator, fixture: RunFixture): string {
   const metrics: { key: string; value: number; timestamp: number; step?: number }[] = [];
+  const manifest: SeriesEntry[] = [];
   for (const series of fixture.metrics ?? []) {
     const key = series.kind === 'system' ? systemMetricKey(series.name as 'cpu.utilization', series.node) : series.name;
-    for (const p of series.points) metrics.push({ key, value: p.value ?? Number.NaN, timestamp: p.timestamp, ...(p.step !== undefined ? { step: p.step } : {}) });
+    const steps = series.points.some((p) => p.step !== undefined);
+    manifest.push({ name: series.name, kind: series.kind, providerName: series.name, ...(series.node ? { node: series.node } : {}), ...(series.kind === 'system' ? { unit: 'percent' } : {}), key, steps, points: series.points.length });
+    for (const p of series.points) metrics.push({ key, value: p.value ?? Number.NaN, timestamp: p.timestamp, step: p.step ?? 0 });
   }
   const run = emulator.seedRun({
     experiment: 'conformance',
@@ -29,9 +32,11 @@ export function seedFixture(emulator: MlflowEmulator, fixture: RunFixture): stri
     status: MLFLOW_STATUS[fixture.status],
     startTime: fixture.startedAt,
     ...(fixture.endedAt !== undefined ? { endTime: fixture.endedAt } : {}),
-    tags: { [TAGS.nodes]: JSON.stringify(fixture.nodes.map((name) => ({ name }))) },
+    tags: { [TAGS.sourceRef]: `local:./${fixture.name}`, [TAGS.sourceProvider]: 'local' },
     metrics,
   });
+  emulator.putArtifact(run.runId, ARTIFACTS.run, JSON.stringify({ nodes: fixture.nodes.map((name) => ({ name })) }));
+  emulator.putArtifact(run.runId, ARTIFACTS.series, JSON.stringify(manifest));
   for (const node of fixture.nodes) emulator.putArtifact(run.runId, logArtifactPath(node), logLines(node, fixture.logs[node] ?? []));
   for (const artifact of fixture.artifacts ?? []) emulator.putArtifact(run.runId, artifact.path, artifact.content);
   return run.runId;

@@ -92,20 +92,21 @@ describe('mlflow provider', () => {
     expect(await collect(await runlens.logs(`mlflow:${run.runId}`))).toEqual([]);
   });
 
-  it('puts back param and tag values too long for MLflow from the artifacts runlens.longvalues names', async () => {
+  it('puts back param and tag values too long for MLflow from the artifacts runlens.long_values names', async () => {
     emulator = await startMlflowEmulator();
     const longParam = 'p'.repeat(7000);
     const longTag = 't'.repeat(6000);
+    // As runlens copy writes them: not logged, kept whole in artifacts, indexed by MLflow key.
     const run = emulator.seedRun({
       runName: 'long',
       startTime: T0,
-      params: { config: longParam.slice(0, 6000) },
-      tags: { notes: longTag.slice(0, 5000), [TAGS.longValues]: JSON.stringify({ params: { config: longValuePath('params', 'config') }, tags: { notes: longValuePath('tags', 'notes') } }) },
+      params: { short: '1' },
+      tags: { [TAGS.sourceRef]: 'local:./long', [TAGS.sourceProvider]: 'local', [TAGS.keymap]: JSON.stringify({ 'cfg_x_': 'cfg[x]' }), [TAGS.longValues]: JSON.stringify({ params: { 'cfg_x_': longValuePath('params', 'cfg_x_') }, tags: { notes: longValuePath('tags', 'notes') } }) },
     });
-    emulator.putArtifact(run.runId, longValuePath('params', 'config'), longParam);
+    emulator.putArtifact(run.runId, longValuePath('params', 'cfg_x_'), longParam);
     emulator.putArtifact(run.runId, longValuePath('tags', 'notes'), longTag);
     const described = await runlensFor(emulator).describe(`mlflow:${run.runId}`);
-    expect(described.hyperparameters.config).toBe(longParam);
+    expect(described.hyperparameters).toEqual({ short: '1', 'cfg[x]': longParam });
     expect(described.tags?.notes).toBe(longTag);
   });
 });
