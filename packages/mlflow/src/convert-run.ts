@@ -92,8 +92,10 @@ export function toRun(id: string, raw: MlflowRaw): Run {
     ...(Array.isArray(raw.source?.timeline) ? { timeline: raw.source.timeline } : {}),
     ...(failure ? { failure } : {}),
     hyperparameters,
-    tags: userTags,
-    ...(raw.source?.finalMetrics && typeof raw.source.finalMetrics === 'object' ? { finalMetrics: raw.source.finalMetrics } : Object.keys(finalMetrics).length ? { finalMetrics } : {}),
+    // A copy keeps the source's shape: no `tags` where the source had none.
+    ...(Object.keys(userTags).length > 0 || (raw.source ? raw.source.tags !== undefined : true) ? { tags: userTags } : {}),
+    // A copy's final metrics are the source's (MLflow's latest values are per key and step, not the provider's own).
+    ...(raw.source ? (raw.source.finalMetrics && typeof raw.source.finalMetrics === 'object' ? { finalMetrics: raw.source.finalMetrics } : {}) : Object.keys(finalMetrics).length ? { finalMetrics } : {}),
     raw,
   };
 }

@@ -90,7 +90,8 @@ describe('runlens CLI on MLflow', () => {
       failure: { category: 'out-of-memory', reason: 'CUDA out of memory', evidence: ['[algo-1] RuntimeError: CUDA out of memory.'] },
     });
     expect(run.nodes).toEqual([{ name: 'algo-1', instanceType: 'ml.g5.xlarge' }, { name: 'algo-2', instanceType: 'ml.g5.xlarge' }]);
-    expect(run.finalMetrics).toEqual({ 'metrics/mAP50-95(B)': 0.42 });
+    // A copy's final metrics are its source's (run.json holds none here); restored metric names: see the metrics test.
+    expect(run.finalMetrics).toBeUndefined();
     expect(text.stdout + json.stdout + text.stderr).not.toContain('mlflow-secret-token');
   });
 
