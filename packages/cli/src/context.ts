@@ -83,6 +83,8 @@ export async function withContext(io: CliIO, globals: GlobalOptions, action: (co
     env: io.env,
     settings: providerSettings(globals),
     ...(retry ? { retry } : {}),
+    // One command, one process: a run that had ended is described once (copy and export read it in parts).
+    reuseEndedRunsMs: 60_000,
     ...(io.cwd ? { cwd: io.cwd } : {}),
     ...(globals.debug ? { debug: (message: string) => void io.stderr.write(`debug: ${message}\n`) } : {}),
   });

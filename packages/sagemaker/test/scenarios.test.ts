@@ -223,3 +223,35 @@ describe('artifacts', () => {
     expect(Buffer.concat(chunks).toString()).toBe('model!');
   });
 });
+
+describe('descriptions of a run that has ended are reused (reuseEndedRunsMs, set by the CLI)', () => {
+  const describes = () => emulator.requests.filter((r) => r.operation === 'DescribeTrainingJob').length;
+
+  it('one DescribeTrainingJob for describe, metrics, artifacts and logs of a completed job (SageMaker allows 8/s)', async () => {
+    emulator.resetRequests();
+    const ref = `sagemaker:${COMPLETED_JOB.name}`;
+    // With a fresh instance: the cache is per runlens instance.
+    const fresh = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: UNTHROTTLED }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, reuseEndedRunsMs: 60_000 });
+    try {
+      await fresh.describe(ref, { evidence: false });
+      await fresh.metrics(ref, { kind: 'training' });
+      await fresh.artifacts(ref);
+      await collect(await fresh.logs(ref, { tail: 3 }));
+      expect(describes()).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('a running job is described again by every call (its status moves)', async () => {
+    emulator.resetRequests();
+    const fresh = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: UNTHROTTLED }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, reuseEndedRunsMs: 60_000 });
+    try {
+      await fresh.describe('sagemaker:rl-running-2node', { evidence: false });
+      await fresh.describe('sagemaker:rl-running-2node', { evidence: false });
+      expect(describes()).toBe(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+});

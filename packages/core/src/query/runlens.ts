@@ -11,7 +11,7 @@ import type { RetryPolicy } from '../machinery/retry.js';
 import type { ArtifactBody, ArtifactInfo } from '../model/artifact.js';
 import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
 import type { MetricDescriptor, MetricQuery, MetricSeries } from '../model/metric.js';
-import type { Run, RunFilter, RunSummary } from '../model/run.js';
+import { isTerminal, type Run, type RunFilter, type RunSummary } from '../model/run.js';
 import { brief, type Warning } from '../model/warning.js';
 import { redact, registerSecret } from '../redact.js';
 import type { RunRef } from '../ref.js';
@@ -20,6 +20,9 @@ import { compareRuns, type Comparison, type CompareOptions } from './compare.js'
 import { compareNatural, LogReader } from './logs.js';
 import { ProviderRegistry } from './registry.js';
 
+
+/** How many descriptions of ended runs one runlens instance keeps (with reuseEndedRunsMs). */
+const DESCRIBED_MAX = 256;
 export interface RunlensOptions {
   /**
    * Provider definitions, e.g. `[localProvider, sagemakerProvider]`. To collect them from inversify
@@ -38,6 +41,11 @@ export interface RunlensOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Default for every follow's `LogQuery.reconnectForMs` (how long to ride out an unreachable provider; 10 minutes if unset). */
   readonly followReconnectMs?: number;
+  /**
+   * How long a description of a run that has ended may be reused by this instance (default 0: every
+   * query describes the run). A copy or an export asks for it in every part; the CLI sets a minute.
+   */
+  readonly reuseEndedRunsMs?: number;
   /** Receives redacted diagnostic lines (the CLI's --debug). */
   readonly debug?: (message: string) => void;
 }
@@ -164,7 +172,25 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     }
   };
 
-  const describeRaw = (ref: RunRef, signal?: AbortSignal) => withContext(ref, async () => (await provider(ref.provider)).catalog.describe(ref.id, { signal }));
+  // With reuseEndedRunsMs, a run that has ended is described once per that time: a copy asks for its
+  // description in every part (metrics, logs, artifacts), which cost SageMaker 8 DescribeTrainingJob
+  // calls per copied run, against a quota of 8/s. Running runs are never reused (follow polls their
+  // status).
+  const reuseMs = options.reuseEndedRunsMs ?? 0;
+  const described = new Map<string, { run: Run; at: number }>();
+  const describeRaw = async (ref: RunRef, signal?: AbortSignal): Promise<Run> => {
+    const key = `${ref.provider}:${ref.id}`;
+    const now = Date.now();
+    const cached = described.get(key);
+    if (cached && now - cached.at < reuseMs) return cached.run;
+    const run = await withContext(ref, async () => (await provider(ref.provider)).catalog.describe(ref.id, { signal }));
+    if (reuseMs > 0 && isTerminal(run.status)) {
+      described.delete(key);
+      described.set(key, { run, at: now });
+      if (described.size > DESCRIBED_MAX) described.delete(described.keys().next().value!);
+    } else described.delete(key);
+    return run;
+  };
 
   const readerFor = async (ref: RunRef, run: Run, query: LogQuery): Promise<LogReader> => {
     const p = await provider(ref.provider);
