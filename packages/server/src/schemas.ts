@@ -54,7 +54,12 @@ export const LogsQuery = z.object({
   tail: whole('only the last n lines', 0, 10_000_000),
   grep: z.string().max(1024).optional().openapi({ description: 'only lines matching this regular expression' }),
   follow: flag('keep streaming until the run ends'),
-  cursor: z.string().max(4096).optional().openapi({ description: 'resume right after the line this cursor names (an SSE event id); the Last-Event-ID header wins' }),
+  cursor: z.string().max(4096).optional().openapi({ description: 'resume right after the line this cursor names (an SSE event id, or an NDJSON `cursor` line); the Last-Event-ID header wins' }),
+  meta: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'))
+    .openapi({ description: 'NDJSON: send typed lines (`warning`, `cursor`, `end`) between the records; default: with `follow` only', type: 'boolean' }),
 });
 
 export const MetricsQuery = z.object({
@@ -147,6 +152,16 @@ export const Run = z
 export const LogLine = z
   .object({ timestamp: z.number().openapi({ description: 'epoch ms' }), node: z.string(), message: z.string(), stream: z.string().optional() })
   .openapi('LogLine');
+
+/** NDJSON lines other than records (sent with `meta`): they have a `type`, records never do. */
+export const LogControlLine = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('warning'), warning: Warning }),
+    z.object({ type: z.literal('cursor'), cursor: z.string().openapi({ description: 'resumes right after the lines sent before it (`?cursor=`)' }) }),
+    z.object({ type: z.literal('end'), cursor: z.string().optional().openapi({ description: 'resumes after the whole log' }) }),
+    z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),
+  ])
+  .openapi('LogControlLine');
 
 const MetricPoint = z.object({ timestamp: z.number(), step: z.number().optional(), value: z.union([z.number(), z.string(), z.null()]) });
 

@@ -268,7 +268,7 @@ describe('/openapi.json', () => {
     const routes = {
       '/api/runs': ['provider', 'status', 'since', 'until', 'limit'],
       '/api/runs/{ref}': ['ref'],
-      '/api/runs/{ref}/logs': ['ref', 'node', 'since', 'until', 'tail', 'grep', 'follow', 'cursor'],
+      '/api/runs/{ref}/logs': ['ref', 'node', 'since', 'until', 'tail', 'grep', 'follow', 'cursor', 'meta'],
       '/api/runs/{ref}/metrics': ['ref', 'metric', 'node', 'kind', 'since', 'until', 'points'],
       '/api/runs/{ref}/artifacts': ['ref'],
       '/api/runs/{ref}/artifact': ['ref', 'path'],
