@@ -1,4 +1,6 @@
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readFile as readFileCallback } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { ARCHIVE_FILES, ARCHIVE_FORMAT_VERSION, invalidInput, localFileError, notFound, type MetricDescriptor, type Run } from '@runlens/core';
 import type * as z from 'zod/mini';
@@ -29,8 +31,15 @@ export function corrupt(file: string, line: number | undefined, problem: string)
   return invalidInput(`corrupt archive: ${file}${line !== undefined ? ` line ${line}` : ''}: ${problem}`, { file, ...(line !== undefined ? { line } : {}) });
 }
 
+/**
+ * fs.readFile with a callback: its open, fstat, read and close are chained in C++, where
+ * fs/promises' readFile goes back to JavaScript (a promise, a microtask) between each step. On a busy
+ * machine that made it 4x slower (2,000 small files, 16 at a time: median 771 vs 182 ms).
+ */
+const readWhole = promisify(readFileCallback) as (file: string, encoding: 'utf8') => Promise<string>;
+
 export async function readJsonFile(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8').catch((e: unknown) => Promise.reject(localFileError(e, ARCHIVE_SIDE, file) ?? e));
+  const text = await readWhole(file, 'utf8').catch((e: unknown) => Promise.reject(localFileError(e, ARCHIVE_SIDE, file) ?? e));
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -71,6 +80,32 @@ export async function readArchive(dir: string): Promise<ArchiveContents> {
     await checkComplete(dir, manifest.data);
   }
   const parsed = runSchema.safeParse(await readJsonFile(runFile));
+  if (!parsed.success) throw corrupt(runFile, undefined, describeIssue(parsed.error));
+  return { dir, run: parsed.data, formatVersion };
+}
+
+/**
+ * What a listing reads of an archive: run.json (validated as describe validates it) and archive.json's
+ * format version, nothing else. Describe's completeness check (a directory listing and a stat per
+ * artifact) and its log listing are left to describe: a listing of a thousand archives would pay
+ * them a thousand times for nothing it shows.
+ */
+export async function readArchiveHead(dir: string): Promise<ArchiveContents> {
+  const manifestFile = path.join(dir, ARCHIVE_FILES.archive);
+  const runFile = path.join(dir, ARCHIVE_FILES.run);
+  const [manifestJson, runJson] = await Promise.all([
+    // Hand-made archives have no archive.json.
+    readJsonFile(manifestFile).catch((e: unknown) => ((e as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT' ? undefined : Promise.reject(e))),
+    readJsonFile(runFile),
+  ]);
+  let formatVersion = 1;
+  if (manifestJson !== undefined) {
+    const manifest = archiveManifestSchema.safeParse(manifestJson);
+    if (!manifest.success) throw corrupt(manifestFile, undefined, describeIssue(manifest.error));
+    formatVersion = manifest.data.formatVersion;
+    if (formatVersion > ARCHIVE_FORMAT_VERSION) throw invalidInput(`${manifestFile}: archive format version ${formatVersion} is newer than this runlens reads (${ARCHIVE_FORMAT_VERSION}); upgrade runlens`);
+  }
+  const parsed = runSchema.safeParse(runJson);
   if (!parsed.success) throw corrupt(runFile, undefined, describeIssue(parsed.error));
   return { dir, run: parsed.data, formatVersion };
 }

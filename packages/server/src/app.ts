@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { downsamplePoints, formatRef, interrupted, invalidInput, parseTime, RunlensError, SharedFollows, type LogQuery, type Runlens } from '@runlens/core';
+import { downsamplePoints, formatRef, interrupted, invalidInput, mapLimit, parseTime, RunlensError, SharedFollows, type LogQuery, type Runlens } from '@runlens/core';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { create as createTar } from 'tar';
@@ -42,6 +42,9 @@ export interface ServerApp {
   readonly app: OpenAPIHono;
   readonly follows: SharedFollows;
 }
+
+/** Real-path checks of listed local archives in flight at once. */
+const LIST_CONCURRENCY = 16;
 
 const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -133,13 +136,9 @@ export function createApp(options: AppOptions): ServerApp {
       const q = (c.req as unknown as { valid(t: 'query'): z.infer<typeof S.RunsQuery> }).valid('query');
       const { signal } = abortOnClose(c);
       const { runs, warnings } = await runlens.list({ providers: q.provider, status: q.status as never, since: time('since', q.since), until: time('until', q.until), limit: q.limit, signal });
-      // Local archives outside the roots are not listed either.
-      const visible = [];
-      for (const run of runs) {
-        if (run.provider !== 'local') visible.push(run);
-        else if (await roots.confine(run.id, run.ref).then(() => true, () => false)) visible.push(run);
-      }
-      return jsonBody({ runs: visible, warnings });
+      // Local archives outside the roots are not listed either (checked LIST_CONCURRENCY at a time).
+      const inside = await mapLimit(runs, LIST_CONCURRENCY, (run) => (run.provider !== 'local' ? Promise.resolve(true) : roots.confine(run.id, run.ref).then(() => true, () => false)));
+      return jsonBody({ runs: runs.filter((_, i) => inside[i]), warnings });
     }) as never,
   );
 

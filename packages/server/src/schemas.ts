@@ -112,6 +112,10 @@ export const ErrorBody = z
 
 const Status = z.enum(STATUSES);
 
+const FailureCategory = z
+  .enum(['invalid-hyperparameter', 'invalid-input-data', 'user-code-error', 'out-of-memory', 'capacity', 'setup', 'permission', 'timeout', 'stopped-by-user', 'unknown'])
+  .openapi('FailureCategory');
+
 export const RunSummary = z
   .object({
     ref: z.string(),
@@ -122,6 +126,10 @@ export const RunSummary = z
     providerStatus: z.string().optional(),
     createdAt: z.string().optional(),
     endedAt: z.string().optional(),
+    failure: z
+      .object({ category: FailureCategory, reason: z.string().optional() })
+      .optional()
+      .openapi({ description: "a failed run's failure category (and reason) when the listing has it without a call per run: local archives always (from their stored description), clouds when their list answer carries a failure reason; otherwise absent and `GET /api/runs/{ref}` gives it" }),
   })
   .openapi('RunSummary');
 
@@ -138,7 +146,7 @@ export const Run = z
     endedAt: z.string().optional(),
     nodes: z.array(z.object({ name: z.string(), instanceType: z.string().optional(), status: z.string().optional() })),
     failure: z
-      .object({ category: z.string(), reason: z.string(), evidence: z.array(z.string()), code: z.string().optional() })
+      .object({ category: FailureCategory, reason: z.string(), evidence: z.array(z.string()), code: z.string().optional() })
       .optional(),
     hyperparameters: z.record(z.string(), z.string()),
     tags: z.record(z.string(), z.string()).optional(),
