@@ -37,6 +37,10 @@ describe('runs', () => {
     expect(body.runs).toHaveLength(4);
     const created = body.runs.map((r: { createdAt: string }) => r.createdAt);
     expect([...created].sort().reverse()).toEqual(created);
+    // The runs table's failure category, without a describe per failed run.
+    const typo = body.runs.find((r: { ref: string }) => r.ref === TYPO);
+    expect(typo.failure).toEqual({ category: 'invalid-hyperparameter', reason: expect.any(String) });
+    expect(typo.failure.category).toBe((await s.runlens.describe(TYPO)).failure!.category);
   });
 
   it('filters by provider, status, since, until and limit', async () => {
