@@ -85,29 +85,17 @@ export async function readArchive(dir: string): Promise<ArchiveContents> {
 }
 
 /**
- * What a listing reads of an archive: run.json (validated as describe validates it) and archive.json's
- * format version, nothing else. Describe's completeness check (a directory listing and a stat per
- * artifact) and its log listing are left to describe: a listing of a thousand archives would pay
- * them a thousand times for nothing it shows.
+ * What a listing reads of an archive: run.json alone, validated as describe validates it. Describe's
+ * other work (archive.json's format version and completeness check, a directory listing and a stat
+ * per artifact, the log listing) is left to describe, which reports an incomplete or too new
+ * archive with its reason: a listing of a thousand archives would pay it a thousand times for
+ * nothing it shows, and hid such archives without a word.
  */
-export async function readArchiveHead(dir: string): Promise<ArchiveContents> {
-  const manifestFile = path.join(dir, ARCHIVE_FILES.archive);
+export async function readRunFile(dir: string): Promise<ArchiveContents['run']> {
   const runFile = path.join(dir, ARCHIVE_FILES.run);
-  const [manifestJson, runJson] = await Promise.all([
-    // Hand-made archives have no archive.json.
-    readJsonFile(manifestFile).catch((e: unknown) => ((e as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT' ? undefined : Promise.reject(e))),
-    readJsonFile(runFile),
-  ]);
-  let formatVersion = 1;
-  if (manifestJson !== undefined) {
-    const manifest = archiveManifestSchema.safeParse(manifestJson);
-    if (!manifest.success) throw corrupt(manifestFile, undefined, describeIssue(manifest.error));
-    formatVersion = manifest.data.formatVersion;
-    if (formatVersion > ARCHIVE_FORMAT_VERSION) throw invalidInput(`${manifestFile}: archive format version ${formatVersion} is newer than this runlens reads (${ARCHIVE_FORMAT_VERSION}); upgrade runlens`);
-  }
-  const parsed = runSchema.safeParse(runJson);
+  const parsed = runSchema.safeParse(await readJsonFile(runFile));
   if (!parsed.success) throw corrupt(runFile, undefined, describeIssue(parsed.error));
-  return { dir, run: parsed.data, formatVersion };
+  return parsed.data;
 }
 
 /**

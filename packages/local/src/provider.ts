@@ -18,7 +18,7 @@ import {
   type Run,
   type RunSummary,
 } from '@runlens/core';
-import { ARCHIVE_SIDE, corrupt, fileBody, listFiles, readArchive, readArchiveHead, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
+import { ARCHIVE_SIDE, corrupt, fileBody, listFiles, readArchive, readRunFile, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
 import { readLines, tailLines, type LinePosition } from './lines.js';
 import { artifactManifestSchema, describeIssue, logRecordSchema, metricPointSchema } from './schema.js';
 
@@ -96,12 +96,12 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
         // took seconds of waiting on the file system for milliseconds of work.
         // A root inside another one finds its archives twice: each is listed once.
         const dirs = [...new Set(await findArchives(roots().map((root) => path.resolve(cwd, root)), LIST_DEPTH))].sort();
-        const heads = await mapLimit(dirs, LIST_CONCURRENCY, (dir) => readArchiveHead(dir).then((archive) => ({ dir, archive }), () => undefined));
+        const heads = await mapLimit(dirs, LIST_CONCURRENCY, (dir) => readRunFile(dir).then((run) => ({ dir, run }), () => undefined));
         const found: RunSummary[] = [];
         for (const head of heads) {
           if (!head) continue;
           const id = relativeId(cwd, head.dir);
-          const run = head.archive.run;
+          const run = head.run;
           const name = run.name ?? path.basename(head.dir);
           const created = run.createdAt ? Date.parse(run.createdAt) : undefined;
           if (filter.since !== undefined && (created === undefined || created < filter.since)) continue;
