@@ -187,7 +187,8 @@ export function createApp(options: AppOptions): ServerApp {
         const key = JSON.stringify([canonical, query.nodes ? [...query.nodes].sort() : null, query.since ?? null, query.until ?? null, query.grep ?? null]);
         const open = (from: string | undefined, signal: AbortSignal) => runlens.logs(ref, { ...query, cursor: from, signal });
         const lines = await follows.attach(key, open, { cursor, signal: controller.signal });
-        source = { batches: singles(lines), warnings: () => lines.warnings() };
+        // Each line carries its cursor; before the first one, the cursor resumed from still holds.
+        source = { batches: singles(lines), warnings: () => lines.warnings(), ...(cursor ? { cursor: () => cursor } : {}) };
       } else {
         const reader = await runlens.logs(ref, { ...query, cursor, signal: controller.signal });
         // SSE needs each line's cursor (its event id); NDJSON takes whole batches.
