@@ -1,6 +1,6 @@
 // ARM job + Run History details (+ MLflow's latest metrics and params) → core's Run and RunSummary.
 import type { JobBase } from '@azure/arm-machinelearning';
-import { classifyFailure, compareNatural, toIso, type FailureRule, type Run, type RunFailure, type RunNode, type RunStatus, type RunSummary, type TimelineEvent } from '@runlens/core';
+import { classifyFailure, compareNatural, summaryFailure, toIso, type FailureRule, type Run, type RunFailure, type RunNode, type RunStatus, type RunSummary, type TimelineEvent } from '@runlens/core';
 import { logFilesOf, rankNode } from './log-files.js';
 import type { InnerError, MlflowRun, RootError, RunDetails } from './wire.js';
 
@@ -223,6 +223,8 @@ export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: M
  */
 export function toSummary(job: JobBase, id: string, details?: RunDetails): RunSummary {
   const { providerStatus, status, createdAt, endedAt } = runState(job, details);
+  // The same Run History error describe classifies: the list reads the details anyway.
+  const failure = status === 'failed' ? summaryFailure(failureOf(details?.error?.error)) : undefined;
   return {
     ref: `azureml:${id}`,
     provider: 'azureml',
@@ -232,5 +234,6 @@ export function toSummary(job: JobBase, id: string, details?: RunDetails): RunSu
     providerStatus,
     ...(createdAt ? { createdAt } : {}),
     ...(endedAt ? { endedAt } : {}),
+    ...(failure ? { failure } : {}),
   };
 }

@@ -77,6 +77,8 @@ describe('runlens runs', () => {
     const all = await runlens(['runs', '--json'], { env: env() });
     expect(Object.keys(JSON.parse(all.stdout))).toEqual(['runs']);
     expect(JSON.parse(all.stdout).runs.map((s: { name: string }) => s.name)).toEqual(['fixture-failed', 'fixture-completed']);
+    // The failure category the HTTP API and the web view's runs table show: the same summary.
+    expect(JSON.parse(all.stdout).runs.map((s: { failure?: unknown }) => s.failure)).toEqual([{ category: 'out-of-memory', reason: 'CUDA out of memory' }, undefined]);
     const completed = await runlens(['runs', '--status', 'completed', '--json', '--provider', 'local'], { env: env() });
     expect(JSON.parse(completed.stdout).runs.map((s: { name: string }) => s.name)).toEqual(['fixture-completed']);
     const one = await runlens(['runs', '--limit', '1', '--json'], { env: env() });

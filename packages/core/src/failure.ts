@@ -1,5 +1,5 @@
 import type { LogRecord } from './model/log.js';
-import type { FailureCategory, RunFailure } from './model/run.js';
+import type { FailureCategory, RunFailure, RunSummaryFailure } from './model/run.js';
 
 export interface FailureRule {
   readonly category: FailureCategory;
@@ -67,4 +67,14 @@ export function enrichFailure(failure: RunFailure | undefined, tail: readonly Lo
   const category =
     failure && failure.category !== 'unknown' ? failure.category : classifyFailure([reason, ...given, ...fromLogs, ...(failure ? [failure.reason] : [])], rules);
   return { category, reason, evidence: [...given, ...fromLogs], ...(failure?.code ? { code: failure.code } : {}) };
+}
+
+/**
+ * A RunSummary's `failure` from the failure a provider's list answer describes: its category and
+ * reason, but only when that already names a category. An `unknown` one is left out, because
+ * describe would look in the logs and may find the category there; a listing never reads logs.
+ */
+export function summaryFailure(failure: RunFailure | undefined): RunSummaryFailure | undefined {
+  if (!failure || failure.category === 'unknown') return undefined;
+  return { category: failure.category, ...(failure.reason ? { reason: failure.reason } : {}) };
 }

@@ -1,4 +1,6 @@
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { readFile as readFileCallback } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { ARCHIVE_FILES, ARCHIVE_FORMAT_VERSION, invalidInput, localFileError, notFound, type MetricDescriptor, type Run } from '@runlens/core';
 import type * as z from 'zod/mini';
@@ -29,8 +31,15 @@ export function corrupt(file: string, line: number | undefined, problem: string)
   return invalidInput(`corrupt archive: ${file}${line !== undefined ? ` line ${line}` : ''}: ${problem}`, { file, ...(line !== undefined ? { line } : {}) });
 }
 
+/**
+ * fs.readFile with a callback: its open, fstat, read and close are chained in C++, where
+ * fs/promises' readFile goes back to JavaScript (a promise, a microtask) between each step. On a busy
+ * machine that made it 4x slower (2,000 small files, 16 at a time: median 771 vs 182 ms).
+ */
+const readWhole = promisify(readFileCallback) as (file: string, encoding: 'utf8') => Promise<string>;
+
 export async function readJsonFile(file: string): Promise<unknown> {
-  const text = await readFile(file, 'utf8').catch((e: unknown) => Promise.reject(localFileError(e, ARCHIVE_SIDE, file) ?? e));
+  const text = await readWhole(file, 'utf8').catch((e: unknown) => Promise.reject(localFileError(e, ARCHIVE_SIDE, file) ?? e));
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -73,6 +82,20 @@ export async function readArchive(dir: string): Promise<ArchiveContents> {
   const parsed = runSchema.safeParse(await readJsonFile(runFile));
   if (!parsed.success) throw corrupt(runFile, undefined, describeIssue(parsed.error));
   return { dir, run: parsed.data, formatVersion };
+}
+
+/**
+ * What a listing reads of an archive: run.json alone, validated as describe validates it. Describe's
+ * other work (archive.json's format version and completeness check, a directory listing and a stat
+ * per artifact, the log listing) is left to describe, which reports an incomplete or too new
+ * archive with its reason: a listing of a thousand archives would pay it a thousand times for
+ * nothing it shows, and hid such archives without a word.
+ */
+export async function readRunFile(dir: string): Promise<ArchiveContents['run']> {
+  const runFile = path.join(dir, ARCHIVE_FILES.run);
+  const parsed = runSchema.safeParse(await readJsonFile(runFile));
+  if (!parsed.success) throw corrupt(runFile, undefined, describeIssue(parsed.error));
+  return parsed.data;
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   ARCHIVE_FILES,
   isTerminal,
+  mapLimit,
   notFound,
   onLocalFiles,
   type ArtifactInfo,
@@ -17,7 +18,7 @@ import {
   type Run,
   type RunSummary,
 } from '@runlens/core';
-import { ARCHIVE_SIDE, corrupt, fileBody, listFiles, readArchive, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
+import { ARCHIVE_SIDE, corrupt, fileBody, listFiles, readArchive, readRunFile, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
 import { readLines, tailLines, type LinePosition } from './lines.js';
 import { artifactManifestSchema, describeIssue, logRecordSchema, metricPointSchema } from './schema.js';
 
@@ -26,6 +27,8 @@ const PAGE_LINES = 5_000;
 /** File-system failures while reading an archive name the file and blame the archive (EACCES: exit 4). */
 const onArchive = <T>(work: () => Promise<T>): Promise<T> => onLocalFiles(ARCHIVE_SIDE, work);
 const LIST_DEPTH = 4;
+/** Directories and run.json files read at once while listing. */
+const LIST_CONCURRENCY = 16;
 
 export function createLocalProvider(environment: ProviderEnvironment): ProviderV1 {
   const cwd = environment.cwd;
@@ -89,18 +92,33 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     catalog: {
       describe: (id) => onArchive(() => describe(id)),
       async *list(filter) {
+        // Archives are found and read LIST_CONCURRENCY at a time: one at a time, a thousand archives
+        // took seconds of waiting on the file system for milliseconds of work.
+        // A root inside another one finds its archives twice: each is listed once.
+        const dirs = [...new Set(await findArchives(roots().map((root) => path.resolve(cwd, root)), LIST_DEPTH))].sort();
+        const heads = await mapLimit(dirs, LIST_CONCURRENCY, (dir) => readRunFile(dir).then((run) => ({ dir, run }), () => undefined));
         const found: RunSummary[] = [];
-        for (const root of roots()) {
-          for (const dir of await findArchives(path.resolve(cwd, root), LIST_DEPTH)) {
-            const id = relativeId(cwd, dir);
-            const run = await describe(id).catch(() => undefined);
-            if (!run) continue;
-            const created = run.createdAt ? Date.parse(run.createdAt) : undefined;
-            if (filter.since !== undefined && (created === undefined || created < filter.since)) continue;
-            if (filter.until !== undefined && (created === undefined || created >= filter.until)) continue;
-            if (filter.nameContains && !run.name.includes(filter.nameContains)) continue;
-            found.push({ ref: run.ref, provider: 'local', id, name: run.name, status: run.status, providerStatus: run.providerStatus, ...(run.createdAt ? { createdAt: run.createdAt } : {}), ...(run.endedAt ? { endedAt: run.endedAt } : {}) });
-          }
+        for (const head of heads) {
+          if (!head) continue;
+          const id = relativeId(cwd, head.dir);
+          const run = head.run;
+          const name = run.name ?? path.basename(head.dir);
+          const created = run.createdAt ? Date.parse(run.createdAt) : undefined;
+          if (filter.since !== undefined && (created === undefined || created < filter.since)) continue;
+          if (filter.until !== undefined && (created === undefined || created >= filter.until)) continue;
+          if (filter.nameContains && !name.includes(filter.nameContains)) continue;
+          found.push({
+            ref: `local:${id}`,
+            provider: 'local',
+            id,
+            name,
+            status: run.status,
+            providerStatus: run.providerStatus ?? run.status,
+            ...(run.createdAt ? { createdAt: run.createdAt } : {}),
+            ...(run.endedAt ? { endedAt: run.endedAt } : {}),
+            // The category the archive's stored description gives (an archive without one gets it from its logs on describe).
+            ...(run.status === 'failed' && run.failure ? { failure: { category: run.failure.category, reason: run.failure.reason } } : {}),
+          });
         }
         yield found;
       },
@@ -204,16 +222,22 @@ function relativeId(cwd: string, dir: string): string {
   return relative.startsWith('..') || path.isAbsolute(relative) ? dir : `./${relative.split(path.sep).join('/')}`;
 }
 
-async function findArchives(dir: string, depth: number): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-  if (entries.some((e) => e.isFile() && e.name === ARCHIVE_FILES.run)) return [dir];
-  if (depth === 0) return [];
-  const found: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'node_modules') continue;
-    found.push(...(await findArchives(path.join(dir, entry.name), depth - 1)));
+/**
+ * Archive directories (those holding run.json) under the roots, down to `depth` levels; nothing is
+ * looked for inside an archive. Level by level, so at most LIST_CONCURRENCY directories are read at once.
+ */
+async function findArchives(roots: readonly string[], depth: number): Promise<string[]> {
+  const archives: string[] = [];
+  let level = [...roots];
+  for (let d = 0; level.length > 0 && d <= depth; d++) {
+    const read = await mapLimit(level, LIST_CONCURRENCY, async (dir) => ({ dir, entries: await readdir(dir, { withFileTypes: true }).catch(() => []) }));
+    level = [];
+    for (const { dir, entries } of read) {
+      if (entries.some((e) => e.isFile() && e.name === ARCHIVE_FILES.run)) archives.push(dir);
+      else if (d < depth) for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.') && e.name !== 'node_modules') level.push(path.join(dir, e.name));
+    }
   }
-  return found.sort();
+  return archives;
 }
 
 async function walk(dir: string): Promise<string[]> {

@@ -1,5 +1,5 @@
 // ModelArts job records → core's Run and RunSummary. Pure functions of the wire data.
-import { classifyFailure, toIso, type FailureCategory, type FailureRule, type Run, type RunFailure, type RunNode, type RunStatus, type RunSummary, type TimelineEvent } from '@runlens/core';
+import { classifyFailure, summaryFailure, toIso, type FailureCategory, type FailureRule, type Run, type RunFailure, type RunNode, type RunStatus, type RunSummary, type TimelineEvent } from '@runlens/core';
 import { asArray, asObject, num, str, type Json, type JsonObject } from './json.js';
 
 /** v2 `status.phase` → core status. Terminating is still running (it can still log); the raw phase is kept. */
@@ -109,7 +109,7 @@ export interface ErrorEvent {
   readonly message: string;
 }
 
-export function v2Summary(detail: JsonObject): RunSummary {
+export function v2Summary(detail: JsonObject): Omit<RunSummary, 'failure'> {
   const metadata = asObject(detail.metadata) ?? {};
   const status = asObject(detail.status) ?? {};
   const id = str(metadata.id) ?? '';
@@ -125,6 +125,17 @@ export function v2Summary(detail: JsonObject): RunSummary {
     ...(times.created !== undefined ? { createdAt: toIso(times.created)! } : {}),
     ...(times.ended !== undefined ? { endedAt: toIso(times.ended)! } : {}),
   };
+}
+
+/**
+ * A search result row: v2Summary plus, for a failed job, the failure category its `status` gives
+ * (task exit codes and messages, running records' end reasons) when that names one. The job's
+ * Error events, which describe reads too, would cost a call per job.
+ */
+export function v2ListSummary(detail: JsonObject): RunSummary {
+  const summary = v2Summary(detail);
+  const failure = summary.status === 'failed' ? summaryFailure(v2Failure(asObject(detail.status) ?? {}, [])) : undefined;
+  return failure ? { ...summary, failure } : summary;
 }
 
 export function v2Run(detail: JsonObject, errorEvents: readonly ErrorEvent[] = []): Run {
@@ -231,7 +242,7 @@ export function v1Times(version: JsonObject): V2Times {
   return { ...(created !== undefined ? { created } : {}), ...(started !== undefined ? { started } : {}), ...(ended !== undefined ? { ended } : {}) };
 }
 
-export function v1Summary(version: JsonObject, jobId: string, versionId: string): RunSummary {
+export function v1Summary(version: JsonObject, jobId: string, versionId: string): Omit<RunSummary, 'failure'> {
   const { status, name } = v1Status(num(version.status));
   const times = v1Times(version);
   return {

@@ -3,7 +3,7 @@
 // again here (the service's filter semantics are not all documented).
 import { paginate, RunlensError, type RunFilter, type RunSummary } from '@runlens/core';
 import { encode, type ModelartsClient } from './client.js';
-import { PHASES_OF, v1Status, v1Summary, v2Summary } from './convert-run.js';
+import { PHASES_OF, v1Status, v1Summary, v2ListSummary } from './convert-run.js';
 import { asArray, asObject, num, str, type JsonObject } from './json.js';
 
 /** The search API's maximum `limit`. */
@@ -84,7 +84,7 @@ export async function* listRuns(client: ModelartsClient, filter: RunFilter, debu
       mode = 'record';
       debug('modelarts: the search API reads offset as a record offset; paging by records');
     }
-    const summaries = page.items.map(v2Summary).filter((s) => s.id !== '' && !seen.has(s.id));
+    const summaries = page.items.map(v2ListSummary).filter((s) => s.id !== '' && !seen.has(s.id));
     for (const s of summaries) seen.add(s.id);
     const kept = summaries.filter((s) => keep(s, filter));
     count += kept.length;

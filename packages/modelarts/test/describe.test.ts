@@ -115,4 +115,15 @@ describe('list', () => {
     expect(failed.runs.every((r) => r.status === 'failed' && r.name.startsWith('bulk-'))).toBe(true);
     expect(failed.runs[0]!.name).toBe('bulk-58');
   });
+
+  it("carries a failed v2 job's failure category from its status, the category describe gives, and none when the status names none", async () => {
+    const { runs } = await runlens.list({ providers: ['modelarts'], status: ['failed'] });
+    const oom = runs.find((r) => r.id === SCENARIO.failedJobId)!;
+    const described = await runlens.describe(oom.ref);
+    expect(oom.failure).toEqual({ category: 'out-of-memory', reason: expect.stringContaining('OOMKilled') });
+    expect(oom.failure!.category).toBe(described.failure!.category);
+    // bulk-* jobs failed without task statuses: `unknown` until describe reads the logs, so left out.
+    expect(runs.filter((r) => r.name.startsWith('bulk-')).every((r) => r.failure === undefined)).toBe(true);
+    expect((await runlens.list({ providers: ['modelarts'], status: ['completed'] })).runs.every((r) => r.failure === undefined)).toBe(true);
+  });
 });

@@ -4,14 +4,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { downsamplePoints, formatRef, interrupted, invalidInput, parseTime, RunlensError, SharedFollows, type LogQuery, type Runlens } from '@runlens/core';
+import { downsamplePoints, formatRef, interrupted, invalidInput, mapLimit, parseTime, RunlensError, SharedFollows, type LogQuery, type Runlens } from '@runlens/core';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { create as createTar } from 'tar';
 import { apiError, errorResponse, simpleError } from './errors.js';
 import * as S from './schemas.js';
 import { ArchiveRoots, checkArtifactPath, contentDisposition, tokenMatcher } from './security.js';
-import { lineBody, STREAM_HEADERS } from './stream.js';
+import { lineBody, STREAM_HEADERS, type LineSource } from './stream.js';
 import { webHandler } from './web.js';
 
 export interface AppOptions {
@@ -42,6 +42,9 @@ export interface ServerApp {
   readonly app: OpenAPIHono;
   readonly follows: SharedFollows;
 }
+
+/** Real-path checks of listed local archives in flight at once. */
+const LIST_CONCURRENCY = 16;
 
 const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
 const errors = {
@@ -133,13 +136,9 @@ export function createApp(options: AppOptions): ServerApp {
       const q = (c.req as unknown as { valid(t: 'query'): z.infer<typeof S.RunsQuery> }).valid('query');
       const { signal } = abortOnClose(c);
       const { runs, warnings } = await runlens.list({ providers: q.provider, status: q.status as never, since: time('since', q.since), until: time('until', q.until), limit: q.limit, signal });
-      // Local archives outside the roots are not listed either.
-      const visible = [];
-      for (const run of runs) {
-        if (run.provider !== 'local') visible.push(run);
-        else if (await roots.confine(run.id, run.ref).then(() => true, () => false)) visible.push(run);
-      }
-      return jsonBody({ runs: visible, warnings });
+      // Local archives outside the roots are not listed either (checked LIST_CONCURRENCY at a time).
+      const inside = await mapLimit(runs, LIST_CONCURRENCY, (run) => (run.provider !== 'local' ? Promise.resolve(true) : roots.confine(run.id, run.ref).then(() => true, () => false)));
+      return jsonBody({ runs: runs.filter((_, i) => inside[i]), warnings });
     }) as never,
   );
 
@@ -157,11 +156,12 @@ export function createApp(options: AppOptions): ServerApp {
       path: '/api/runs/{ref}/logs',operationId: 'readLogs', 
       summary: "A run's logs, every node merged by time: NDJSON, or Server-Sent Events with resumable ids",
       description:
-        'NDJSON (default): one `LogLine` per line; empty lines are heartbeats; an `{"error":…}` line ends a stream that failed after it started. ' +
+        'NDJSON (default): one `LogLine` per line, exactly `runlens logs --json`; empty lines are heartbeats; a `{"type":"error","error":…}` line ends a stream that failed after it started. ' +
+        'With `meta` (the default when following) typed lines come between the records (`LogControlLine`: records never have a `type`): `warning` as warnings are raised, `cursor` after each group of records (resume with `?cursor=`), and `end` when the log is complete. ' +
         'With `Accept: text/event-stream`: each line is a `message` event whose `id` is the resume cursor (reconnect with `Last-Event-ID`), plus `warning`, `error` and a final `end` event; comment lines are heartbeats.',
       request: { params: S.RefParam, query: S.LogsQuery },
       responses: {
-        200: { description: 'a stream of log lines', content: { 'application/x-ndjson': { schema: S.LogLine }, 'text/event-stream': { schema: { type: 'string' } as never } } },
+        200: { description: 'a stream of log lines', content: { 'application/x-ndjson': { schema: z.union([S.LogLine, S.LogControlLine]) }, 'text/event-stream': { schema: { type: 'string' } as never } } },
         ...errors,
       },
     }),
@@ -180,24 +180,26 @@ export function createApp(options: AppOptions): ServerApp {
         follow: q.follow,
         ...(options.followPollMs ? { pollIntervalMs: options.followPollMs } : {}),
       };
-      let source;
+      let source: LineSource;
       if (q.follow && query.tail === undefined) {
         // Followers of the same log share one upstream reader.
         const canonical = formatRef(runlens.resolve(ref));
         const key = JSON.stringify([canonical, query.nodes ? [...query.nodes].sort() : null, query.since ?? null, query.until ?? null, query.grep ?? null]);
         const open = (from: string | undefined, signal: AbortSignal) => runlens.logs(ref, { ...query, cursor: from, signal });
         const lines = await follows.attach(key, open, { cursor, signal: controller.signal });
-        source = { lines, warnings: () => lines.warnings() };
+        // Each line carries its cursor; before the first one, the cursor resumed from still holds.
+        source = { batches: singles(lines), warnings: () => lines.warnings(), ...(cursor ? { cursor: () => cursor } : {}) };
       } else {
         const reader = await runlens.logs(ref, { ...query, cursor, signal: controller.signal });
-        const lines = sse
+        // SSE needs each line's cursor (its event id); NDJSON takes whole batches.
+        const batches = sse
           ? (async function* () {
-              for await (const record of reader) yield { record, cursor: reader.cursor() };
+              for await (const record of reader) yield [{ record, cursor: reader.cursor() }];
             })()
-          : reader;
-        source = { lines, warnings: () => reader.warnings };
+          : reader.batches();
+        source = { batches, warnings: () => reader.warnings, cursor: () => reader.cursor() };
       }
-      const body = lineBody(source, { format: sse ? 'sse' : 'ndjson', heartbeatMs, abort: () => controller.abort() });
+      const body = lineBody(source, { format: sse ? 'sse' : 'ndjson', meta: q.meta ?? q.follow, heartbeatMs, abort: () => controller.abort() });
       return new Response(body, { status: 200, headers: { 'Content-Type': sse ? 'text/event-stream; charset=utf-8' : 'application/x-ndjson; charset=utf-8', ...STREAM_HEADERS } });
     }) as never,
   );
@@ -291,6 +293,11 @@ export function createApp(options: AppOptions): ServerApp {
     info: { title: 'runlens', version: '1', description: 'One query API over ML training runs on SageMaker, ModelArts, Azure ML and local run archives.' },
   });
   return { app, follows };
+}
+
+/** Each item as a group of one. */
+async function* singles<T>(items: AsyncIterable<T>): AsyncGenerator<T[]> {
+  for await (const item of items) yield [item];
 }
 
 /** A byte iterable as a pull-driven web stream; `done` runs once, however it ends. */

@@ -54,7 +54,12 @@ export const LogsQuery = z.object({
   tail: whole('only the last n lines', 0, 10_000_000),
   grep: z.string().max(1024).optional().openapi({ description: 'only lines matching this regular expression' }),
   follow: flag('keep streaming until the run ends'),
-  cursor: z.string().max(4096).optional().openapi({ description: 'resume right after the line this cursor names (an SSE event id); the Last-Event-ID header wins' }),
+  cursor: z.string().max(4096).optional().openapi({ description: 'resume right after the line this cursor names (an SSE event id, or an NDJSON `cursor` line); the Last-Event-ID header wins' }),
+  meta: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1'))
+    .openapi({ description: 'NDJSON: send typed lines (`warning`, `cursor`, `end`) between the records; default: with `follow` only', type: 'boolean' }),
 });
 
 export const MetricsQuery = z.object({
@@ -107,6 +112,10 @@ export const ErrorBody = z
 
 const Status = z.enum(STATUSES);
 
+const FailureCategory = z
+  .enum(['invalid-hyperparameter', 'invalid-input-data', 'user-code-error', 'out-of-memory', 'capacity', 'setup', 'permission', 'timeout', 'stopped-by-user', 'unknown'])
+  .openapi('FailureCategory');
+
 export const RunSummary = z
   .object({
     ref: z.string(),
@@ -117,6 +126,10 @@ export const RunSummary = z
     providerStatus: z.string().optional(),
     createdAt: z.string().optional(),
     endedAt: z.string().optional(),
+    failure: z
+      .object({ category: FailureCategory, reason: z.string().optional() })
+      .optional()
+      .openapi({ description: "a failed run's failure category (and reason) when the listing has it without a call per run: local archives always (from their stored description), clouds when their list answer carries a failure reason; otherwise absent and `GET /api/runs/{ref}` gives it" }),
   })
   .openapi('RunSummary');
 
@@ -133,7 +146,7 @@ export const Run = z
     endedAt: z.string().optional(),
     nodes: z.array(z.object({ name: z.string(), instanceType: z.string().optional(), status: z.string().optional() })),
     failure: z
-      .object({ category: z.string(), reason: z.string(), evidence: z.array(z.string()), code: z.string().optional() })
+      .object({ category: FailureCategory, reason: z.string(), evidence: z.array(z.string()), code: z.string().optional() })
       .optional(),
     hyperparameters: z.record(z.string(), z.string()),
     tags: z.record(z.string(), z.string()).optional(),
@@ -147,6 +160,16 @@ export const Run = z
 export const LogLine = z
   .object({ timestamp: z.number().openapi({ description: 'epoch ms' }), node: z.string(), message: z.string(), stream: z.string().optional() })
   .openapi('LogLine');
+
+/** NDJSON lines other than records (sent with `meta`): they have a `type`, records never do. */
+export const LogControlLine = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('warning'), warning: Warning }),
+    z.object({ type: z.literal('cursor'), cursor: z.string().openapi({ description: 'resumes right after the lines sent before it (`?cursor=`)' }) }),
+    z.object({ type: z.literal('end'), cursor: z.string().optional().openapi({ description: 'resumes after the whole log' }) }),
+    z.object({ type: z.literal('error'), error: ErrorBody.shape.error }),
+  ])
+  .openapi('LogControlLine');
 
 const MetricPoint = z.object({ timestamp: z.number(), step: z.number().optional(), value: z.union([z.number(), z.string(), z.null()]) });
 

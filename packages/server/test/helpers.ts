@@ -96,3 +96,28 @@ export async function until(condition: () => boolean, what: string, limitMs = 20
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/**
+ * Reads an NDJSON body line by line as it arrives (empty lines are heartbeats); `onLine` gets each
+ * parsed object and returns false to stop reading (which cancels the body).
+ */
+export async function readNdjson(body: ReadableStream<Uint8Array>, onLine: (value: Record<string, unknown>) => boolean | void, onHeartbeat?: () => void): Promise<void> {
+  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        if (line === '') onHeartbeat?.();
+        else if (onLine(JSON.parse(line) as Record<string, unknown>) === false) return;
+      }
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}

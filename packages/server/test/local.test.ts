@@ -7,7 +7,7 @@ import { createRunlens, logRecordJson } from '@runlens/core';
 import { localProvider } from '@runlens/local';
 import { extract } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES, ndjson, readSse, runPath, serve, type Served } from './helpers.js';
+import { EXAMPLES, ndjson, readNdjson, readSse, runPath, serve, type Served } from './helpers.js';
 
 const TYPO = 'local:./examples/runs/sagemaker-hyperparameter-typo';
 const XGB = 'local:./examples/runs/sagemaker-xgboost-completed';
@@ -37,6 +37,10 @@ describe('runs', () => {
     expect(body.runs).toHaveLength(4);
     const created = body.runs.map((r: { createdAt: string }) => r.createdAt);
     expect([...created].sort().reverse()).toEqual(created);
+    // The runs table's failure category, without a describe per failed run.
+    const typo = body.runs.find((r: { ref: string }) => r.ref === TYPO);
+    expect(typo.failure).toEqual({ category: 'invalid-hyperparameter', reason: expect.any(String) });
+    expect(typo.failure.category).toBe((await s.runlens.describe(TYPO)).failure!.category);
   });
 
   it('filters by provider, status, since, until and limit', async () => {
@@ -131,6 +135,49 @@ describe('logs', () => {
       await readSse(rest.body!, (e) => void (e.event === 'message' && got.push(e.data)));
       expect(got, `after line ${cut}`).toEqual(all.slice(cut + 1));
     }
+  });
+});
+
+describe('NDJSON meta lines', () => {
+  const read = async (p: string) => {
+    const out: Record<string, unknown>[] = [];
+    await readNdjson((await get(p)).body!, (v) => void out.push(v));
+    return out;
+  };
+
+  it('are off by default without follow: the body stays `runlens logs --json`, warnings and all', async () => {
+    const lines = await read(runPath(XGB, '/logs?node=algo-9'));
+    expect(lines).toEqual([]);
+    expect((await read(runPath(XGB, '/logs'))).every((l) => !('type' in l))).toBe(true);
+  });
+
+  it('with meta=true: warnings, and an end line whose cursor resumes after the whole log', async () => {
+    const lines = await read(runPath(XGB, '/logs?meta=true'));
+    const records = lines.filter((l) => !('type' in l));
+    expect(records).toHaveLength(44);
+    const last = lines[lines.length - 1]!;
+    expect(last).toMatchObject({ type: 'end', cursor: expect.stringMatching(/^rl1\./) });
+    // Every cursor line resumes with exactly the records after it.
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.type !== 'cursor' && line.type !== 'end') continue;
+      const before = lines.slice(0, i).filter((l) => !('type' in l)).length;
+      const rest = await read(runPath(XGB, `/logs?meta=false&cursor=${encodeURIComponent(line.cursor as string)}`));
+      expect(rest, `after ${before} records`).toEqual(records.slice(before));
+    }
+    const warned = await read(runPath(XGB, '/logs?meta=true&node=algo-9'));
+    expect(warned).toEqual([
+      { type: 'warning', warning: expect.objectContaining({ type: 'not-found', message: expect.stringContaining("node 'algo-9'") }) },
+      { type: 'end', cursor: expect.any(String) },
+    ]);
+  });
+
+  it('are on when following (meta=false turns them off), on a shared follow too', async () => {
+    const followed = await read(runPath(XGB, '/logs?follow=true&node=algo-9'));
+    expect(followed.map((l) => l.type)).toEqual(['warning', 'end']);
+    const plain = await read(runPath(XGB, '/logs?follow=true&meta=false'));
+    expect(plain).toHaveLength(44);
+    expect(plain.every((l) => !('type' in l))).toBe(true);
   });
 });
 
@@ -268,7 +315,7 @@ describe('/openapi.json', () => {
     const routes = {
       '/api/runs': ['provider', 'status', 'since', 'until', 'limit'],
       '/api/runs/{ref}': ['ref'],
-      '/api/runs/{ref}/logs': ['ref', 'node', 'since', 'until', 'tail', 'grep', 'follow', 'cursor'],
+      '/api/runs/{ref}/logs': ['ref', 'node', 'since', 'until', 'tail', 'grep', 'follow', 'cursor', 'meta'],
       '/api/runs/{ref}/metrics': ['ref', 'metric', 'node', 'kind', 'since', 'until', 'points'],
       '/api/runs/{ref}/artifacts': ['ref'],
       '/api/runs/{ref}/artifact': ['ref', 'path'],

@@ -6,7 +6,7 @@ import { localProvider } from '@runlens/local';
 import { sagemakerProvider } from '@runlens/sagemaker';
 import { COMPLETED_JOB, RUNNING_JOB, startSagemakerEmulator, type SagemakerEmulator } from '@runlens/sagemaker/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readSse, runPath, serve, until, type Served } from './helpers.js';
+import { readNdjson, readSse, runPath, serve, until, type Served } from './helpers.js';
 
 const FAST = { followPollMs: { min: 20, max: 40 }, statusPollMs: 20, streamDiscoveryMs: 20 };
 const RUNNING = `sagemaker:${RUNNING_JOB.name}`;
@@ -103,6 +103,69 @@ describe('following a running SageMaker job', () => {
     expect(all.length).toBe(expected.length);
     expect([...all].sort()).toEqual([...expected].sort());
     expect(new Set(all).size).toBe(new Set(expected).size);
+  });
+
+  it('NDJSON follow carries SSE\'s events as typed lines: degraded warnings, resume cursors, end', async () => {
+    /** Follows as NDJSON; keeps only the records a cursor line has confirmed, as a resuming client would. */
+    const followNdjson = async (cursor: string | undefined, onRecord: (count: number, cursors: number) => boolean | void) => {
+      const confirmed: string[] = [];
+      let unconfirmed: string[] = [];
+      const types: string[] = [];
+      const warnings: { type: string; message: string }[] = [];
+      let last: string | undefined;
+      const r = await fetch(`${s.url}${runPath(RUNNING, `/logs?follow=true${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)}`);
+      expect(r.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+      await readNdjson(r.body!, (line) => {
+        if (!('type' in line)) {
+          unconfirmed.push(JSON.stringify(line));
+          return onRecord(confirmed.length + unconfirmed.length, types.filter((t) => t === 'cursor').length);
+        }
+        types.push(line.type as string);
+        if (line.type === 'warning') warnings.push(line.warning as { type: string; message: string });
+        if (line.type === 'cursor' || line.type === 'end') {
+          confirmed.push(...unconfirmed);
+          unconfirmed = [];
+          last = line.cursor as string;
+        }
+        return line.type !== 'end';
+      });
+      return { confirmed, unconfirmed, types, warnings, last };
+    };
+    let advanced = false;
+    // Leaves at the first record after a cursor line: that record is unconfirmed, and comes again.
+    const first = await followNdjson(undefined, (n, cursors) => {
+      if (!advanced) {
+        advanced = true;
+        emulator.advance(RUNNING_JOB.name);
+      }
+      return cursors === 0;
+    });
+    expect(first.confirmed.length).toBeGreaterThan(0);
+    expect(first.unconfirmed).toHaveLength(1);
+    expect(first.types).not.toContain('end');
+    // Reading the log fails for a while: the follow rides it out and says so, then resumes.
+    emulator.faults.inject({ operation: 'GetLogEvents', kind: '500', times: 4 });
+    emulator.advance(RUNNING_JOB.name);
+    let completed = false;
+    const second = await followNdjson(first.last, () => {
+      if (!completed) {
+        completed = true;
+        emulator.advance(RUNNING_JOB.name);
+        emulator.complete(RUNNING_JOB.name);
+      }
+    });
+    expect(second.types[second.types.length - 1]).toBe('end');
+    expect(second.unconfirmed).toEqual([]);
+    expect(second.warnings).toEqual([
+      expect.objectContaining({ type: 'degraded', message: expect.stringContaining('lost contact') }),
+      expect.objectContaining({ type: 'degraded', message: expect.stringContaining('reconnected') }),
+    ]);
+    // Records after the last cursor line of the first connection came again on the second: the
+    // confirmed ones together are the whole log, nothing lost or repeated.
+    const all = [...first.confirmed, ...second.confirmed];
+    const expected = await fullLog(RUNNING);
+    expect(all.length).toBe(expected.length);
+    expect([...all].sort()).toEqual([...expected].sort());
   });
 
   it('20 followers share one upstream reader: no more provider requests than one follower', async () => {

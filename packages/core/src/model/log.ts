@@ -57,3 +57,27 @@ export function logRecordJson(record: LogRecord): { timestamp: number; node: str
     ...(record.stream !== undefined ? { stream: record.stream } : {}),
   };
 }
+
+/**
+ * `logRecordJson` as one NDJSON line (with its `\n`): byte for byte what JSON.stringify gives for
+ * that object, without building it. Log outputs print millions of lines, so node and stream names
+ * (few per read) are quoted once.
+ */
+export function logRecordJsonLine(): (record: LogRecord) => string {
+  const quoted = new Map<string, string>();
+  const quote = (text: string): string => {
+    let q = quoted.get(text);
+    if (q === undefined) {
+      // Bounded, in case a read has very many streams.
+      if (quoted.size >= 1_024) quoted.clear();
+      q = JSON.stringify(text);
+      quoted.set(text, q);
+    }
+    return q;
+  };
+  return (record) => {
+    const t = record.timestamp;
+    const head = `{"timestamp":${Number.isFinite(t) ? t : 'null'},"node":${quote(record.node)},"message":${JSON.stringify(record.message)}`;
+    return record.stream === undefined ? `${head}}\n` : `${head},"stream":${quote(record.stream)}}\n`;
+  };
+}

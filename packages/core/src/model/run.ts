@@ -82,6 +82,19 @@ export interface RunSummary {
   readonly providerStatus: string;
   readonly createdAt?: string;
   readonly endedAt?: string;
+  /**
+   * Why a failed run failed, when the listing knows without a call per run: local archives from
+   * their stored description, clouds from a failure reason in the provider's list answer. Absent
+   * when the list answer has none (SageMaker's ListTrainingJobs): `describe` finds it then.
+   */
+  readonly failure?: RunSummaryFailure;
+}
+
+/** The part of a RunFailure a listing carries (no log evidence: that needs a read per run). */
+export interface RunSummaryFailure {
+  readonly category: FailureCategory;
+  /** The provider's reason text, where the listing has it. */
+  readonly reason?: string;
 }
 
 export interface RunFilter {

@@ -1,5 +1,6 @@
 import { interrupted, invalidInput, providerError, RunlensError } from '../errors.js';
 import { decodeCursor, encodeCursor, type StreamCursor } from '../machinery/cursor.js';
+import { mapLimit } from '../machinery/limit.js';
 import { mergeByKey, type MergeBatch, type MergeSource } from '../machinery/merge.js';
 import { sleep } from '../machinery/sleep.js';
 import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
@@ -482,17 +483,3 @@ function compareDigits(x: string, y: string): number {
 }
 
 const compareText = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
