@@ -213,6 +213,47 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('downsamples compare curves on the server and reads a zoomed-in window again, with every point there', async () => {
+    const { page, errors } = await openPage(browser);
+    const refs = [SM_DONE, AZ_DONE];
+    // Every point of both loss series, straight from the API (columns, not downsampled), as seconds
+    // since each series' first point: the chart's x with x=time.
+    const full = await Promise.all(refs.map((ref) => demo.api<{ series: { name: string; timestamps: number[]; values: unknown[] }[] }>(`/api/runs/${encodeURIComponent(ref)}/metrics?kind=training&format=columns`)));
+    const seconds = full.map((f) => {
+      const s = f.series.find((o) => /(^|:)loss$/.test(o.name))!;
+      return s.timestamps.filter((_, i) => typeof s.values[i] === 'number').map((t) => (t - s.timestamps[0]!) / 1000);
+    });
+    const total = seconds.reduce((n, s) => n + s.length, 0);
+    const POINTS = 200;
+    expect(Math.max(...seconds.map((s) => s.length))).toBeGreaterThan(4 * POINTS);
+    await page.goto(`${demo.url}/compare?${refs.map((r) => `ref=${encodeURIComponent(r)}`).join('&')}&metric=loss&x=time&points=${POINTS}`);
+    await page.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-drawn')) > 0);
+    const before = await page.$eval('.chart', (el) => Number(el.getAttribute('data-drawn')));
+    expect(before).toBeLessThanOrEqual(2 * POINTS + 2);
+    // Drag over a narrow band of the x axis: uPlot zooms, the page reads that window again.
+    const box = (await (await page.$('.chart .u-over'))!.boundingBox())!;
+    // (5-6% of the x range: inside the Azure ML run's dense series, which ends first.)
+    await page.mouse.move(box.x + box.width * 0.05, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.06, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-zoomed'));
+    const [min, max] = (await page.$eval('.chart', (el) => el.getAttribute('data-zoomed')!)).split(',').map(Number) as [number, number];
+    const inWindow = seconds.map((s) => s.filter((x) => x >= min && x <= max).length);
+    // Few enough that the window, read again at POINTS per series, is every point there...
+    expect(Math.max(...inWindow)).toBeLessThanOrEqual(POINTS);
+    expect(inWindow[1]).toBeGreaterThan(10);
+    // ...and every one of them, as the API has it, is in the chart.
+    const expected = inWindow.reduce((a, b) => a + b, 0);
+    await page.waitForFunction((n) => Number(document.querySelector('.chart')?.getAttribute('data-in-view')) === n, expected, { timeout: 30_000 });
+    expect(await page.$eval('.chart', (el) => Number(el.getAttribute('data-drawn')))).toBeLessThan(total);
+    await screenshot(page, '4-compare-zoomed');
+    // A double-click zooms back out to the downsampled whole.
+    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForFunction((n) => document.querySelector('.chart')?.getAttribute('data-zoomed') === '' && Number(document.querySelector('.chart')?.getAttribute('data-drawn')) === n, before);
+    expect(errors).toEqual([]);
+  });
+
   it(`keeps a ${BIG_LINES.toLocaleString('en-US')}-line log out of the DOM: only the rows in view are rendered`, async () => {
     const { page, errors } = await openPage(browser);
     const total = await demo.lineCount(bigRef);
