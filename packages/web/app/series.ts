@@ -46,38 +46,58 @@ function same(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
+/** The x values of two ascending columns, each once, ascending. */
+function mergeUnique(a: ArrayLike<number>, b: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x < y) {
+      out[n++] = x;
+      i++;
+    } else if (y < x) {
+      out[n++] = y;
+      j++;
+    } else {
+      out[n++] = x;
+      i++;
+      j++;
+    }
+  }
+  while (i < a.length) out[n++] = a[i++]!;
+  while (j < b.length) out[n++] = b[j++]!;
+  return out.subarray(0, n);
+}
+
 /**
  * uPlot's aligned data: one x column holding every line's x values once, and per line a y column
  * with `undefined` where that line has no point (drawn across) and its own nulls (gaps, not drawn
- * across). Lines sharing their x column (runs logged at the same steps) are aligned as they are.
+ * across). Lines sharing their x column (runs logged at the same steps) are aligned as they are;
+ * otherwise the columns are merged pairwise, then each line is laid into the merged x column.
  */
 export function align(lines: readonly Pick<Line, 'xs' | 'ys'>[]): [number[], ...(number | null | undefined)[][]] {
   if (lines.length === 0) return [[]];
   const first = lines[0]!.xs;
   if (lines.every((l) => same(l.xs, first))) return [first, ...lines.map((l) => l.ys)];
-  const k = lines.length;
-  const heads = new Array<number>(k).fill(0);
-  const xs: number[] = [];
-  const ys: (number | null | undefined)[][] = lines.map(() => []);
-  for (;;) {
-    let min = Infinity;
-    for (let j = 0; j < k; j++) {
-      const h = heads[j]!;
-      const line = lines[j]!;
-      if (h < line.xs.length && line.xs[h]! < min) min = line.xs[h]!;
+  let merged: ArrayLike<number> = first;
+  for (let j = 1; j < lines.length; j++) merged = mergeUnique(merged, lines[j]!.xs);
+  const n = merged.length;
+  const xs = new Array<number>(n);
+  for (let i = 0; i < n; i++) xs[i] = merged[i]!;
+  const columns = lines.map(({ xs: lx, ys: ly }) => {
+    const ys = new Array<number | null | undefined>(n).fill(undefined);
+    let at = 0;
+    for (let i = 0; i < lx.length; i++) {
+      const x = lx[i]!;
+      while (merged[at]! < x) at++;
+      ys[at] = ly[i];
     }
-    if (min === Infinity) break;
-    xs.push(min);
-    for (let j = 0; j < k; j++) {
-      const h = heads[j]!;
-      const line = lines[j]!;
-      if (h < line.xs.length && line.xs[h] === min) {
-        ys[j]!.push(line.ys[h]);
-        heads[j] = h + 1;
-      } else ys[j]!.push(undefined);
-    }
-  }
-  return [xs, ...ys];
+    return ys;
+  });
+  return [xs, ...columns];
 }
 
 /**

@@ -105,6 +105,34 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('takes failure categories from the runs listing when it carries them, describing only the failed runs it does not cover', async () => {
+    const { page, errors } = await openPage(browser);
+    const { runs } = await demo.api<{ runs: (Summary & { failureCategory?: string })[] }>('/api/runs');
+    const failed = runs.filter((r) => r.status === 'failed');
+    expect(failed.length).toBeGreaterThan(1);
+    const [covered, ...rest] = failed;
+    const uncovered = rest.filter((r) => r.failureCategory === undefined);
+    // Whatever the listing says now, this page load's listing carries a category for one run.
+    await page.route(/\/api\/runs$/, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { runs: (Summary & { failureCategory?: string })[] };
+      for (const r of body.runs) if (r.ref === covered!.ref) r.failureCategory = 'listed-category';
+      await route.fulfill({ response, json: body });
+    });
+    const described: string[] = [];
+    page.on('request', (r) => {
+      const match = /\/api\/runs\/([^/?]+)$/.exec(new URL(r.url()).pathname);
+      if (match) described.push(decodeURIComponent(match[1]!));
+    });
+    await page.goto(`${demo.url}/`);
+    await page.waitForFunction(([ref]) => document.querySelector(`tr[data-ref="${ref}"] .category`)?.textContent === 'listed-category', [covered!.ref] as const);
+    // The others still come from their descriptions.
+    await page.waitForFunction((refs) => refs.every((ref) => !['…', undefined].includes(document.querySelector(`tr[data-ref="${ref}"] .category`)?.textContent ?? undefined)), uncovered.map((r) => r.ref));
+    expect(described).not.toContain(covered!.ref);
+    expect(described.sort()).toEqual(uncovered.map((r) => r.ref).sort());
+    expect(errors).toEqual([]);
+  });
+
   it("shows a failed run's category, reason and log evidence, and filters its logs by grep and node", async () => {
     const { page, errors } = await openPage(browser);
     const run = await demo.api<Described>(`/api/runs/${encodeURIComponent(TYPO)}`);
