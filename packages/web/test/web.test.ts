@@ -282,6 +282,32 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it("downsamples a run page's metric charts and reads a zoomed-in window again", async () => {
+    const { page, errors } = await openPage(browser);
+    const { series } = await demo.api<{ series: { name: string; steps?: (number | null)[] }[] }>(`/api/runs/${encodeURIComponent(AZ_DONE)}/metrics?kind=training&metric=loss&format=columns`);
+    const steps = series[0]!.steps!.filter((x): x is number => x !== null);
+    await page.goto(`${demo.url}${runHref(AZ_DONE)}`);
+    const chart = '.chart-cell[data-metric="loss"] .chart';
+    await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-drawn')) > 0, chart);
+    expect(await page.$eval(chart, (el) => Number(el.getAttribute('data-drawn')))).toBeLessThan(steps.length);
+    // Below the log viewer: once the log is in (the box shrinks to a short log), bring the chart
+    // into the viewport, where the mouse can reach it.
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'done');
+    await page.$eval(chart, (el) => el.scrollIntoView({ block: 'center' }));
+    const box = (await (await page.$(`${chart} .u-over`))!.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.36, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-zoomed'), chart);
+    const [min, max] = (await page.$eval(chart, (el) => el.getAttribute('data-zoomed')!)).split(',').map(Number) as [number, number];
+    const inWindow = steps.filter((x) => x >= min && x <= max).length;
+    expect(inWindow).toBeGreaterThan(20);
+    await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel as string)?.getAttribute('data-in-view')) === n, [chart, inWindow] as const, { timeout: 30_000 });
+    await screenshot(page, '2-run-metrics-zoomed');
+    expect(errors).toEqual([]);
+  });
+
   it(`keeps a ${BIG_LINES.toLocaleString('en-US')}-line log out of the DOM: only the rows in view are rendered`, async () => {
     const { page, errors } = await openPage(browser);
     const total = await demo.lineCount(bigRef);

@@ -3,13 +3,13 @@
 // of the hyperparameters that differ. Series arrive as columns, downsampled by the server (LTTB) to
 // about the chart's width in pixels; a zoomed-in window is read again at that resolution, which
 // is every point once the window holds fewer than that.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import { api, type MetricSeries, type Run, type RunSummary } from '../api.js';
-import { Chart, type Zoom } from '../components/Chart.js';
+import { chartPixels, CurveChart, type Curve } from '../components/CurveChart.js';
 import { ErrorBox, Status, useApi } from '../components/common.js';
 import { duration, number } from '../format.js';
 import { hrefs, navigate } from '../router.js';
-import { columns, hasSteps, splice, timeWindow, type Line, type XKind } from '../series.js';
+import { columns, hasSteps, type XKind } from '../series.js';
 
 /** Core's rule (query/compare.ts): the exact name, else the one series whose name ends in `:name`, `/name`… */
 export function matchSeries(series: readonly MetricSeries[], name: string): MetricSeries | undefined {
@@ -26,23 +26,13 @@ interface Loaded {
   series: MetricSeries[];
 }
 
-/** One line of the chart with what is needed to read its series again for a zoomed window. */
-interface Curve extends Line {
-  ref: string;
-  series: MetricSeries;
-  x: XKind;
-  origin: number;
-}
-
-/** About the chart's width in device pixels: more points than that cannot be told apart. */
-const chartPixels = () => Math.round(Math.min(4000, Math.max(300, window.innerWidth * Math.min(2, window.devicePixelRatio || 1))));
 
 export function ComparePage({ params }: { params: URLSearchParams }) {
   const refs = params.getAll('ref');
   const metrics = params.getAll('metric');
   const x = params.get('x') === 'time' ? 'time' : 'step';
   // ?points=all draws every point; ?points=N asks for N per series.
-  const [pixels] = useState(chartPixels);
+  const [pixels] = useState(() => chartPixels());
   const points = params.get('points') === 'all' ? undefined : Math.max(3, Number(params.get('points')) || pixels);
   const set = (next: { refs?: string[]; metrics?: string[]; x?: string }) => {
     const q = new URLSearchParams();
@@ -89,9 +79,6 @@ export function ComparePage({ params }: { params: URLSearchParams }) {
     return out;
   }, [loaded.value, chosen.join('\n'), x]);
   const stepless = curves.some((c) => x === 'step' && c.x !== 'step');
-  const [zoom, setZoom] = useState<Zoom>(undefined);
-  const detail = useZoomDetail(curves, zoom, points);
-  const lines = useMemo(() => (detail ? curves.map((c, i) => (detail.lines[i] ? { label: c.label, ...splice(c, detail.lines[i], detail.from, detail.to) } : c)) : curves), [curves, detail]);
   const toggleRun = (ref: string) => set({ refs: refs.includes(ref) ? refs.filter((r) => r !== ref) : [...refs, ref] });
   const toggleMetric = (m: string) => set({ metrics: chosen.includes(m) ? chosen.filter((c) => c !== m) : [...chosen, m] });
   return (
@@ -136,7 +123,7 @@ export function ComparePage({ params }: { params: URLSearchParams }) {
             </label>
           </div>
           {stepless && <div class="warning">Some series have no steps: they are drawn by seconds since their first point.</div>}
-          {lines.length > 0 ? <Chart title={chosen.join(', ')} lines={lines} xKind={x === 'step' && !stepless ? 'step' : 'seconds'} height={340} onZoom={setZoom} /> : <p class="muted">None of the chosen runs has these metrics.</p>}
+          {curves.length > 0 ? <CurveChart title={chosen.join(', ')} curves={curves} points={points} xKind={x === 'step' && !stepless ? 'step' : 'seconds'} height={340} /> : <p class="muted">None of the chosen runs has these metrics.</p>}
           {summary.value && <Summary comparison={summary.value} />}
           <Hyperparameters runs={loaded.value.map((l) => l.run)} />
         </>
@@ -230,40 +217,3 @@ function Hyperparameters({ runs }: { runs: Run[] }) {
   );
 }
 
-type Columns = { xs: number[]; ys: (number | null)[] };
-
-/**
- * The curves' series read again for a zoomed-in window [from, to], at the same number of points:
- * there the chart shows more detail, and every point once the window holds fewer. Kept until the
- * next window's arrive; undefined when not zoomed (or already showing every point). A failed read
- * leaves that curve as it was.
- */
-function useZoomDetail(curves: Curve[], zoom: Zoom, points: number | undefined): { from: number; to: number; lines: (Columns | undefined)[] } | undefined {
-  const [detail, setDetail] = useState<{ curves: Curve[]; from: number; to: number; lines: (Columns | undefined)[] }>();
-  useEffect(() => {
-    if (!zoom || points === undefined) return;
-    const controller = new AbortController();
-    // A drag ends with one zoom; wait a moment anyway so quick successive zooms read once.
-    const timer = setTimeout(() => {
-      void Promise.all(
-        curves.map(async (c) => {
-          const window = timeWindow(c.series, c.x, zoom.min, zoom.max, c.origin);
-          if (!window) return undefined;
-          const iso = (ms: number) => new Date(ms).toISOString();
-          try {
-            const { series } = await api.metrics(c.ref, { kind: 'training', metric: [c.series.name], node: c.series.node ? [c.series.node] : undefined, points, since: iso(window.since), until: iso(window.until) }, controller.signal);
-            const s = series.find((o) => o.name === c.series.name && o.node === c.series.node);
-            return s ? columns(s, c.x, c.origin) : undefined;
-          } catch {
-            return undefined;
-          }
-        }),
-      ).then((lines) => !controller.signal.aborted && setDetail({ curves, from: zoom.min, to: zoom.max, lines }));
-    }, 150);
-    return () => {
-      clearTimeout(timer);
-      controller.abort();
-    };
-  }, [curves, zoom?.min, zoom?.max, points]);
-  return zoom && detail && detail.curves === curves ? detail : undefined;
-}
