@@ -59,6 +59,9 @@ try {
   const roots = [many, path.join(work, 'curves'), work];
   const runlens = createRunlens({ providers: [localProvider], cwd: root, env: {}, settings: { local: { roots } } });
   const server = await startServer({ runlens, cwd: root, archiveRoots: roots, webDir: webAssetsDir() });
+  // RUNLENS_BENCH_BASELINE_WEB=<dist/app of another build>: the compare page of that build too.
+  const baselineDir = process.env.RUNLENS_BENCH_BASELINE_WEB;
+  const baseline = baselineDir ? await startServer({ runlens, cwd: root, archiveRoots: roots, webDir: baselineDir }) : undefined;
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
   const result = { runs: RUNS, points: POINTS, lines: LINES, repeat: REPEAT };
   try {
@@ -127,14 +130,25 @@ try {
     }), RUNS);
 
     const refs = curves.map((r) => `ref=${encodeURIComponent(r)}`).join('&');
-    /** The compare page until its chart has drawn at least `drawn` points. */
-    const compare = (extra, drawn) => async () => {
-      await page.goto(`${server.url}/compare?${refs}&metric=loss${extra}`);
-      await page.waitForFunction((n) => Number(document.querySelector('.chart')?.getAttribute('data-drawn')) >= n, drawn, { timeout: 120_000 });
+    /** The compare page until its chart has drawn at least `drawn` points (a baseline build: holds them). */
+    const compare = (extra, drawn, base = server.url) => async () => {
+      await page.goto(`${base}/compare?${refs}&metric=loss${extra}`);
+      const attr = base === server.url ? 'data-drawn' : 'data-points';
+      await page.waitForFunction(([n, a]) => Number(document.querySelector('.chart')?.getAttribute(a)) >= n, [drawn, attr], { timeout: 120_000 });
       await nextFrame();
       return timed('/metrics$');
     };
     if (POINTS > 0) {
+      if (baseline) {
+        // The same page from another build, in turns with this one, under the same load.
+        const [now, before] = [[], []];
+        for (let i = 0; i < REPEAT; i++) {
+          now.push(await compare('&points=all', 4 * POINTS)());
+          before.push(await compare('&points=all', 4 * POINTS, baseline.url)());
+        }
+        const summary = (runs) => Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]));
+        result.compareFullInTurns = { thisBuild: { ...summary(now), browserMsAll: now.map((r) => r.browserMs) }, baselineBuild: { ...summary(before), browserMsAll: before.map((r) => r.browserMs) } };
+      }
       result.compareFull = await repeated(compare('&points=all', 4 * POINTS));
       // Default: LTTB on the server to about the chart's width in pixels.
       result.compareDefault = await repeated(compare('', 4 * Math.min(POINTS, 1000)));
@@ -186,6 +200,7 @@ try {
     }
   } finally {
     await browser.close();
+    await baseline?.close();
     await server.close();
     await runlens.close();
   }
