@@ -2,7 +2,9 @@
 // Web view in headless Chromium (Debian's chromium, via playwright-core) on loopback, after
 // `corepack pnpm build`: the runs page with 1,000 runs, the compare chart with 4 runs x 100,000
 // points, and a 1,000,000-line log in the virtualized viewer. Prints one JSON line.
-// Usage: node bench/web.mjs [runs=1000] [points=100000] [lines=1000000]
+// Each page figure is the median of `repeat` loads (every total is printed too), next to an empty
+// page load of the app in the same run as a reference for how loaded the machine is.
+// Usage: node bench/web.mjs [runs=1000] [points=100000] [lines=1000000] [repeat=5]
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createWriteStream, existsSync } from 'node:fs';
 import { once } from 'node:events';
@@ -11,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const [RUNS, POINTS, LINES] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 100_000), Number(process.argv[4] ?? 1_000_000)];
+const [RUNS, POINTS, LINES, REPEAT] = [Number(process.argv[2] ?? 1000), Number(process.argv[3] ?? 100_000), Number(process.argv[4] ?? 1_000_000), Number(process.argv[5] ?? 5)];
 const { createRunlens } = await import(path.join(root, 'packages/core/dist/index.js'));
 const { localProvider } = await import(path.join(root, 'packages/local/dist/index.js'));
 const { startServer } = await import(path.join(root, 'packages/server/dist/index.js'));
@@ -57,25 +59,41 @@ try {
   const roots = [many, path.join(work, 'curves'), work];
   const runlens = createRunlens({ providers: [localProvider], cwd: root, env: {}, settings: { local: { roots } } });
   const server = await startServer({ runlens, cwd: root, archiveRoots: roots, webDir: webAssetsDir() });
+  // RUNLENS_BENCH_BASELINE_WEB=<dist/app of another build>: the compare page of that build too.
+  const baselineDir = process.env.RUNLENS_BENCH_BASELINE_WEB;
+  const baseline = baselineDir ? await startServer({ runlens, cwd: root, archiveRoots: roots, webDir: baselineDir }) : undefined;
   const browser = await chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
-  const result = { runs: RUNS, points: POINTS, lines: LINES };
+  const result = { runs: RUNS, points: POINTS, lines: LINES, repeat: REPEAT };
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => console.error('pageerror:', e.message));
     const inPage = () => page.evaluate(() => Math.round(performance.now()));
-    /** When the last /api response of the page had fully arrived (ms since navigation): the rest is the browser's. */
+    /** When the last response matching `pattern` had fully arrived (ms since navigation): the rest is the browser's. */
     const apiDone = (pattern) => page.evaluate((p) => Math.round(Math.max(0, ...performance.getEntriesByType('resource').filter((e) => new RegExp(p).test(new URL(e.name).pathname)).map((e) => e.responseEnd))), pattern);
-    const timed = async (key, pattern) => {
-      const total = await inPage();
-      const api = await apiDone(pattern);
-      result[key] = { totalMs: total, apiMs: api, browserMs: total - api };
+    const nextFrame = () => page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(undefined)))));
+    const timed = async (pattern) => {
+      const totalMs = await inPage();
+      const apiMs = await apiDone(pattern);
+      return { totalMs, apiMs, browserMs: totalMs - apiMs };
+    };
+    const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    /** Runs `measure` REPEAT times: the median of each figure, and every run's total. */
+    const repeated = async (measure) => {
+      const runs = [];
+      for (let i = 0; i < REPEAT; i++) runs.push(await measure());
+      const out = {};
+      for (const k of Object.keys(runs[0])) out[k] = median(runs.map((r) => r[k]));
+      out.totalsMs = runs.map((r) => r.totalMs);
+      return out;
     };
 
-    await page.goto(`${server.url}/`);
-    // The table is virtualized: it holds every run (data-runs) and renders the rows in view.
-    await page.waitForFunction((n) => Number(document.querySelector('table.runs')?.getAttribute('data-runs')) >= n && document.querySelectorAll('table.runs tbody tr[data-ref]').length > 0, RUNS, { timeout: 120_000 });
-    result.runsRowsInDom = await page.$$eval('table.runs tbody tr[data-ref]', (rows) => rows.length);
-    await timed('runsPage', '^/api/runs$');
+    // Reference: the app with nothing to show (same scripts and styles, no API call).
+    result.emptyPage = await repeated(async () => {
+      await page.goto(`${server.url}/nothing-here`);
+      await page.waitForSelector('main p');
+      await nextFrame();
+      return { totalMs: await inPage() };
+    });
     // How fast this browser is right now: 1,000 rows of a plain table built with DOM calls.
     result.calibrationPlainTableMs = await page.evaluate(() => {
       const started = performance.now();
@@ -90,6 +108,15 @@ try {
       table.remove();
       return Math.round(took);
     });
+
+    // The table is virtualized: it holds every run (data-runs) and renders the rows in view.
+    result.runsPage = await repeated(async () => {
+      await page.goto(`${server.url}/`);
+      await page.waitForFunction((n) => Number(document.querySelector('table.runs')?.getAttribute('data-runs')) >= n && document.querySelectorAll('table.runs tbody tr[data-ref]').length > 0, RUNS, { timeout: 120_000 });
+      await nextFrame();
+      return timed('^/api/runs$');
+    });
+    result.runsRowsInDom = await page.$$eval('table.runs tbody tr[data-ref]', (rows) => rows.length);
     // Rendering alone: filter the table down to a few rows, then back to all of them.
     await page.fill('input[aria-label="filter runs"]', 'bench-99');
     await page.waitForFunction((n) => Number(document.querySelector('table.runs')?.getAttribute('data-runs')) < n, RUNS);
@@ -103,11 +130,49 @@ try {
     }), RUNS);
 
     const refs = curves.map((r) => `ref=${encodeURIComponent(r)}`).join('&');
-    for (const [key, extra] of POINTS > 0 ? [['compareFull', '&points=all'], ['compareDownsampled', '']] : []) {
-      await page.goto(`${server.url}/compare?${refs}&metric=loss${extra}`);
-      await page.waitForFunction((n) => Number(document.querySelector('.chart')?.getAttribute('data-points')) >= n, extra ? 4 * POINTS : 4 * 1000, { timeout: 120_000 });
-      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(undefined))));
-      await timed(key, '/metrics$');
+    /** The compare page until its chart has drawn at least `drawn` points (a baseline build: holds them). */
+    const compare = (extra, drawn, base = server.url) => async () => {
+      await page.goto(`${base}/compare?${refs}&metric=loss${extra}`);
+      const attr = base === server.url ? 'data-drawn' : 'data-points';
+      await page.waitForFunction(([n, a]) => Number(document.querySelector('.chart')?.getAttribute(a)) >= n, [drawn, attr], { timeout: 120_000 });
+      await nextFrame();
+      return timed('/metrics$');
+    };
+    if (POINTS > 0) {
+      if (baseline) {
+        // The same page from another build, in turns with this one, under the same load.
+        const [now, before] = [[], []];
+        for (let i = 0; i < REPEAT; i++) {
+          now.push(await compare('&points=all', 4 * POINTS)());
+          before.push(await compare('&points=all', 4 * POINTS, baseline.url)());
+        }
+        const summary = (runs) => Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]));
+        result.compareFullInTurns = { thisBuild: { ...summary(now), browserMsAll: now.map((r) => r.browserMs) }, baselineBuild: { ...summary(before), browserMsAll: before.map((r) => r.browserMs) } };
+      }
+      result.compareFull = await repeated(compare('&points=all', 4 * POINTS));
+      // Default: LTTB on the server to about the chart's width in pixels.
+      result.compareDefault = await repeated(compare('', 4 * Math.min(POINTS, 1000)));
+      result.compareDefaultPoints = await page.$eval('.chart', (el) => Number(el.getAttribute('data-points')));
+      result.metricsBytes = {};
+      for (const format of ['points', 'columns']) {
+        const r = await fetch(`${server.url}/api/runs/${encodeURIComponent(curves[0])}/metrics?metric=loss&format=${format}`);
+        result.metricsBytes[format] = (await r.arrayBuffer()).byteLength;
+      }
+      // Zoom in on 1% of the x range (a drag on the chart): that window is read again at the same
+      // resolution, which is every point there.
+      result.compareZoom = await repeated(async () => {
+        await compare('', 4 * Math.min(POINTS, 1000))();
+        const box = await page.$eval('.chart .u-over', (el) => { const r = el.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+        const before = await page.$eval('.chart', (el) => Number(el.getAttribute('data-points')));
+        await page.mouse.move(box.x + box.w * 0.5, box.y + box.h / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + box.w * 0.51, box.y + box.h / 2, { steps: 4 });
+        const started = await page.evaluate(() => performance.now());
+        await page.mouse.up();
+        await page.waitForFunction((n) => Number(document.querySelector('.chart')?.getAttribute('data-points')) > n, before, { timeout: 120_000 });
+        await nextFrame();
+        return { totalMs: Math.round((await page.evaluate(() => performance.now())) - started), pointsAfter: await page.$eval('.chart', (el) => Number(el.getAttribute('data-points'))) };
+      });
     }
 
     if (LINES > 0) {
@@ -135,6 +200,7 @@ try {
     }
   } finally {
     await browser.close();
+    await baseline?.close();
     await server.close();
     await runlens.close();
   }

@@ -8,6 +8,7 @@ import { downsamplePoints, formatRef, interrupted, invalidInput, mapLimit, parse
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { create as createTar } from 'tar';
+import { toColumns } from './columns.js';
 import { apiError, errorResponse, simpleError } from './errors.js';
 import * as S from './schemas.js';
 import { ArchiveRoots, checkArtifactPath, contentDisposition, tokenMatcher } from './security.js';
@@ -205,13 +206,26 @@ export function createApp(options: AppOptions): ServerApp {
   );
 
   app.openapi(
-    createRoute({ method: 'get', path: '/api/runs/{ref}/metrics', operationId: 'readMetrics', summary: "A run's metric series, whole or downsampled per series (LTTB, gaps kept as nulls)", request: { params: S.RefParam, query: S.MetricsQuery }, responses: { 200: json(z.object({ series: S.MetricSeries.array(), warnings: S.Warning.array() }), '`runlens metrics --json`, plus warnings'), ...errors } }),
+    createRoute({
+      method: 'get',
+      path: '/api/runs/{ref}/metrics',
+      operationId: 'readMetrics',
+      summary: "A run's metric series, whole or downsampled per series (LTTB, gaps kept as nulls)",
+      request: { params: S.RefParam, query: S.MetricsQuery },
+      responses: {
+        200: json(
+          z.union([z.object({ series: S.MetricSeries.array(), warnings: S.Warning.array() }), z.object({ series: S.MetricColumns.array(), warnings: S.Warning.array() })]),
+          '`runlens metrics --json`, plus warnings; with `format=columns` each series is a `MetricColumns`',
+        ),
+        ...errors,
+      },
+    }),
     (async (c: Context) => {
       const q = (c.req as unknown as { valid(t: 'query'): z.infer<typeof S.MetricsQuery> }).valid('query');
       const ref = await checkRef(c.req.param('ref')!);
       const result = await runlens.metrics(ref, { names: q.metric, nodes: q.node, kind: q.kind, since: time('since', q.since), until: time('until', q.until), signal: abortOnClose(c).signal });
       const series = q.points === undefined ? result.series : result.series.map((s) => ({ ...s, points: downsamplePoints(s.points, q.points!) }));
-      return jsonBody({ series, warnings: result.warnings });
+      return jsonBody({ series: q.format === 'columns' ? series.map(toColumns) : series, warnings: result.warnings });
     }) as never,
   );
 

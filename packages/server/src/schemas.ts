@@ -69,6 +69,10 @@ export const MetricsQuery = z.object({
   since: time('points from this time'),
   until: time('points before this time'),
   points: whole('downsample each series to about this many points (LTTB, gaps kept as nulls)', 3, 1_000_000),
+  format: z
+    .enum(['points', 'columns'])
+    .optional()
+    .openapi({ description: '`points` (default): each series as `MetricSeries`, `runlens metrics --json`; `columns`: each series as `MetricColumns`, parallel arrays that charts read without a per-point object' }),
 });
 
 export const ArtifactQuery = z.object({
@@ -185,6 +189,22 @@ export const MetricSeries = z
     points: z.array(MetricPoint),
   })
   .openapi('MetricSeries');
+
+/** The same series as parallel arrays: point i is (timestamps[i], steps?.[i], values[i]). */
+export const MetricColumns = z
+  .object({
+    name: z.string(),
+    node: z.string().optional(),
+    kind: z.enum(['system', 'training']),
+    unit: z.string().optional(),
+    providerName: z.string(),
+    valueType: z.enum(['number', 'string']).optional(),
+    note: z.string().optional(),
+    timestamps: z.array(z.number()).openapi({ description: 'epoch ms of each point, in order' }),
+    steps: z.array(z.number().nullable()).optional().openapi({ description: "each point's step, null where it has none; left out when no point has one" }),
+    values: z.array(z.union([z.number(), z.string(), z.null()])).openapi({ description: 'each value; null is a missing sample (a gap); strings only on string-valued series' }),
+  })
+  .openapi('MetricColumns');
 
 export const Artifact = z
   .object({ path: z.string(), size: z.number().optional(), sha256: z.string().optional(), modifiedAt: z.string().optional(), location: z.string().optional() })

@@ -220,6 +220,28 @@ describe('metrics', () => {
     }
   });
 
+  it('format=columns gives each series as parallel arrays of the same points, downsampled alike', async () => {
+    for (const q of ['', '&points=6']) {
+      const points = (await json(runPath(GAPS, `/metrics?format=points${q}`))).body;
+      const { status, body } = await json(runPath(GAPS, `/metrics?format=columns${q}`));
+      expect(status).toBe(200);
+      expect(body.warnings).toEqual(points.warnings);
+      expect(body.series.length).toBe(points.series.length);
+      for (const [i, series] of body.series.entries()) {
+        const { points: expected, ...descriptor } = points.series[i];
+        const { timestamps, steps, values, ...rest } = series;
+        expect(rest).toEqual(descriptor);
+        const rebuilt = timestamps.map((timestamp: number, j: number) => ({ timestamp, ...(steps && steps[j] !== null ? { step: steps[j] } : {}), value: values[j] }));
+        expect(rebuilt).toEqual(expected);
+        expect(steps === undefined).toBe(expected.every((p: { step?: number }) => p.step === undefined));
+      }
+    }
+    const stepped = (await json(runPath(AZURE, '/metrics?kind=training&metric=loss&format=columns'))).body.series[0];
+    expect(stepped.steps.length).toBe(stepped.timestamps.length);
+    expect(stepped.values.length).toBe(stepped.timestamps.length);
+    expect((await json(runPath(AZURE, '/metrics?format=rows'))).status).toBe(400);
+  });
+
   it('selects by metric, node and kind; a bad points value is 400', async () => {
     const { body } = await json(runPath(AZURE, '/metrics?kind=training&metric=loss'));
     expect(body.series.every((s: { kind: string }) => s.kind === 'training')).toBe(true);
@@ -316,7 +338,7 @@ describe('/openapi.json', () => {
       '/api/runs': ['provider', 'status', 'since', 'until', 'limit'],
       '/api/runs/{ref}': ['ref'],
       '/api/runs/{ref}/logs': ['ref', 'node', 'since', 'until', 'tail', 'grep', 'follow', 'cursor', 'meta'],
-      '/api/runs/{ref}/metrics': ['ref', 'metric', 'node', 'kind', 'since', 'until', 'points'],
+      '/api/runs/{ref}/metrics': ['ref', 'metric', 'node', 'kind', 'since', 'until', 'points', 'format'],
       '/api/runs/{ref}/artifacts': ['ref'],
       '/api/runs/{ref}/artifact': ['ref', 'path'],
       '/api/compare': ['ref', 'metric'],
@@ -332,7 +354,7 @@ describe('/openapi.json', () => {
       expect(Object.keys(op.responses), route).toEqual(expect.arrayContaining(['200', '400', '404', '502', '503']));
     }
     expect(operationIds.size).toBe(Object.keys(routes).length);
-    for (const name of ['Run', 'RunSummary', 'LogLine', 'MetricSeries', 'Artifact', 'Comparison', 'Warning', 'Error']) expect(doc.components.schemas[name], name).toBeDefined();
+    for (const name of ['Run', 'RunSummary', 'LogLine', 'MetricSeries', 'MetricColumns', 'Artifact', 'Comparison', 'Warning', 'Error']) expect(doc.components.schemas[name], name).toBeDefined();
     // Every $ref resolves inside the document.
     const refs: string[] = [];
     JSON.stringify(doc, (key, value) => {

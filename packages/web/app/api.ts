@@ -12,9 +12,15 @@ export interface RunSummary {
   providerStatus?: string;
   createdAt?: string;
   endedAt?: string;
+  /** A failed run's category, when the server's listing carries it (either shape). */
+  failureCategory?: string;
+  failure?: { category: string; reason?: string };
 }
 
-export interface Run extends RunSummary {
+/** The failure category a listing gave for a run, if any. */
+export const listedCategory = (r: RunSummary): string | undefined => r.failureCategory ?? r.failure?.category;
+
+export interface Run extends Omit<RunSummary, 'failure'> {
   startedAt?: string;
   nodes: { name: string; instanceType?: string; status?: string }[];
   failure?: { category: string; reason: string; evidence: string[]; code?: string };
@@ -37,12 +43,10 @@ export interface LogLine {
   stream?: string;
 }
 
-export interface MetricPoint {
-  timestamp: number;
-  step?: number;
-  value: number | string | null;
-}
-
+/**
+ * A metric series as the API's `format=columns` sends it: point i is (timestamps[i], steps?.[i],
+ * values[i]). Parsed straight into chart columns, with no object per point.
+ */
 export interface MetricSeries {
   name: string;
   node?: string;
@@ -50,7 +54,12 @@ export interface MetricSeries {
   unit?: string;
   providerName: string;
   valueType?: 'number' | 'string';
-  points: MetricPoint[];
+  /** Epoch ms. */
+  timestamps: number[];
+  /** Absent when no point has a step; null where one has none. */
+  steps?: (number | null)[];
+  /** null: a missing sample (a gap). */
+  values: (number | string | null)[];
 }
 
 export interface Artifact {
@@ -120,8 +129,8 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
 export const api = {
   runs: (filter: { provider?: string[]; status?: string[]; limit?: number } = {}, signal?: AbortSignal) => getJson<{ runs: RunSummary[]; warnings: Warning[] }>(`/api/runs${query(filter)}`, signal),
   describe: (ref: string, signal?: AbortSignal) => getJson<Run>(runPath(ref), signal),
-  metrics: (ref: string, q: { metric?: string[]; node?: string[]; kind?: 'system' | 'training'; points?: number } = {}, signal?: AbortSignal) =>
-    getJson<{ series: MetricSeries[]; warnings: Warning[] }>(runPath(ref, `/metrics${query(q)}`), signal),
+  metrics: (ref: string, q: { metric?: string[]; node?: string[]; kind?: 'system' | 'training'; points?: number; since?: string; until?: string } = {}, signal?: AbortSignal) =>
+    getJson<{ series: MetricSeries[]; warnings: Warning[] }>(runPath(ref, `/metrics${query({ ...q, format: 'columns' })}`), signal),
   artifacts: (ref: string, signal?: AbortSignal) => getJson<{ artifacts: Artifact[] }>(runPath(ref, '/artifacts'), signal),
   artifactUrl: (ref: string, path: string) => runPath(ref, `/artifact${query({ path })}`),
   compare: (refs: string[], metrics: string[], signal?: AbortSignal) => getJson<Comparison>(`/api/compare${query({ ref: refs, metric: metrics })}`, signal),

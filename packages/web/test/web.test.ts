@@ -105,6 +105,34 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('takes failure categories from the runs listing when it carries them, describing only the failed runs it does not cover', async () => {
+    const { page, errors } = await openPage(browser);
+    const { runs } = await demo.api<{ runs: (Summary & { failureCategory?: string })[] }>('/api/runs');
+    const failed = runs.filter((r) => r.status === 'failed');
+    expect(failed.length).toBeGreaterThan(1);
+    const [covered, ...rest] = failed;
+    const uncovered = rest.filter((r) => r.failureCategory === undefined);
+    // Whatever the listing says now, this page load's listing carries a category for one run.
+    await page.route(/\/api\/runs$/, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { runs: (Summary & { failureCategory?: string })[] };
+      for (const r of body.runs) if (r.ref === covered!.ref) r.failureCategory = 'listed-category';
+      await route.fulfill({ response, json: body });
+    });
+    const described: string[] = [];
+    page.on('request', (r) => {
+      const match = /\/api\/runs\/([^/?]+)$/.exec(new URL(r.url()).pathname);
+      if (match) described.push(decodeURIComponent(match[1]!));
+    });
+    await page.goto(`${demo.url}/`);
+    await page.waitForFunction(([ref]) => document.querySelector(`tr[data-ref="${ref}"] .category`)?.textContent === 'listed-category', [covered!.ref] as const);
+    // The others still come from their descriptions.
+    await page.waitForFunction((refs) => refs.every((ref) => !['…', undefined].includes(document.querySelector(`tr[data-ref="${ref}"] .category`)?.textContent ?? undefined)), uncovered.map((r) => r.ref));
+    expect(described).not.toContain(covered!.ref);
+    expect(described.sort()).toEqual(uncovered.map((r) => r.ref).sort());
+    expect(errors).toEqual([]);
+  });
+
   it("shows a failed run's category, reason and log evidence, and filters its logs by grep and node", async () => {
     const { page, errors } = await openPage(browser);
     const run = await demo.api<Described>(`/api/runs/${encodeURIComponent(TYPO)}`);
@@ -210,6 +238,73 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
     await page.waitForFunction(() => document.querySelector('.u-legend .u-series th')?.textContent?.trim() === 'seconds');
     expect(await page.$eval('.chart', (el) => Number(el.getAttribute('data-series')))).toBe(2);
     await screenshot(page, '4-compare-by-time');
+    expect(errors).toEqual([]);
+  });
+
+  it('downsamples compare curves on the server and reads a zoomed-in window again, with every point there', async () => {
+    const { page, errors } = await openPage(browser);
+    const refs = [SM_DONE, AZ_DONE];
+    // Every point of both loss series, straight from the API (columns, not downsampled), as seconds
+    // since each series' first point: the chart's x with x=time.
+    const full = await Promise.all(refs.map((ref) => demo.api<{ series: { name: string; timestamps: number[]; values: unknown[] }[] }>(`/api/runs/${encodeURIComponent(ref)}/metrics?kind=training&format=columns`)));
+    const seconds = full.map((f) => {
+      const s = f.series.find((o) => /(^|:)loss$/.test(o.name))!;
+      return s.timestamps.filter((_, i) => typeof s.values[i] === 'number').map((t) => (t - s.timestamps[0]!) / 1000);
+    });
+    const total = seconds.reduce((n, s) => n + s.length, 0);
+    const POINTS = 200;
+    expect(Math.max(...seconds.map((s) => s.length))).toBeGreaterThan(4 * POINTS);
+    await page.goto(`${demo.url}/compare?${refs.map((r) => `ref=${encodeURIComponent(r)}`).join('&')}&metric=loss&x=time&points=${POINTS}`);
+    await page.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-drawn')) > 0);
+    const before = await page.$eval('.chart', (el) => Number(el.getAttribute('data-drawn')));
+    expect(before).toBeLessThanOrEqual(2 * POINTS + 2);
+    // Drag over a narrow band of the x axis: uPlot zooms, the page reads that window again.
+    const box = (await (await page.$('.chart .u-over'))!.boundingBox())!;
+    // (5-6% of the x range: inside the Azure ML run's dense series, which ends first.)
+    await page.mouse.move(box.x + box.width * 0.05, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.06, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction(() => document.querySelector('.chart')?.getAttribute('data-zoomed'));
+    const [min, max] = (await page.$eval('.chart', (el) => el.getAttribute('data-zoomed')!)).split(',').map(Number) as [number, number];
+    const inWindow = seconds.map((s) => s.filter((x) => x >= min && x <= max).length);
+    // Few enough that the window, read again at POINTS per series, is every point there...
+    expect(Math.max(...inWindow)).toBeLessThanOrEqual(POINTS);
+    expect(inWindow[1]).toBeGreaterThan(10);
+    // ...and every one of them, as the API has it, is in the chart.
+    const expected = inWindow.reduce((a, b) => a + b, 0);
+    await page.waitForFunction((n) => Number(document.querySelector('.chart')?.getAttribute('data-in-view')) === n, expected, { timeout: 30_000 });
+    expect(await page.$eval('.chart', (el) => Number(el.getAttribute('data-drawn')))).toBeLessThan(total);
+    await screenshot(page, '4-compare-zoomed');
+    // A double-click zooms back out to the downsampled whole.
+    await page.mouse.dblclick(box.x + box.width / 2, box.y + box.height / 2);
+    await page.waitForFunction((n) => document.querySelector('.chart')?.getAttribute('data-zoomed') === '' && Number(document.querySelector('.chart')?.getAttribute('data-drawn')) === n, before);
+    expect(errors).toEqual([]);
+  });
+
+  it("downsamples a run page's metric charts and reads a zoomed-in window again", async () => {
+    const { page, errors } = await openPage(browser);
+    const { series } = await demo.api<{ series: { name: string; steps?: (number | null)[] }[] }>(`/api/runs/${encodeURIComponent(AZ_DONE)}/metrics?kind=training&metric=loss&format=columns`);
+    const steps = series[0]!.steps!.filter((x): x is number => x !== null);
+    await page.goto(`${demo.url}${runHref(AZ_DONE)}`);
+    const chart = '.chart-cell[data-metric="loss"] .chart';
+    await page.waitForFunction((sel) => Number(document.querySelector(sel)?.getAttribute('data-drawn')) > 0, chart);
+    expect(await page.$eval(chart, (el) => Number(el.getAttribute('data-drawn')))).toBeLessThan(steps.length);
+    // Below the log viewer: once the log is in (the box shrinks to a short log), bring the chart
+    // into the viewport, where the mouse can reach it.
+    await page.waitForFunction(() => document.querySelector('.log-state')?.getAttribute('data-state') === 'done');
+    await page.$eval(chart, (el) => el.scrollIntoView({ block: 'center' }));
+    const box = (await (await page.$(`${chart} .u-over`))!.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.36, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.waitForFunction((sel) => document.querySelector(sel)?.getAttribute('data-zoomed'), chart);
+    const [min, max] = (await page.$eval(chart, (el) => el.getAttribute('data-zoomed')!)).split(',').map(Number) as [number, number];
+    const inWindow = steps.filter((x) => x >= min && x <= max).length;
+    expect(inWindow).toBeGreaterThan(20);
+    await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel as string)?.getAttribute('data-in-view')) === n, [chart, inWindow] as const, { timeout: 30_000 });
+    await screenshot(page, '2-run-metrics-zoomed');
     expect(errors).toEqual([]);
   });
 

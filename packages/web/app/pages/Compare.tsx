@@ -1,13 +1,15 @@
 // Compare runs from any providers: pick runs, pick metrics, overlay them on one chart by step or by
 // time since each run's first point, with the summary (final, best) from /api/compare and a table
-// of the hyperparameters that differ.
+// of the hyperparameters that differ. Series arrive as columns, downsampled by the server (LTTB) to
+// about the chart's width in pixels; a zoomed-in window is read again at that resolution, which
+// is every point once the window holds fewer than that.
 import { useMemo, useState } from 'preact/hooks';
 import { api, type MetricSeries, type Run, type RunSummary } from '../api.js';
-import { Chart, type Line } from '../components/Chart.js';
+import { chartPixels, CurveChart, type Curve } from '../components/CurveChart.js';
 import { ErrorBox, Status, useApi } from '../components/common.js';
-import { columns, hasSteps } from '../components/Metrics.js';
 import { duration, number } from '../format.js';
 import { hrefs, navigate } from '../router.js';
+import { columns, hasSteps, type XKind } from '../series.js';
 
 /** Core's rule (query/compare.ts): the exact name, else the one series whose name ends in `:name`, `/name`… */
 export function matchSeries(series: readonly MetricSeries[], name: string): MetricSeries | undefined {
@@ -24,12 +26,14 @@ interface Loaded {
   series: MetricSeries[];
 }
 
+
 export function ComparePage({ params }: { params: URLSearchParams }) {
   const refs = params.getAll('ref');
   const metrics = params.getAll('metric');
   const x = params.get('x') === 'time' ? 'time' : 'step';
-  // Series are downsampled on the server (LTTB) to what a chart can show; ?points=all draws every point.
-  const points = params.get('points') === 'all' ? undefined : Math.max(3, Number(params.get('points')) || 2000);
+  // ?points=all draws every point; ?points=N asks for N per series.
+  const [pixels] = useState(() => chartPixels());
+  const points = params.get('points') === 'all' ? undefined : Math.max(3, Number(params.get('points')) || pixels);
   const set = (next: { refs?: string[]; metrics?: string[]; x?: string }) => {
     const q = new URLSearchParams();
     for (const r of next.refs ?? refs) q.append('ref', r);
@@ -38,7 +42,10 @@ export function ComparePage({ params }: { params: URLSearchParams }) {
     if (params.get('points')) q.set('points', params.get('points')!);
     navigate(`/compare?${q}`, true);
   };
-  const runs = useApi((signal) => api.runs({}, signal), []);
+  const [picking, setPicking] = useState(refs.length < 2);
+  // The server's work goes to the chart first: the run list only when the picker is open, the
+  // summary (which reads every chosen series again) once the series are in.
+  const runs = useApi((signal) => (picking ? api.runs({}, signal) : Promise.resolve(undefined)), [picking]);
   const key = refs.join('\n');
   const loaded = useApi(
     (signal) =>
@@ -56,33 +63,33 @@ export function ComparePage({ params }: { params: URLSearchParams }) {
     return [...names].sort();
   }, [loaded.value]);
   const chosen = metrics.length > 0 ? metrics : available.includes('loss') ? ['loss'] : available.slice(0, 1);
-  const summary = useApi((signal) => (refs.length >= 2 && chosen.length > 0 ? api.compare(refs, chosen, signal) : Promise.resolve(undefined)), [key, chosen.join('\n')]);
+  const summary = useApi((signal) => (refs.length >= 2 && chosen.length > 0 && loaded.value ? api.compare(refs, chosen, signal) : Promise.resolve(undefined)), [key, chosen.join('\n'), loaded.value !== undefined]);
 
-  const lines = useMemo(() => {
-    const out: Line[] = [];
+  const curves = useMemo(() => {
+    const out: Curve[] = [];
     for (const l of loaded.value ?? []) {
       for (const metric of chosen) {
         const s = matchSeries(l.series, metric);
         if (!s) continue;
-        const useStep = x === 'step' && hasSteps(s);
-        const origin = s.points[0]?.timestamp ?? 0;
-        out.push({ label: `${l.run.name} (${l.run.provider}) · ${s.name}`, ...columns(s, useStep ? 'step' : 'seconds', origin) });
+        const lineX: XKind = x === 'step' && hasSteps(s) ? 'step' : 'seconds';
+        const origin = s.timestamps[0] ?? 0;
+        out.push({ label: `${l.run.name} (${l.run.provider}) · ${s.name}`, ref: l.run.ref, series: s, x: lineX, origin, ...columns(s, lineX, origin) });
       }
     }
     return out;
   }, [loaded.value, chosen.join('\n'), x]);
-  const stepless = x === 'step' && (loaded.value ?? []).some((l) => chosen.some((m) => { const s = matchSeries(l.series, m); return s && !hasSteps(s); }));
-
+  const stepless = curves.some((c) => x === 'step' && c.x !== 'step');
   const toggleRun = (ref: string) => set({ refs: refs.includes(ref) ? refs.filter((r) => r !== ref) : [...refs, ref] });
   const toggleMetric = (m: string) => set({ metrics: chosen.includes(m) ? chosen.filter((c) => c !== m) : [...chosen, m] });
   return (
     <section class="compare">
       <h1>Compare runs</h1>
-      <details open={refs.length < 2}>
+      <details open={picking} onToggle={(e) => setPicking(e.currentTarget.open)}>
         <summary>Runs ({refs.length} chosen)</summary>
         {runs.error !== undefined && <ErrorBox error={runs.error} />}
         <div class="pick">
-          {(runs.value?.runs ?? []).map((r: RunSummary) => (
+          {/* Closed, it renders no chips: a server with 1,000s of runs would cost the chart their DOM. */}
+          {(picking ? (runs.value?.runs ?? []) : []).map((r: RunSummary) => (
             <label class="chip" key={r.ref}>
               <input type="checkbox" checked={refs.includes(r.ref)} onChange={() => toggleRun(r.ref)} aria-label={`compare ${r.ref}`} /> <span class="muted">{r.provider}</span> {r.name} <Status status={r.status} />
             </label>
@@ -116,7 +123,7 @@ export function ComparePage({ params }: { params: URLSearchParams }) {
             </label>
           </div>
           {stepless && <div class="warning">Some series have no steps: they are drawn by seconds since their first point.</div>}
-          {lines.length > 0 ? <Chart title={chosen.join(', ')} lines={lines} xKind={x === 'step' && !stepless ? 'step' : 'seconds'} height={340} /> : <p class="muted">None of the chosen runs has these metrics.</p>}
+          {curves.length > 0 ? <CurveChart title={chosen.join(', ')} curves={curves} points={points} xKind={x === 'step' && !stepless ? 'step' : 'seconds'} height={340} /> : <p class="muted">None of the chosen runs has these metrics.</p>}
           {summary.value && <Summary comparison={summary.value} />}
           <Hyperparameters runs={loaded.value.map((l) => l.run)} />
         </>
@@ -209,3 +216,4 @@ function Hyperparameters({ runs }: { runs: Run[] }) {
     </>
   );
 }
+

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, type Run } from '../api.js';
 import { ErrorBox, Status, useApi } from '../components/common.js';
 import { LogPanel } from '../components/Logs.js';
+import { chartPixels } from '../components/CurveChart.js';
 import { MetricCharts } from '../components/Metrics.js';
 import { bytes, duration, runDuration, when } from '../format.js';
 import { hrefs } from '../router.js';
@@ -160,8 +161,10 @@ function Timeline({ run }: { run: Run }) {
 }
 
 function Metrics({ runRef, status }: { runRef: string; status: string }) {
-  // Downsampled on the server to what a chart can show; reloaded when the status changes.
-  const metrics = useApi((signal) => api.metrics(runRef, { points: 1500 }, signal), [runRef, status]);
+  // Downsampled on the server to about a chart's width (two charts side by side); zooming in reads
+  // the window again. Reloaded when the status changes.
+  const [points] = useState(() => chartPixels(window.innerWidth / 2));
+  const metrics = useApi((signal) => api.metrics(runRef, { points }, signal), [runRef, status]);
   return (
     <>
       <h2>Training metrics</h2>
@@ -169,9 +172,9 @@ function Metrics({ runRef, status }: { runRef: string; status: string }) {
       {metrics.value?.warnings.map((w) => (
         <div class="warning">{w.message}</div>
       ))}
-      {metrics.value ? <MetricCharts series={metrics.value.series} kind="training" /> : metrics.loading && <p class="muted">loading…</p>}
+      {metrics.value ? <MetricCharts runRef={runRef} series={metrics.value.series} kind="training" points={points} /> : metrics.loading && <p class="muted">loading…</p>}
       <h2>System metrics</h2>
-      {metrics.value && <MetricCharts series={metrics.value.series} kind="system" />}
+      {metrics.value && <MetricCharts runRef={runRef} series={metrics.value.series} kind="system" points={points} />}
     </>
   );
 }

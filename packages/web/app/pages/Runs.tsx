@@ -1,8 +1,9 @@
 // The runs table: every configured provider's runs, newest first, filterable; failed runs show their
-// failure category (read from each failed run's description, a few at a time).
+// failure category (from the listing when it carries one, else from each failed run's description,
+// a few at a time).
 import type { RefObject } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { api, type RunSummary } from '../api.js';
+import { api, listedCategory, type RunSummary } from '../api.js';
 import { ErrorBox, Status, useApi } from '../components/common.js';
 import { duration, runDuration, when } from '../format.js';
 import { hrefs, navigate } from '../router.js';
@@ -12,6 +13,13 @@ const categories = new Map<string, string>();
 /** Failure categories of failed runs, fetched lazily with at most 3 describes in flight. */
 function useFailureCategories(runs: RunSummary[]): Map<string, string> {
   const [, setTick] = useState(0);
+  // Before the first render of these runs, so listed categories never show as pending.
+  useMemo(() => {
+    for (const r of runs) {
+      const listed = listedCategory(r);
+      if (listed) categories.set(r.ref, listed);
+    }
+  }, [runs]);
   useEffect(() => {
     const todo = runs.filter((r) => r.status === 'failed' && !categories.has(r.ref));
     if (todo.length === 0) return;
