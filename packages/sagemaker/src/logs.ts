@@ -72,12 +72,42 @@ function dropFirst(page: EventsPage, drop: number): EventsPage {
   return drop === 0 ? page : { ...page, timestamps: page.timestamps.slice(drop), messages: page.messages.slice(drop) };
 }
 
-/** A response body the HTTP handler left as a stream (or already bytes), whole. */
-async function bodyBytes(body: unknown): Promise<Buffer> {
-  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+/**
+ * Buffers for answer bodies, reused once a page is read: the scanner copies out what it keeps. A fresh
+ * buffer per 1.4 MB page is fresh memory to fault in on first touch, which showed as system CPU
+ * time on the benchmark machine; a few kept buffers (~8 MB at most) avoid that.
+ */
+class BodyBuffers {
+  private readonly free: Buffer[] = [];
+  private static readonly KEPT = 4;
+  private static readonly GRAIN = 256 << 10;
+
+  take(size: number): Buffer {
+    const i = this.free.findIndex((buffer) => buffer.length >= size);
+    if (i >= 0) return this.free.splice(i, 1)[0]!;
+    return Buffer.allocUnsafeSlow(Math.ceil(size / BodyBuffers.GRAIN) * BodyBuffers.GRAIN);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length < BodyBuffers.KEPT) this.free.push(buffer);
+  }
+}
+
+/** A response body the HTTP handler left as a stream (or already bytes), whole; `pooled` is the reused buffer behind it, to give back once read. */
+async function bodyBytes(body: unknown, length: number | undefined, buffers: BodyBuffers): Promise<{ bytes: Buffer; pooled?: Buffer }> {
+  if (body instanceof Uint8Array) return { bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+  const pooled = length !== undefined && length > 0 ? buffers.take(length) : undefined;
   const chunks: Buffer[] = [];
-  for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  let filled = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (pooled && chunks.length === 0 && filled + chunk.length <= length!) filled += chunk.copy(pooled, filled);
+    else chunks.push(chunk);
+  }
+  if (pooled && chunks.length === 0 && filled === length) return { bytes: pooled.subarray(0, filled), pooled };
+  // Not the length announced: keep what came, in order.
+  const bytes = Buffer.concat(pooled ? [pooled.subarray(0, filled), ...chunks] : chunks);
+  if (pooled) buffers.give(pooled);
+  return { bytes };
 }
 
 function isInvalidToken(error: unknown): boolean {
@@ -89,6 +119,7 @@ function isMissing(error: unknown): boolean {
 }
 
 export function createLogSource(clients: AwsClients): RunLogSourceV1 {
+  const buffers = new BodyBuffers();
   const getEvents = (run: Run, stream: string, input: { nextToken?: string; startTime?: number; endTime?: number; startFromHead: boolean; limit?: number }, signal: AbortSignal | undefined) =>
     clients.call('CLOUDWATCH_LOGS', 'GetLogEvents', { region: locateJob(run.id).region, run: run.id, signal }, async (client, callSignal): Promise<EventsPage> => {
       const { GetLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
@@ -107,11 +138,18 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
       command.middlewareStack.add(
         (next) => async (args) => {
           const result = await next(args);
-          const response = result.response as { statusCode?: number; body?: unknown };
+          const response = result.response as { statusCode?: number; headers?: Record<string, string | undefined>; body?: unknown };
           if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300 && response.body !== undefined) {
-            const body = await bodyBytes(response.body);
-            scanned = scanGetLogEvents(body);
-            response.body = scanned ? new Uint8Array(0) : body;
+            const length = Number(response.headers?.['content-length']);
+            const { bytes, pooled } = await bodyBytes(response.body, Number.isSafeInteger(length) ? length : undefined, buffers);
+            scanned = scanGetLogEvents(bytes);
+            if (scanned) {
+              response.body = new Uint8Array(0);
+              if (pooled) buffers.give(pooled);
+            } else {
+              // The SDK parses it as before (the buffer is its now, not reused).
+              response.body = bytes;
+            }
           }
           return result;
         },
