@@ -7,7 +7,7 @@ import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
 import { isTerminal, type Run } from '../model/run.js';
 import { formatDuration } from '../time.js';
 import type { Warning } from '../model/warning.js';
-import type { JsonValue, LogPage, LogTail, ProviderV1, RunLogSourceV1 } from '../spec/v1.js';
+import type { JsonValue, LogTail, ProviderV1, RunLogSourceV1 } from '../spec/v1.js';
 
 const DEFAULT_POLL = { min: 2_000, max: 30_000 };
 /** How long a follow keeps trying to reach an unreachable provider before it gives up (LogQuery.reconnectForMs). */

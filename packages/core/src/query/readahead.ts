@@ -4,7 +4,8 @@ import type { JsonValue, LogPage } from '../spec/v1.js';
  * Read-ahead for one merged pass over a run's streams. The merge waits whenever a stream runs dry
  * before its next page is in, so while it works through the pages it holds, the next page of each
  * stream is read early — first for the stream whose held records run out first in merge order (the
- * lowest last timestamp), since that is the page the merge will need next.
+ * lowest last timestamp), since that is the page the merge will need next. Nothing is read ahead
+ * before every stream's first page is in: until then that order is unknown.
  *
  * Memory is bounded by a record budget shared by all streams: pages read ahead (or being read,
  * counted at the size of the stream's last page) stay under it, except that one page may always be
@@ -27,6 +28,9 @@ export class ReadAhead {
 
   /** Starts reads ahead, most urgent stream first, while the budget allows. */
   pump(): void {
+    // Until every stream's first page is in, which runs dry first is unknown (and the merge cannot
+    // start before then anyway).
+    if (this.lanes.some((lane) => !lane.started)) return;
     for (;;) {
       let next: Lane | undefined;
       for (const lane of this.lanes) if (lane.wantsAhead() && (next === undefined || lane.runsDryBefore(next))) next = lane;
@@ -60,6 +64,8 @@ export class Lane {
   private ahead?: Ahead;
   /** Records in the stream's last page: the estimate for a page being read ahead. */
   lastSize = 0;
+  /** A first page has been handed to the merge. */
+  started = false;
 
   constructor(
     private readonly owner: ReadAhead,
@@ -94,6 +100,7 @@ export class Lane {
     if (last !== undefined) this.horizon = last.timestamp;
     this.lastSize = page.records.length;
     this.next = next;
+    this.started = true;
     this.owner.pump();
   }
 
