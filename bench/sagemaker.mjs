@@ -5,7 +5,9 @@
 //     GetLogEvents calls any reader must make, at CloudWatch's 25 requests/s), peak RSS and CPU time
 //     (GNU time), and API calls per 10,000 events against the call floor (one GetLogEvents per page
 //     the service must return, plus stream discovery). A run in text mode into a pipe counts the
-//     lines (none lost or repeated).
+//     lines (none lost or repeated). From the emulator's arrival time of each GetLogEvents, where the
+//     wall time went: start-up, the calls' span against what the quota allows, the time the request
+//     pipeline sat idle, and the tail.
 //  2. `runlens logs --tail 100` on the same job: calls (it must not read the whole log).
 //  3. The Debian AWS CLI v2 (`aws logs tail`, FilterLogEvents) reading the same job from the same
 //     emulator in the same run, when it is installed; the ratio of wall times.
