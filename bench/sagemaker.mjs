@@ -5,7 +5,9 @@
 //     GetLogEvents calls any reader must make, at CloudWatch's 25 requests/s), peak RSS and CPU time
 //     (GNU time), and API calls per 10,000 events against the call floor (one GetLogEvents per page
 //     the service must return, plus stream discovery). A run in text mode into a pipe counts the
-//     lines (none lost or repeated).
+//     lines (none lost or repeated). From the emulator's arrival time of each GetLogEvents, where the
+//     wall time went: start-up, the calls' span against what the quota allows, the time the request
+//     pipeline sat idle, and the tail.
 //  2. `runlens logs --tail 100` on the same job: calls (it must not read the whole log).
 //  3. The Debian AWS CLI v2 (`aws logs tail`, FilterLogEvents) reading the same job from the same
 //     emulator in the same run, when it is installed; the ratio of wall times.
@@ -61,7 +63,7 @@ function measure(command, args, env, { count = false } = {}) {
       const rss = /__rss_kib=(\d+)/.exec(stderr);
       const cpu = /__cpu_s=([\d.]+)\+([\d.]+)/.exec(stderr);
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
-      resolve({ seconds, peakRssMb: rss ? Math.round(Number(rss[1]) / 1024) : undefined, cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined, lines, stderr: stderr.replace(/__rss_kib=\d+ __cpu_s=\S+\n?/, '') });
+      resolve({ started, ended: started + seconds * 1000, seconds, peakRssMb: rss ? Math.round(Number(rss[1]) / 1024) : undefined, cpuSeconds: cpu ? Number(cpu[1]) + Number(cpu[2]) : undefined, lines, stderr: stderr.replace(/__rss_kib=\d+ __cpu_s=\S+\n?/, '') });
     });
   });
 }
@@ -84,6 +86,28 @@ function pagesFor(spec, node) {
   return pages + (events > 0 ? 1 : 0);
 }
 
+/**
+ * Where the read's time went, from the emulator's arrival times of GetLogEvents: start-up (spawn to the
+ * first call), the calls' span against what CloudWatch's quota allows for as many calls (a token
+ * bucket of GET_LOG_EVENTS_PER_SECOND with as much burst, as core's budget grants), the time the
+ * request pipeline sat idle (gaps longer than one quota slot), and the tail (last call to exit).
+ */
+function timeline(run, requests) {
+  const at = requests.filter((r) => r.operation === 'GetLogEvents').map((r) => r.at).sort((a, b) => a - b);
+  if (at.length === 0) return undefined;
+  const slot = 1000 / GET_LOG_EVENTS_PER_SECOND;
+  let idle = 0;
+  for (let i = 1; i < at.length; i++) idle += Math.max(0, at[i] - at[i - 1] - slot);
+  const allowed = Math.max(0, at.length - GET_LOG_EVENTS_PER_SECOND) * slot;
+  return {
+    startup: (at[0] - run.started) / 1000,
+    span: (at[at.length - 1] - at[0]) / 1000,
+    allowed: allowed / 1000,
+    idle: idle / 1000,
+    tail: (run.ended - at[at.length - 1]) / 1000,
+  };
+}
+
 const rows = [];
 const figures = {};
 const emulator = await startSagemakerEmulator({ scenarios: false });
@@ -103,6 +127,7 @@ try {
 
   // 1. The whole log, --json > /dev/null, RUNS times.
   const reads = [];
+  const timelines = [];
   let gets = 0;
   let streams = 0;
   let jobs = 0;
@@ -110,6 +135,7 @@ try {
     emulator.resetRequests();
     reads.push(await measure(process.execPath, [cli, 'logs', `sagemaker:${JOB}`, '--json'], env));
     [gets, streams, jobs] = [count('GetLogEvents'), count('DescribeLogStreams'), count('DescribeTrainingJob')];
+    timelines.push(timeline(reads[i], emulator.requests));
     if (reads[i].stderr.trim() !== '') throw new Error(`runlens wrote to stderr: ${reads[i].stderr.slice(0, 300)}`);
   }
   const whole = { seconds: median(reads.map((r) => r.seconds)), peakRssMb: median(reads.map((r) => r.peakRssMb ?? 0)), cpuSeconds: median(reads.map((r) => r.cpuSeconds ?? 0)) };
@@ -132,6 +158,17 @@ try {
     `**${(whole.seconds / quotaFloorSeconds).toFixed(2)}×** the floor of ${quotaFloorSeconds.toFixed(1)} s (target ≤ 1.10×)`,
     `floor = ${quotaCalls} GetLogEvents (${floorPages} pages + 1 end-of-stream call per stream) at ${GET_LOG_EVENTS_PER_SECOND} requests/s, CloudWatch's quota`,
   ]);
+  const tl = timelines.filter(Boolean);
+  if (tl.length > 0) {
+    const mid = (pick) => median(tl.map(pick));
+    figures.requestSpanSeconds = Number(mid((t) => t.span).toFixed(2));
+    figures.requestIdleSeconds = Number(mid((t) => t.idle).toFixed(2));
+    rows.push([
+      'where the wall time went (GetLogEvents arrival times at the emulator, medians)',
+      `start-up ${mid((t) => t.startup).toFixed(2)} s, calls ${mid((t) => t.span).toFixed(2)} s, tail ${mid((t) => t.tail).toFixed(2)} s`,
+      `the quota allows ${gets} calls in ${mid((t) => t.allowed).toFixed(2)} s (${GET_LOG_EVENTS_PER_SECOND}/s after a burst of ${GET_LOG_EVENTS_PER_SECOND}); the request pipeline sat idle ${mid((t) => t.idle).toFixed(2)} s (gaps longer than one ${1000 / GET_LOG_EVENTS_PER_SECOND} ms slot)`,
+    ]);
+  }
   rows.push([
     'API calls per 10,000 events',
     `${per10k(logCalls)} vs a call floor of ${per10k(floor)}: **${(logCalls / floor).toFixed(3)}×** (target ≤ 1.10×)`,

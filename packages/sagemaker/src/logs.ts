@@ -2,10 +2,11 @@
 // Streams are discovered with DescribeLogStreams (every page) and read with GetLogEvents per stream:
 // core merges per-stream pages, and GetLogEvents' forward token is an exact position, so re-reading
 // from a position returns the same events first (FilterLogEvents has no per-stream position).
-import type { GetLogEventsCommandOutput, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type { GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
 import { RunlensError, paginate, providerError, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run, type RunLogSourceV1 } from '@runlens/core';
 import type { AwsClients } from './clients.js';
 import { locateJob } from './config.js';
+import { scanGetLogEvents, type EventsPage } from './log-events.js';
 
 export const LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 /** DescribeLogStreams' maximum page. */
@@ -43,17 +44,70 @@ function toJson(position: StreamPosition): JsonValue {
   return { ...position } as JsonValue;
 }
 
-/** The position after `events`, read from `from`. */
-function advance(from: StreamPosition | undefined, events: readonly OutputLogEvent[], token: string | undefined): StreamPosition {
-  const last = events[events.length - 1];
-  if (!last || typeof last.timestamp !== 'number') return { ...from, ...(token ? { t: token } : {}) };
-  const ts = last.timestamp;
+/** The position after the events with `timestamps`, read from `from`. */
+function advance(from: StreamPosition | undefined, timestamps: readonly number[], token: string | undefined): StreamPosition {
+  if (timestamps.length === 0) return { ...from, ...(token ? { t: token } : {}) };
+  const ts = timestamps[timestamps.length - 1]!;
   let trailing = 0;
-  for (let i = events.length - 1; i >= 0 && events[i]!.timestamp === ts; i--) trailing++;
+  for (let i = timestamps.length - 1; i >= 0 && timestamps[i] === ts; i--) trailing++;
   let k: number | undefined = trailing;
   // Every event of the page shares ts: events at ts before the page count too.
-  if (trailing === events.length && from?.ts === ts) k = from.k === undefined ? undefined : from.k + trailing;
+  if (trailing === timestamps.length && from?.ts === ts) k = from.k === undefined ? undefined : from.k + trailing;
   return { ...(token ? { t: token } : {}), ts, ...(k === undefined ? {} : { k }) };
+}
+
+/** The SDK's parsed answer as an EventsPage (bodies the scanner declined). */
+function fromOutput(output: GetLogEventsCommandOutput): EventsPage {
+  const events = output.events ?? [];
+  return {
+    timestamps: events.map((event) => event.timestamp ?? 0),
+    messages: events.map((event) => event.message ?? ''),
+    ...(output.nextForwardToken !== undefined ? { nextForwardToken: output.nextForwardToken } : {}),
+    ...(output.nextBackwardToken !== undefined ? { nextBackwardToken: output.nextBackwardToken } : {}),
+  };
+}
+
+/** A page without its first `drop` events. */
+function dropFirst(page: EventsPage, drop: number): EventsPage {
+  return drop === 0 ? page : { ...page, timestamps: page.timestamps.slice(drop), messages: page.messages.slice(drop) };
+}
+
+/**
+ * Buffers for answer bodies, reused once a page is read: the scanner copies out what it keeps. A fresh
+ * buffer per 1.4 MB page is fresh memory to fault in on first touch, which showed as system CPU
+ * time on the benchmark machine; a few kept buffers (~8 MB at most) avoid that.
+ */
+class BodyBuffers {
+  private readonly free: Buffer[] = [];
+  private static readonly KEPT = 4;
+  private static readonly GRAIN = 256 << 10;
+
+  take(size: number): Buffer {
+    const i = this.free.findIndex((buffer) => buffer.length >= size);
+    if (i >= 0) return this.free.splice(i, 1)[0]!;
+    return Buffer.allocUnsafeSlow(Math.ceil(size / BodyBuffers.GRAIN) * BodyBuffers.GRAIN);
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length < BodyBuffers.KEPT) this.free.push(buffer);
+  }
+}
+
+/** A response body the HTTP handler left as a stream (or already bytes), whole; `pooled` is the reused buffer behind it, to give back once read. */
+async function bodyBytes(body: unknown, length: number | undefined, buffers: BodyBuffers): Promise<{ bytes: Buffer; pooled?: Buffer }> {
+  if (body instanceof Uint8Array) return { bytes: Buffer.from(body.buffer, body.byteOffset, body.byteLength) };
+  const pooled = length !== undefined && length > 0 ? buffers.take(length) : undefined;
+  const chunks: Buffer[] = [];
+  let filled = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    if (pooled && chunks.length === 0 && filled + chunk.length <= length!) filled += chunk.copy(pooled, filled);
+    else chunks.push(chunk);
+  }
+  if (pooled && chunks.length === 0 && filled === length) return { bytes: pooled.subarray(0, filled), pooled };
+  // Not the length announced: keep what came, in order.
+  const bytes = Buffer.concat(pooled ? [pooled.subarray(0, filled), ...chunks] : chunks);
+  if (pooled) buffers.give(pooled);
+  return { bytes };
 }
 
 function isInvalidToken(error: unknown): boolean {
@@ -65,25 +119,52 @@ function isMissing(error: unknown): boolean {
 }
 
 export function createLogSource(clients: AwsClients): RunLogSourceV1 {
+  const buffers = new BodyBuffers();
   const getEvents = (run: Run, stream: string, input: { nextToken?: string; startTime?: number; endTime?: number; startFromHead: boolean; limit?: number }, signal: AbortSignal | undefined) =>
-    clients.call('CLOUDWATCH_LOGS', 'GetLogEvents', { region: locateJob(run.id).region, run: run.id, signal }, async (client, callSignal): Promise<GetLogEventsCommandOutput> => {
+    clients.call('CLOUDWATCH_LOGS', 'GetLogEvents', { region: locateJob(run.id).region, run: run.id, signal }, async (client, callSignal): Promise<EventsPage> => {
       const { GetLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
-      return client.send(
-        new GetLogEventsCommand({
-          logGroupName: LOG_GROUP,
-          logStreamName: stream,
-          ...(input.nextToken !== undefined ? { nextToken: input.nextToken } : {}),
-          ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
-          ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
-          limit: input.limit ?? EVENTS_PAGE,
-          startFromHead: input.startFromHead,
-        }),
-        { abortSignal: callSignal },
+      const command = new GetLogEventsCommand({
+        logGroupName: LOG_GROUP,
+        logStreamName: stream,
+        ...(input.nextToken !== undefined ? { nextToken: input.nextToken } : {}),
+        ...(input.startTime !== undefined ? { startTime: input.startTime } : {}),
+        ...(input.endTime !== undefined ? { endTime: input.endTime } : {}),
+        limit: input.limit ?? EVENTS_PAGE,
+        startFromHead: input.startFromHead,
+      });
+      // The answer's body is read here, below the SDK's deserializer (signing, HTTP and error mapping
+      // stay the SDK's): a successful body the scanner reads never reaches the SDK's parser.
+      let scanned: EventsPage | undefined;
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const response = result.response as { statusCode?: number; headers?: Record<string, string | undefined>; body?: unknown };
+          if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300 && response.body !== undefined) {
+            const length = Number(response.headers?.['content-length']);
+            const { bytes, pooled } = await bodyBytes(response.body, Number.isSafeInteger(length) ? length : undefined, buffers);
+            scanned = scanGetLogEvents(bytes);
+            if (scanned) {
+              response.body = new Uint8Array(0);
+              if (pooled) buffers.give(pooled);
+            } else {
+              // The SDK parses it as before (the buffer is its now, not reused).
+              response.body = bytes;
+            }
+          }
+          return result;
+        },
+        { step: 'deserialize', priority: 'low', name: 'runlensGetLogEventsBody' },
       );
+      const output = await client.send(command, { abortSignal: callSignal });
+      return scanned ?? fromOutput(output);
     });
 
-  const toRecords = (events: readonly OutputLogEvent[], node: string, stream: string): LogRecord[] =>
-    events.map((event) => ({ timestamp: event.timestamp ?? 0, node, message: event.message ?? '', stream }));
+  const toRecords = (page: EventsPage, node: string, stream: string): LogRecord[] => {
+    const { timestamps, messages } = page;
+    const records: LogRecord[] = new Array(timestamps.length);
+    for (let i = 0; i < timestamps.length; i++) records[i] = { timestamp: timestamps[i]!, node, message: messages[i]!, stream };
+    return records;
+  };
 
   /**
    * Reads from a position expressed as (ts, k): from startTime=ts, dropping the k events at ts that
@@ -96,18 +177,18 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
     for (let pages = 0; pages < MAX_SKIP_PAGES; pages++) {
       // The token alone continues the read (startTime is not sent with a token).
       const page = await getEvents(run, info.id, { ...(token ? { nextToken: token } : { startTime: position.ts }), endTime: until, startFromHead: true }, signal);
-      const events = page.events ?? [];
+      const { timestamps } = page;
       let drop = 0;
-      while (drop < events.length && remaining > 0 && events[drop]!.timestamp === position.ts) {
+      while (drop < timestamps.length && remaining > 0 && timestamps[drop] === position.ts) {
         drop++;
         remaining--;
       }
       dropped += drop;
-      const kept = events.slice(drop);
-      const caughtUp = token !== undefined && events.length === 0 && page.nextForwardToken === token;
-      if (kept.length > 0 || caughtUp) {
+      const kept = dropFirst(page, drop);
+      const caughtUp = token !== undefined && timestamps.length === 0 && page.nextForwardToken === token;
+      if (kept.timestamps.length > 0 || caughtUp) {
         // Before `kept` lie exactly `dropped` events at ts (the read started at the first of them).
-        const next = advance({ ts: position.ts, k: dropped }, kept, page.nextForwardToken);
+        const next = advance({ ts: position.ts, k: dropped }, kept.timestamps, page.nextForwardToken);
         return { records: toRecords(kept, info.node, info.id), next: toJson(next), caughtUp };
       }
       token = page.nextForwardToken;
@@ -153,7 +234,7 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
       const position = asPosition(request.position);
       const { signal, since, until } = request;
       if (position?.t !== undefined) {
-        let page: GetLogEventsCommandOutput;
+        let page: EventsPage;
         try {
           page = await getEvents(run, info.id, { nextToken: position.t, endTime: until, startFromHead: true }, signal);
         } catch (error) {
@@ -162,26 +243,24 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
           if (isInvalidToken(error) && position.ts !== undefined && position.k !== undefined) return readFromTimestamp(run, info, { ts: position.ts, k: position.k }, until, signal);
           throw error;
         }
-        const events = page.events ?? [];
         // The end of the stream (for now): CloudWatch hands back the token it was given.
-        const caughtUp = events.length === 0 && page.nextForwardToken === position.t;
-        return { records: toRecords(events, info.node, info.id), next: toJson(advance(position, events, page.nextForwardToken ?? position.t)), caughtUp };
+        const caughtUp = page.timestamps.length === 0 && page.nextForwardToken === position.t;
+        return { records: toRecords(page, info.node, info.id), next: toJson(advance(position, page.timestamps, page.nextForwardToken ?? position.t)), caughtUp };
       }
       if (position?.ts !== undefined && position.k !== undefined) return readFromTimestamp(run, info, { ts: position.ts, k: position.k }, until, signal);
-      let page: GetLogEventsCommandOutput;
+      let page: EventsPage;
       try {
         page = await getEvents(run, info.id, { startTime: since, endTime: until, startFromHead: true }, signal);
       } catch (error) {
         if (isMissing(error)) return { records: [], next: null, caughtUp: true };
         throw error;
       }
-      const events = page.events ?? [];
-      return { records: toRecords(events, info.node, info.id), next: toJson(advance(undefined, events, page.nextForwardToken)), caughtUp: false };
+      return { records: toRecords(page, info.node, info.id), next: toJson(advance(undefined, page.timestamps, page.nextForwardToken)), caughtUp: false };
     },
 
     async tailStream(run, info, request): Promise<LogTail | undefined> {
       const { count, until, signal } = request;
-      const collected: OutputLogEvent[][] = [];
+      const collected: EventsPage[] = [];
       let total = 0;
       let forward: string | undefined;
       let exhausted = false;
@@ -195,10 +274,9 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
           stopOnSameToken: true,
         })) {
           forward ??= page.nextForwardToken;
-          const events = page.events ?? [];
-          if (events.length > 0) {
-            collected.unshift(events);
-            total += events.length;
+          if (page.timestamps.length > 0) {
+            collected.unshift(page);
+            total += page.timestamps.length;
           }
           if (total >= Math.max(1, count)) break;
         }
@@ -207,17 +285,17 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
         if (isMissing(error)) return { records: [], next: null };
         throw error;
       }
-      const events = collected.flat();
-      const last = events[events.length - 1];
+      const events: EventsPage = { timestamps: collected.flatMap((page) => page.timestamps), messages: collected.flatMap((page) => page.messages) };
+      const { timestamps } = events;
       let next: StreamPosition = forward ? { t: forward } : {};
-      if (last && typeof last.timestamp === 'number') {
-        const ts = last.timestamp;
+      if (timestamps.length > 0) {
+        const ts = timestamps[timestamps.length - 1]!;
         let trailing = 0;
-        for (let i = events.length - 1; i >= 0 && events[i]!.timestamp === ts; i--) trailing++;
+        for (let i = timestamps.length - 1; i >= 0 && timestamps[i] === ts; i--) trailing++;
         // The count at ts is exact unless every event read shares it and older ones may too.
-        next = { ...next, ts, ...(trailing < events.length || exhausted ? { k: trailing } : {}) };
+        next = { ...next, ts, ...(trailing < timestamps.length || exhausted ? { k: trailing } : {}) };
       }
-      const kept = count === 0 ? [] : events.slice(-count);
+      const kept = count === 0 ? { timestamps: [], messages: [] } : dropFirst(events, Math.max(0, timestamps.length - count));
       return { records: toRecords(kept, info.node, info.id), next: toJson(next) };
     },
   };

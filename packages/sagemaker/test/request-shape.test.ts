@@ -194,6 +194,29 @@ describe('CloudWatch Logs', () => {
     ]);
   });
 
+  it('reads GetLogEvents answers exactly in any JSON form: escapes, non-ASCII, whitespace, key order; other forms go to the SDK', async () => {
+    describeJob(JOB, job({ ResourceConfig: { InstanceType: 'ml.g5.2xlarge', InstanceCount: 1 } }));
+    json11('Logs_20140328.DescribeLogStreams', { logGroupName: GROUP, logStreamNamePrefix: `${JOB}/`, limit: 50 }).reply(200, { logStreams: [{ logStreamName: stream1 }] }, reply11);
+    const read = { logGroupName: GROUP, logStreamName: stream1, startFromHead: true, limit: 10_000 };
+    // As JSON text: escapes CloudWatch may send, raw UTF-8, and the JSON escapes of the same.
+    const raw = [String.raw`quote \" backslash \\ tab \t end`, 'raw UTF-8: é 日本 😀', String.raw`escaped: \u00e9 \ud83d\ude00 \/ \b\f\r\n`];
+    // Written out by hand: tokens first, fields in another order, whitespace everywhere.
+    const pretty = `{ "nextForwardToken" : "f/1-1",\n  "events" : [\n    { "message" : "${raw[0]}", "ingestionTime" : ${T0 + 300}, "timestamp" : ${T0} },\n    {"timestamp":${T0 + 1},"message":"${raw[1]}"},\n    {"ingestionTime":${T0 + 301},"message":"${raw[2]}","timestamp":${T0 + 2}},\n    {"timestamp":${T0 + 3},"message":""}\n  ],\n  "nextBackwardToken" : "b/1-0"\n}\n`;
+    json11('Logs_20140328.GetLogEvents', read).reply(200, pretty, reply11);
+    // A member the adapter does not know (a later API version, say): the SDK parses this one.
+    json11('Logs_20140328.GetLogEvents', { ...read, nextToken: 'f/1-1' }).reply(200, JSON.stringify({ events: [event(T0 + 4, 'via the SDK "quoted" é')], nextForwardToken: 'f/1-2', nextBackwardToken: 'b/1-1', futureMember: { a: [1, 2.5, null] } }), reply11);
+    json11('Logs_20140328.GetLogEvents', { ...read, nextToken: 'f/1-2' }).reply(200, '{"events":[],"nextForwardToken":"f/1-2","nextBackwardToken":"b/1-2"}', reply11);
+
+    const records = await collect(await open().logs(`sagemaker:${JOB}`));
+    expect(records.map((r) => [r.timestamp, r.message])).toEqual([
+      [T0, 'quote " backslash \\ tab \t end'],
+      [T0 + 1, 'raw UTF-8: é 日本 😀'],
+      [T0 + 2, 'escaped: é 😀 / \b\f\r\n'],
+      [T0 + 3, ''],
+      [T0 + 4, 'via the SDK "quoted" é'],
+    ]);
+  });
+
   it('sends since/until as startTime/endTime and keeps endTime on token reads', async () => {
     describeJob(JOB, job({ ResourceConfig: { InstanceType: 'ml.g5.2xlarge', InstanceCount: 1 } }));
     json11('Logs_20140328.DescribeLogStreams', { logGroupName: GROUP, logStreamNamePrefix: `${JOB}/`, limit: 50 }).reply(200, { logStreams: [{ logStreamName: stream1 }] }, reply11);

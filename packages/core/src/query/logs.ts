@@ -3,17 +3,21 @@ import { decodeCursor, encodeCursor, type StreamCursor } from '../machinery/curs
 import { mapLimit } from '../machinery/limit.js';
 import { mergeByKey, type MergeBatch, type MergeSource } from '../machinery/merge.js';
 import { sleep } from '../machinery/sleep.js';
+import { ReadAhead } from './readahead.js';
 import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
 import { isTerminal, type Run } from '../model/run.js';
 import { formatDuration } from '../time.js';
 import type { Warning } from '../model/warning.js';
-import type { JsonValue, LogPage, LogTail, ProviderV1, RunLogSourceV1 } from '../spec/v1.js';
+import type { JsonValue, LogTail, ProviderV1, RunLogSourceV1 } from '../spec/v1.js';
 
 const DEFAULT_POLL = { min: 2_000, max: 30_000 };
 /** How long a follow keeps trying to reach an unreachable provider before it gives up (LogQuery.reconnectForMs). */
 export const DEFAULT_RECONNECT_MS = 10 * 60_000;
 const TAIL_CONCURRENCY = 8;
-/** Read-ahead is allowed while every stream's next page together stays under this many records (see pageSource). */
+/**
+ * Records read ahead of the merge, all streams together (see ReadAhead): about five CloudWatch pages of
+ * ~7,700 events, enough to keep requests going out at the quota's rate while the merge works.
+ */
 const READ_AHEAD_BUDGET_RECORDS = 40_000;
 
 interface StreamState {
@@ -301,7 +305,8 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private async *pass(): AsyncGenerator<{ batch: MergeBatch<LogRecord>; states: StreamState[] }> {
     const states = [...this.states.values()].sort((a, b) => a.order - b.order);
     for (const state of states) state.handed.length = 0;
-    const sources = states.map((state) => this.pageSource(state, states.length));
+    const ahead = new ReadAhead(READ_AHEAD_BUDGET_RECORDS);
+    const sources = states.map((state) => this.pageSource(state, ahead));
     for await (const batch of mergeByKey(sources, (r) => r.timestamp)) yield { batch, states };
   }
 
@@ -335,26 +340,24 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   /**
-   * Pages of one stream, read one ahead where memory allows so the merge rarely waits. Each page handed to the
-   * merge is queued on the stream's state; `delivered` moves the cursor through it.
+   * Pages of one stream, some read ahead (see ReadAhead). Each page handed to the merge is queued on
+   * the stream's state; `delivered` moves the cursor through it.
    */
-  private pageSource(state: StreamState, streams: number): MergeSource<LogRecord> {
+  private pageSource(state: StreamState, ahead: ReadAhead): MergeSource<LogRecord> {
     const { source } = this.deps;
     const { since, until, signal } = this.query;
-    // `this.run` is read at each call: after the run ends, reads see it ended.
-    const read = (position: JsonValue | undefined) => source.readStream(this.run, state.info, { position, since, until, signal });
     const warn = (warning: Warning) => this.warn(warning);
+    // `this.run` is read at each call: after the run ends, reads see it ended.
+    const lane = ahead.lane(state.order, (position) => source.readStream(this.run, state.info, { position, since, until, signal }));
     let at = state.position;
     let carry = state.skip;
-    let ahead: Promise<LogPage> | undefined;
     let done = false;
     return {
       async nextPage() {
         for (;;) {
           if (done) return undefined;
           const start = at;
-          const page = await (ahead ?? read(start));
-          ahead = undefined;
+          const page = await lane.take(start);
           for (const warning of page.warnings ?? []) warn(warning);
           // Same position back with nothing new is the end, whatever the adapter says (CloudWatch's token rule).
           done = page.caughtUp || (page.records.length === 0 && samePosition(page.next, start));
@@ -363,13 +366,8 @@ export class LogReader implements AsyncIterable<LogRecord> {
           const first = Math.min(carry, page.records.length);
           carry -= first;
           hand(state, { start, next: page.next, first, count: page.records.length - first, delivered: 0 });
-          // The next page is read while this one is merged, so the merge rarely waits on the network,
-          // unless a page per stream ahead would be too much to hold (16 CloudWatch streams of
-          // ~7,700 events would double the memory the merge holds).
-          if (!done && page.records.length * streams <= READ_AHEAD_BUDGET_RECORDS) {
-            ahead = read(page.next);
-            ahead.catch(() => undefined);
-          }
+          // The next page may be read while this one is merged.
+          lane.handed(page, done ? undefined : { position: page.next });
           // A copy the merge may empty as it goes (the adapter's page is left as it was).
           if (page.records.length > first) return page.records.slice(first);
         }

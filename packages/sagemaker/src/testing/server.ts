@@ -25,6 +25,8 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   method: string;
   path: string;
+  /** When the request's body had arrived (performance.now() of the emulator's process), for timelines. */
+  at: number;
 }
 
 export interface EmulatorServices {
@@ -87,7 +89,7 @@ export function createEmulatorServer(services: EmulatorServices, faults: FaultIn
     }
     const operation = query?.action ?? (service === 's3' ? services.objects.operationOf(req.method ?? 'GET', url) : targetOperation);
     const body = query ? query.input : service === 's3' ? undefined : parseJson(raw);
-    requests.push({ service, operation, body: body === SYNTAX_ERROR ? undefined : body, headers: { ...req.headers }, method: req.method ?? 'GET', path: url.pathname + url.search });
+    requests.push({ service, operation, body: body === SYNTAX_ERROR ? undefined : body, headers: { ...req.headers }, method: req.method ?? 'GET', path: url.pathname + url.search, at: performance.now() });
     const sendError = (error: ServiceError) => (query ? sendQueryError(res, error, requestId) : sendJsonError(res, service as JsonService, error, requestId));
 
     const stream = isObject(body) && typeof body.logStreamName === 'string' ? body.logStreamName : undefined;
