@@ -11,6 +11,7 @@ import {
   MAX_PARAM_VAL_LENGTH,
   MAX_TAG_VAL_LENGTH,
   codePoints,
+  proxyRoot,
   type KeyRules,
   type KeyValue,
   type MlflowExperiment,
@@ -136,8 +137,9 @@ class RunCopier {
   ) {
     this.call = options.signal ? { signal: options.signal } : {};
     this.requests = runlens.requestContext('mlflow');
-    this.limits = { ...MLFLOW_BATCH_LIMITS, ...options.batchLimits };
-    for (const key of Object.keys(this.limits) as (keyof BatchLimits)[]) this.limits[key] = Math.min(this.limits[key], MLFLOW_BATCH_LIMITS[key]);
+    const limits: Record<keyof BatchLimits, number> = { ...MLFLOW_BATCH_LIMITS, ...options.batchLimits };
+    for (const key of Object.keys(limits) as (keyof BatchLimits)[]) limits[key] = Math.min(limits[key], MLFLOW_BATCH_LIMITS[key]);
+    this.limits = limits;
   }
 
   private get client() {
@@ -242,7 +244,7 @@ class RunCopier {
     }
     const runId = this.runId!;
     const state = status === 'created' ? existing : await this.client.getRun(runId, this.call);
-    const artifactRoot = proxyRoot(state.info.artifact_uri, this.experimentId!, runId);
+    const artifactRoot = proxyRoot(state.info.artifact_uri, runId);
     const uploader = new ArtifactUploader(this.client, { ...uploadSettings(this.options), ...this.call });
     const targetFiles = status === 'created' ? new Map<string, number>() : await this.listTargetArtifacts(runId);
 
@@ -251,7 +253,7 @@ class RunCopier {
     const putText = async (artifactPath: string, text: string, always = false) => {
       const bytes = Buffer.from(text, 'utf8');
       if (!always && targetFiles.get(artifactPath) === bytes.byteLength) return;
-      await uploader.upload(`${artifactRoot}/${artifactPath}`, { size: bytes.byteLength, open: () => [bytes] });
+      await uploader.upload(`${artifactRoot}/${artifactPath}`, { size: bytes.byteLength, open: () => once(bytes) });
     };
 
     // Params: MLflow never changes a logged param; one already there with another value is reported.
@@ -490,7 +492,7 @@ class RunCopier {
       }
     };
     if (tag) return parse(tag);
-    const root = proxyRoot(run.info.artifact_uri, String(run.info.experiment_id), run.info.run_id);
+    const root = proxyRoot(run.info.artifact_uri, run.info.run_id);
     try {
       const body = await this.client.downloadArtifact(`${root}/${ARTIFACTS.keymap}`, this.call);
       const chunks: Buffer[] = [];
@@ -537,7 +539,7 @@ class RunCopier {
   /** Params or tags in as few log-batch requests as the limits allow (both are safe to repeat). */
   private async sendPlain(runId: string, entries: readonly KeyValue[], kind: 'params' | 'tags'): Promise<void> {
     const packer = new BatchPacker(runId, this.limits);
-    const send = async (batch: Batch) => {
+    const send = async (batch: Batch<{ readonly wire: MlflowMetric }>) => {
       await this.client.logBatch(runId, { [kind]: batch[kind] }, this.call);
       this.written[kind] += batch[kind].length;
     };
@@ -588,15 +590,8 @@ function uploadSettings(options: CopyOptions): typeof DEFAULT_UPLOAD {
   };
 }
 
-/**
- * The artifacts-proxy path of a run's artifact root: `mlflow-artifacts:/1/abc/artifacts` (or with a
- * host, `mlflow-artifacts://host:5000/1/abc/artifacts`) → `1/abc/artifacts`.
- */
-export function proxyRoot(artifactUri: string | undefined, experimentId: string, runId: string): string {
-  if (!artifactUri) return `${experimentId}/${runId}/artifacts`;
-  const match = /^mlflow-artifacts:(?:\/\/[^/]*)?\/*(.*)$/.exec(artifactUri);
-  if (!match) throw new RunlensError('Unsupported', `run ${runId} keeps artifacts at ${artifactUri.replace(/\?.*$/, '')}, which runlens cannot reach through the tracking server (it uploads through the artifacts proxy)`, {});
-  return match[1]!.replace(/\/+$/, '');
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
 }
 
 function isSafePath(p: string): boolean {

@@ -1,13 +1,12 @@
 // The copy's destination: an MLflow tracking server named by its tracking URI, with MLflow's own
 // auth conventions (MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD).
 import { invalidInput, RunlensError, unsupported, type Runlens } from '@runlens/core';
-import { authFromEnv, mapMlflowError, MlflowClient } from '@runlens/mlflow/client';
-import type { Dispatcher } from 'undici';
+import { authFromEnv, mapMlflowError, MlflowClient, type MlflowClientOptions } from '@runlens/mlflow/client';
 
 export interface TargetOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Undici dispatcher (tests). */
-  readonly dispatcher?: Dispatcher;
+  readonly dispatcher?: MlflowClientOptions['dispatcher'];
 }
 
 export interface Target {
