@@ -21,6 +21,7 @@ import {
 import { BatchPacker, MLFLOW_BATCH_LIMITS, type Batch, type BatchLimits } from './batches.js';
 import { KeyMapper, type KeyMap } from './keys.js';
 import { ARTIFACTS, endTime, mlflowStatus, runTags, seriesKey, startTime, TAGS } from './mapping.js';
+import { bigTagReference, logArtifactPath, longValuePath } from '@runlens/mlflow';
 import { fileStream, readSeries, readSource, spoolLogs, type SourceRun } from './source.js';
 import { openTarget, probeTarget, type Target, type TargetOptions } from './target.js';
 import { ArtifactUploader, DEFAULT_UPLOAD, type UploadSource } from './upload.js';
@@ -193,7 +194,7 @@ class RunCopier {
 
     if (existing && existing.data?.tags?.some((t) => t.key === TAGS.complete)) {
       const copiedStatus = existing.data.tags.find((t) => t.key === TAGS.status)?.value;
-      const copiedProviderStatus = existing.data.tags.find((t) => t.key === TAGS.providerStatus)?.value;
+      const copiedProviderStatus = existing.data.tags.find((t) => t.key === TAGS.sourceStatus)?.value;
       this.runId = existing.info.run_id;
       if (copiedStatus !== undefined && isTerminal(copiedStatus as never) && copiedStatus === run.status && copiedProviderStatus === run.providerStatus) {
         return this.outcome('unchanged');
@@ -257,17 +258,20 @@ class RunCopier {
     };
 
     // Params: MLflow never changes a logged param; one already there with another value is reported.
+    // A value longer than MLflow allows is kept whole as an artifact; the param holds its start and
+    // says where the rest is (the mlflow: reader puts the whole value back).
     this.progress('params', `${Object.keys(run.hyperparameters).length} params`);
     const have = new Map((state.data?.params ?? []).map((p) => [p.key, p.value]));
     const params: KeyValue[] = [];
-    for (const [original, value] of Object.entries(run.hyperparameters)) {
+    for (const [original, whole] of Object.entries(run.hyperparameters)) {
       const key = mapper.key(original);
-      if (codePoints(value) > MAX_PARAM_VAL_LENGTH) {
-        const file = `${ARTIFACTS.valuesDir}/params/${fileSlug(key)}.txt`;
+      let value = whole;
+      if (codePoints(whole) > MAX_PARAM_VAL_LENGTH) {
+        const file = longValuePath('params', key);
         longValues.params[key] = file;
-        this.warn(`param '${original}' is ${codePoints(value)} characters, more than MLflow's ${MAX_PARAM_VAL_LENGTH}: kept whole as artifact ${file}, not logged as a param`);
-        await putText(file, value);
-        continue;
+        this.warn(`param '${original}' is ${codePoints(whole)} characters, more than MLflow's ${MAX_PARAM_VAL_LENGTH}: kept whole as artifact ${file}; the param holds its start and says so`);
+        await putText(file, whole);
+        value = pointer(whole, MAX_PARAM_VAL_LENGTH, file);
       }
       const there = have.get(key);
       if (there === value) {
@@ -282,17 +286,18 @@ class RunCopier {
     }
     await this.sendPlain(runId, params, 'params');
 
-    // Tags: the keymap and the long-value index go with them; `complete` comes last of all.
+    // Tags, with the key map, the nodes and the long-value index; `complete` comes last of all.
     this.progress('tags', `${tags.length} tags`);
     const haveTags = new Map((state.data?.tags ?? []).map((t) => [t.key, t.value]));
     const tagList: KeyValue[] = [];
-    const addTag = async (key: string, value: string, original = key) => {
-      if (codePoints(value) > MAX_TAG_VAL_LENGTH) {
-        const file = `${ARTIFACTS.valuesDir}/tags/${fileSlug(key)}.txt`;
+    const addTag = async (key: string, whole: string, original = key) => {
+      let value = whole;
+      if (codePoints(whole) > MAX_TAG_VAL_LENGTH) {
+        const file = longValuePath('tags', key);
         longValues.tags[key] = file;
-        this.warn(`tag '${original}' is ${codePoints(value)} characters, more than MLflow's ${MAX_TAG_VAL_LENGTH}: kept whole as artifact ${file}, not set as a tag`);
-        await putText(file, value);
-        return;
+        this.warn(`tag '${original}' is ${codePoints(whole)} characters, more than MLflow's ${MAX_TAG_VAL_LENGTH}: kept whole as artifact ${file}; the tag holds its start and says so`);
+        await putText(file, whole);
+        value = pointer(whole, MAX_TAG_VAL_LENGTH, file);
       }
       if (haveTags.get(key) === value) {
         this.present.tags++;
@@ -300,19 +305,22 @@ class RunCopier {
       }
       tagList.push({ key, value });
     };
+    /** A JSON record that may outgrow a tag: then an artifact, and the tag names it (`{"$artifact": path}`). */
+    const addRecord = async (key: string, json: string, artifact: string) => {
+      if (codePoints(json) <= MAX_TAG_VAL_LENGTH) return addTag(key, json);
+      await putText(artifact, `${json}\n`, true);
+      return addTag(key, JSON.stringify({ $artifact: artifact }));
+    };
     for (const [original, value] of tags) await addTag(mapper.key(original), value, original);
-    if (mapper.size > 0) {
-      const text = JSON.stringify(mapper.map);
-      if (codePoints(text) <= MAX_TAG_VAL_LENGTH) await addTag(TAGS.keymap, text);
-      else await putText(ARTIFACTS.keymap, `${text}\n`);
-    }
-    if (Object.keys(longValues.params).length + Object.keys(longValues.tags).length > 0) await addTag(TAGS.longValues, JSON.stringify(longValues));
+    if (run.nodes.length > 0) await addRecord(TAGS.nodes, JSON.stringify(run.nodes), ARTIFACTS.nodes);
+    if (mapper.size > 0) await addRecord(TAGS.keymap, JSON.stringify(mapper.map), ARTIFACTS.keymap);
+    if (Object.keys(longValues.params).length + Object.keys(longValues.tags).length > 0) await addRecord(TAGS.longValues, JSON.stringify(longValues), ARTIFACTS.longValues);
     await this.sendPlain(runId, tagList, 'tags');
 
     // Metrics: each series after the points the target already has, packed across series.
     const latest = new Set((state.data?.metrics ?? []).map((m) => m.key));
     const packer = new BatchPacker<PendingMetric>(runId, this.limits);
-    const manifest: object[] = [];
+    const seriesRecords: Record<string, object> = {};
     for (const descriptor of source.descriptors) {
       this.options.signal?.throwIfAborted();
       const key = descriptor.valueType === 'string' ? undefined : mapper.key(seriesKey(descriptor));
@@ -326,11 +334,11 @@ class RunCopier {
         const file = `${ARTIFACTS.metricsDir}/${fileSlug(descriptor.node ? `${descriptor.name}@${descriptor.node}` : descriptor.name)}.jsonl`;
         const text = [JSON.stringify({ series: described }), ...series.points.map((p) => JSON.stringify(p))].join('\n') + '\n';
         await putText(file, text);
-        manifest.push({ ...described, steps: hasSteps, points: series.points.length, artifact: file });
+        seriesRecords[file] = { ...described, steps: hasSteps, artifact: file };
         this.warn(`metric '${descriptor.name}' holds text values, which MLflow metrics cannot: kept as artifact ${file}`);
         continue;
       }
-      manifest.push({ ...described, key, steps: hasSteps, points: series.points.length });
+      seriesRecords[key] = { ...described, steps: hasSteps };
       const already = latest.has(key) ? await this.historyLength(runId, key) : 0;
       this.present.points += Math.min(already, series.points.length);
       if (already > series.points.length) this.warn(`metric '${key}' has ${already} points in the target, more than the ${series.points.length} of the source: left as it is`);
@@ -355,8 +363,9 @@ class RunCopier {
         spooled.logs.sort((a, b) => compareNatural(a.node, b.node));
         const taken = new Set<string>();
         for (const log of spooled.logs) {
-          let file = `${ARTIFACTS.logsDir}/${fileSlug(log.node)}.jsonl`;
-          for (let i = 2; taken.has(file); i++) file = `${ARTIFACTS.logsDir}/${fileSlug(log.node)}-${i}.jsonl`;
+          // Two nodes with one file-safe name get a suffix: the reader goes by each line's `node`.
+          let file = logArtifactPath(log.node);
+          for (let i = 2; taken.has(file); i++) file = logArtifactPath(log.node).replace(/\.jsonl$/, `-${i}.jsonl`);
           taken.add(file);
           if (targetFiles.get(file) === log.size) {
             this.present.logFiles++;
@@ -399,14 +408,26 @@ class RunCopier {
       this.written.artifactBytes += artifact.size ?? 0;
     }
 
-    // What the run is, for readers that restore runlens's own view (the mlflow: provider).
-    await putText(ARTIFACTS.series, `${JSON.stringify(manifest, null, 1)}\n`, true);
+    // What the run is, for readers that restore runlens's own view (the mlflow: provider): each
+    // series' descriptor (and whether it had steps), and the whole Run.
+    const seriesTag: KeyValue[] = [];
+    const seriesJson = JSON.stringify(seriesRecords);
+    if (Object.keys(seriesRecords).length > 0) {
+      if (codePoints(seriesJson) <= MAX_TAG_VAL_LENGTH) seriesTag.push({ key: TAGS.series, value: seriesJson });
+      else {
+        await putText(ARTIFACTS.series, `${seriesJson}\n`, true);
+        seriesTag.push({ key: TAGS.series, value: JSON.stringify({ $artifact: ARTIFACTS.series }) });
+      }
+    }
+    const last = seriesTag.filter((t) => haveTags.get(t.key) !== t.value);
     await putText(ARTIFACTS.run, `${JSON.stringify({ ...run, origin: run.origin ?? { provider: run.provider, ref: run.ref } }, null, 1)}\n`, true);
 
     this.progress('finish', 'setting status and end time');
     const end = endTime(run);
     await this.client.updateRun({ runId, status: mlflowStatus(run.status), ...(end !== undefined ? { endTime: end } : {}), runName: run.name }, this.call);
-    await this.client.setTag(runId, TAGS.complete, new Date().toISOString(), this.call);
+    // The series record goes with the complete mark, in one request, after everything else.
+    await this.client.logBatch(runId, { tags: [...last, { key: TAGS.complete, value: new Date().toISOString() }] }, this.call);
+    this.written.tags += last.length;
     return this.outcome(status);
   }
 
@@ -491,10 +512,12 @@ class RunCopier {
         return {};
       }
     };
-    if (tag) return parse(tag);
+    if (!tag) return {};
+    const reference = bigTagReference(tag);
+    if (!reference.artifact) return reference.json && typeof reference.json === 'object' ? (reference.json as KeyMap) : {};
     const root = proxyRoot(run.info.artifact_uri, run.info.run_id);
     try {
-      const body = await this.client.downloadArtifact(`${root}/${ARTIFACTS.keymap}`, this.call);
+      const body = await this.client.downloadArtifact(`${root}/${reference.artifact}`, {}, this.call);
       const chunks: Buffer[] = [];
       for await (const chunk of body.body) chunks.push(Buffer.from(chunk));
       return parse(Buffer.concat(chunks).toString('utf8'));
@@ -588,6 +611,12 @@ function uploadSettings(options: CopyOptions): typeof DEFAULT_UPLOAD {
     multipartThreshold: options.upload?.multipartThreshold ?? bytes('MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE') ?? DEFAULT_UPLOAD.multipartThreshold,
     partSize: options.upload?.partSize ?? bytes('MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE') ?? DEFAULT_UPLOAD.partSize,
   };
+}
+
+/** What MLflow holds for a value kept whole elsewhere: its start and where the rest is, within `limit`. */
+function pointer(whole: string, limit: number, file: string): string {
+  const note = `… [${codePoints(whole)} characters; whole value in artifact ${file}]`;
+  return [...whole].slice(0, limit - codePoints(note)).join('') + note;
 }
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {

@@ -1,27 +1,18 @@
 // How a runlens Run maps onto an MLflow run: status, times, tags, params and metric keys
 // (docs/migration.md is the reference; change both together).
-import type { MetricDescriptor, Run, RunStatus } from '@runlens/core';
-import type { MlflowRunStatus } from '@runlens/mlflow/client';
+import { SYSTEM_METRICS, type MetricDescriptor, type Run, type RunStatus, type SystemMetricName } from '@runlens/core';
+import { KEYMAP_ARTIFACT, NODES_ARTIFACT, RUNLENS_DIR, SERIES_ARTIFACT, systemMetricKey, TAGS as CONVENTION_TAGS, type MlflowRunStatus } from '@runlens/mlflow';
 
-/** Tag names runlens writes on every copy. */
+/**
+ * Tag names a copy writes: the ones the `mlflow:` reader understands come from @runlens/mlflow's
+ * conventions (docs/providers/mlflow.md, "What runlens writes"); the rest are the copy's own.
+ */
 export const TAGS = {
-  sourceRef: 'runlens.source.ref',
-  sourceProvider: 'runlens.source.provider',
+  ...CONVENTION_TAGS,
   sourceId: 'runlens.source.id',
-  /** The provider's own status text (`Completed`, `Failed`, `Canceled`…). */
-  providerStatus: 'runlens.source.status',
-  /** runlens's normalized status of the source when it was copied. */
+  /** runlens's normalized status of the source when it was copied (decides whether a rerun has work). */
   status: 'runlens.status',
   origin: 'runlens.source.origin',
-  failureCategory: 'runlens.failure.category',
-  failureReason: 'runlens.failure.reason',
-  /** JSON array of the evidence lines. */
-  failureEvidence: 'runlens.failure.evidence',
-  failureCode: 'runlens.failure.code',
-  /** JSON `{mlflowKey: originalKey}` (or, when too long, the artifact runlens/keymap.json). */
-  keymap: 'runlens.keymap',
-  /** JSON `{"params": [...], "tags": [...]}`: keys whose values were too long and live in artifacts. */
-  longValues: 'runlens.long_values',
   /** Set last: the ISO time the copy finished. A run without it is an unfinished copy. */
   complete: 'runlens.copy.complete',
   runName: 'mlflow.runName',
@@ -29,15 +20,15 @@ export const TAGS = {
 
 /** Artifacts runlens writes next to the run's own. */
 export const ARTIFACTS = {
-  root: 'runlens',
-  logsDir: 'runlens/logs',
-  keymap: 'runlens/keymap.json',
-  /** The series written as metrics and as artifacts, with their runlens descriptors. */
-  series: 'runlens/series.json',
+  root: RUNLENS_DIR,
+  keymap: KEYMAP_ARTIFACT,
+  nodes: NODES_ARTIFACT,
+  longValues: `${RUNLENS_DIR}/longvalues.json`,
+  /** `runlens.series` when it outgrows its tag. */
+  series: SERIES_ARTIFACT,
   /** The Run as `runlens describe --json` prints it, plus `origin`. */
-  run: 'runlens/run.json',
-  valuesDir: 'runlens/values',
-  metricsDir: 'runlens/metrics',
+  run: `${RUNLENS_DIR}/run.json`,
+  metricsDir: `${RUNLENS_DIR}/metrics`,
 } as const;
 
 export function mlflowStatus(status: RunStatus): MlflowRunStatus {
@@ -70,26 +61,13 @@ export function endTime(run: Run): number | undefined {
   return ms(run.endedAt);
 }
 
-/**
- * MLflow's names for system metrics (mlflow/system_metrics/metrics/*.py), per node as MLflow's
- * multi-node monitor writes them: `system/<node>/<name>`. Where MLflow has no such metric the name
- * follows its pattern (`<thing>_<measure>_percentage`).
- */
-const SYSTEM_NAMES: Record<string, string> = {
-  'cpu.utilization': 'cpu_utilization_percentage',
-  'memory.utilization': 'system_memory_usage_percentage',
-  'disk.utilization': 'disk_usage_percentage',
-  'gpu.utilization': 'gpu_utilization_percentage',
-  'gpu.memory.utilization': 'gpu_memory_usage_percentage',
-  'npu.utilization': 'npu_utilization_percentage',
-  'npu.memory.utilization': 'npu_memory_usage_percentage',
-};
-
 /** The MLflow key a series is written under, before key mapping. */
 export function seriesKey(series: MetricDescriptor): string {
   if (series.kind === 'system') {
-    const name = SYSTEM_NAMES[series.name] ?? series.name;
-    return series.node !== undefined ? `system/${series.node}/${name}` : `system/${name}`;
+    // MLflow's names (mlflow/system_metrics/metrics/*.py), per node as its monitor writes them with a
+    // node id (system_metrics_monitor.py: `system/<node_id>/cpu_utilization_percentage`).
+    if ((SYSTEM_METRICS as readonly string[]).includes(series.name)) return systemMetricKey(series.name as SystemMetricName, series.node);
+    return series.node !== undefined ? `system/${series.node}/${series.name}` : `system/${series.name}`;
   }
   return series.node !== undefined ? `${series.name}/${series.node}` : series.name;
 }
@@ -102,7 +80,7 @@ export function runTags(run: Run, sourceRef: string): [string, string][] {
     if (key.startsWith('runlens.') || key === TAGS.runName) continue;
     tags.push([key, value]);
   }
-  tags.push([TAGS.sourceRef, sourceRef], [TAGS.sourceProvider, run.provider], [TAGS.sourceId, run.id], [TAGS.providerStatus, run.providerStatus], [TAGS.status, run.status]);
+  tags.push([TAGS.sourceRef, sourceRef], [TAGS.sourceProvider, run.provider], [TAGS.sourceId, run.id], [TAGS.sourceStatus, run.providerStatus], [TAGS.status, run.status]);
   if (run.origin) tags.push([TAGS.origin, run.origin.ref]);
   if (run.failure) {
     tags.push([TAGS.failureCategory, run.failure.category], [TAGS.failureReason, run.failure.reason], [TAGS.failureEvidence, JSON.stringify(run.failure.evidence)]);

@@ -2,11 +2,11 @@
 // back through MLflow's REST API and compare with the source: times, status, params, tags, every
 // metric point, each node's log lines, artifact bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Runlens } from '@runlens/core';
+import type { Run, Runlens } from '@runlens/core';
 import { startMlflowEmulator, type MlflowEmulator } from '@runlens/mlflow/testing';
 import { COMPLETED_JOB, startSagemakerEmulator, type SagemakerEmulator } from '@runlens/sagemaker/testing';
 import { copyRuns, seriesKey, TAGS, type CopyOutcome } from '../src/index.js';
-import { asMlflowPoints, bytesOf, download, fromMlflow, history, logLines, paramsOf, reader, sourceRunlens, tagsOf } from './support.js';
+import { asMlflowPoints, bytesOf, download, fromMlflow, history, logLines, mlflowRunlens, paramsOf, reader, sourceRunlens, tagsOf } from './support.js';
 
 let mlflow: MlflowEmulator;
 let sagemaker: SagemakerEmulator;
@@ -42,7 +42,7 @@ async function expectSameRun(ref: string, outcome: CopyOutcome): Promise<void> {
   const tags = tagsOf(run);
   expect(tags[TAGS.sourceRef]).toBe(await runlens.identity(source));
   expect(tags[TAGS.sourceProvider]).toBe(source.provider);
-  expect(tags[TAGS.providerStatus]).toBe(source.providerStatus);
+  expect(tags[TAGS.sourceStatus]).toBe(source.providerStatus);
   expect(tags[TAGS.complete]).toMatch(/^\d{4}-\d\d-\d\dT/);
   for (const [k, v] of Object.entries(source.tags ?? {})) expect(tags[k]).toBe(v);
   if (source.failure) {
@@ -75,11 +75,55 @@ async function expectSameRun(ref: string, outcome: CopyOutcome): Promise<void> {
   }
 }
 
+/** The same run read back through the `mlflow:` provider: runlens's own view, from MLflow. */
+async function expectSameThroughProvider(ref: string, outcome: CopyOutcome): Promise<void> {
+  const back = mlflowRunlens(mlflow.url);
+  try {
+    const copy = `mlflow:${outcome.runId}`;
+    const [source, read] = [await runlens.describe(ref), await back.describe(copy)];
+    expect({ ...pick(read), origin: read.origin }).toEqual({ ...pick(source), origin: { provider: source.provider, ref: await runlens.identity(source) } });
+    // Metric points, the missing samples included; system series are read back without steps.
+    const [a, b] = [(await runlens.metrics(ref)).series, (await back.metrics(copy)).series];
+    const numeric = a.filter((s) => s.valueType !== 'string');
+    for (const s of numeric) {
+      const found = b.find((x) => x.name === s.name && x.node === s.node && x.kind === s.kind);
+      const strip = (points: typeof s.points) => points.map((p) => ({ timestamp: p.timestamp, value: p.value, ...(s.kind === 'training' && p.step !== undefined ? { step: p.step } : {}) }));
+      expect({ series: s.name, node: s.node, points: found && strip(found.points) }).toEqual({ series: s.name, node: s.node, points: strip(s.points) });
+    }
+    // The merged log, line for line.
+    const lines = async (r: Runlens, x: string) => {
+      const out: string[] = [];
+      for await (const rec of await r.logs(x)) out.push(JSON.stringify([rec.timestamp, rec.node, rec.message, rec.stream]));
+      return out;
+    };
+    expect(await lines(back, copy)).toEqual(await lines(runlens, ref));
+    // Artifacts (runlens's own files are not listed), byte for byte.
+    const listed = (await back.artifacts(copy)).map((x) => x.path).sort();
+    expect(listed).toEqual((await runlens.artifacts(ref)).map((x) => x.path).sort());
+    for (const p of listed) expect((await bytesOf((await back.openArtifact(copy, p)).body)).equals(await bytesOf((await runlens.openArtifact(ref, p)).body))).toBe(true);
+  } finally {
+    await back.close();
+  }
+}
+
+const pick = (run: Run) => ({
+  name: run.name,
+  status: run.status,
+  providerStatus: run.providerStatus,
+  startedAt: run.startedAt ?? run.createdAt,
+  endedAt: run.endedAt,
+  hyperparameters: run.hyperparameters,
+  tags: run.tags ?? {},
+  nodes: run.nodes.map((n) => n.name),
+  failure: run.failure && { category: run.failure.category, reason: run.failure.reason, evidence: run.failure.evidence },
+});
+
 describe('runlens copy into MLflow', { timeout: 60_000 }, () => {
   it('copies local archives and a SageMaker job, and MLflow gives back the same run', async () => {
     const outcomes = await copyRuns(runlens, SOURCES, { to: mlflow.url, env: {} });
     expect(outcomes.map((o) => [o.source, o.status, o.error?.message])).toEqual(SOURCES.map((s) => [s, 'created', undefined]));
     for (const [i, ref] of SOURCES.entries()) await expectSameRun(ref, outcomes[i]!);
+    for (const [i, ref] of SOURCES.entries()) await expectSameThroughProvider(ref, outcomes[i]!);
     // Default experiments: the provider the run came from (a local archive's origin).
     expect(outcomes.map((o) => o.experiment)).toEqual(['runlens/sagemaker', 'runlens/sagemaker', 'runlens/modelarts', 'runlens/azureml', 'runlens/sagemaker']);
     // The SageMaker job is the big one: 4 nodes, 22 series in as few log-batch requests as 1000 points allow.

@@ -8,6 +8,7 @@ import { localProvider } from '@runlens/local';
 import { createRequestContext, RequestBudget } from '@runlens/core';
 import { mapMlflowError, MlflowClient, proxyRoot, toNumber, type MlflowMetric, type MlflowRun } from '@runlens/mlflow/client';
 import { sagemakerProvider } from '@runlens/sagemaker';
+import { mlflowProvider } from '@runlens/mlflow';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 export const EXAMPLES = path.join(REPO, 'examples/runs');
@@ -19,6 +20,11 @@ export function sourceRunlens(env: Record<string, string> = {}, retryBudgetMs = 
     cwd: REPO,
     retry: { baseDelayMs: 1, maxDelayMs: 5, budgetMs: retryBudgetMs },
   });
+}
+
+/** A runlens that reads the target back through the `mlflow:` provider. */
+export function mlflowRunlens(url: string): Runlens {
+  return createRunlens({ providers: [mlflowProvider], env: { MLFLOW_TRACKING_URI: url }, cwd: REPO, retry: { baseDelayMs: 1, maxDelayMs: 5, budgetMs: 5_000 } });
 }
 
 /** A reader of the target, independent of the copy's own client. */
