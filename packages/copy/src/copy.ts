@@ -22,7 +22,7 @@ import { BatchPacker, MLFLOW_BATCH_LIMITS, type Batch, type BatchLimits } from '
 import { KeyMapper, type KeyMap } from './keys.js';
 import { ARTIFACTS, endTime, mlflowStatus, runTags, seriesKey, startTime, TAGS } from './mapping.js';
 import { bigTagReference, logArtifactPath, longValuePath } from '@runlens/mlflow';
-import { fileStream, readSeries, readSource, spoolLogs, type SourceRun } from './source.js';
+import { fileStream, readSource, spoolLogs, type SourceRun } from './source.js';
 import { openTarget, probeTarget, type Target, type TargetOptions } from './target.js';
 import { ArtifactUploader, DEFAULT_UPLOAD, type UploadSource } from './upload.js';
 
@@ -203,7 +203,7 @@ class RunCopier {
     const wasComplete = existing?.data?.tags?.some((t) => t.key === TAGS.complete) === true;
 
     // Every key the run will write, so the mapping is settled before the first write.
-    const numeric = source.descriptors.filter((d) => d.valueType !== 'string');
+    const numeric = source.series.filter((d) => d.valueType !== 'string');
     const tags = runTags(run, source.identity);
     const earlierMap = existing ? await this.earlierKeymap(existing) : {};
     const mapper = new KeyMapper(
@@ -321,12 +321,11 @@ class RunCopier {
     const latest = new Set((state.data?.metrics ?? []).map((m) => m.key));
     const packer = new BatchPacker<PendingMetric>(runId, this.limits);
     const seriesRecords: Record<string, object> = {};
-    for (const descriptor of source.descriptors) {
+    for (const w of source.seriesWarnings) this.warn(w.message);
+    for (const series of source.series) {
       this.options.signal?.throwIfAborted();
+      const descriptor = series;
       const key = descriptor.valueType === 'string' ? undefined : mapper.key(seriesKey(descriptor));
-      const { series, warnings } = await readSeries(this.runlens, this.ref, descriptor, this.options.signal);
-      for (const w of warnings) this.warn(w.message);
-      if (!series) continue;
       const hasSteps = series.points.some((p) => p.step !== undefined);
       const { points: _points, ...described } = series;
       if (key === undefined) {
@@ -353,6 +352,7 @@ class RunCopier {
     }
     const rest = packer.flush();
     if (rest) await this.sendMetrics(runId, rest);
+    source.series = []; // written: let the points go before logs and artifacts stream through
 
     // Logs: one JSON-lines artifact per node.
     if (this.runlens.capabilities(run.provider).logs) {
@@ -452,14 +452,13 @@ class RunCopier {
     for (const [mlflowKey, original] of Object.entries(mapper.map)) this.warn(`key '${original}' would be written as '${mlflowKey}' (MLflow does not accept it as it is)`);
     const latest = new Set((state?.data?.metrics ?? []).map((m) => m.key));
     let points = 0;
-    for (const descriptor of source.descriptors) {
-      if (descriptor.valueType === 'string') {
-        this.warn(`metric '${descriptor.name}' holds text values: would be kept as an artifact`);
+    for (const series of source.series) {
+      if (series.valueType === 'string') {
+        this.warn(`metric '${series.name}' holds text values: would be kept as an artifact`);
         continue;
       }
-      const key = mapper.key(seriesKey(descriptor));
-      const { series } = await readSeries(this.runlens, this.ref, descriptor, this.options.signal);
-      const total = series?.points.length ?? 0;
+      const key = mapper.key(seriesKey(series));
+      const total = series.points.length;
       const already = latest.has(key) ? Math.min(total, await this.historyLength(existing!.info.run_id, key)) : 0;
       this.present.points += already;
       if (total > already) {

@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileSlug, logRecordJson, type ArtifactInfo, type MetricDescriptor, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
+import { fileSlug, logRecordJson, type ArtifactInfo, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
 
 export interface SourceRun {
   /** The ref as the user typed it (what every query uses). */
@@ -12,7 +12,9 @@ export interface SourceRun {
   readonly run: Run;
   /** The run's identity (`runlens.source.ref`): the same whatever text its ref was typed as. */
   readonly identity: string;
-  readonly descriptors: readonly MetricDescriptor[];
+  /** Every series with its points (one read: a provider batches its metric queries). Dropped once written. */
+  series: readonly MetricSeries[];
+  readonly seriesWarnings: readonly Warning[];
   readonly artifacts: readonly ArtifactInfo[];
 }
 
@@ -20,21 +22,11 @@ export async function readSource(runlens: Runlens, ref: string, signal?: AbortSi
   const run = await runlens.describe(ref, { ...(signal ? { signal } : {}) });
   const caps = runlens.capabilities(run.provider);
   const identity = await runlens.identity(run);
-  const descriptors = caps.systemMetrics || caps.trainingMetrics ? await runlens.metricDescriptors(ref, { ...(signal ? { signal } : {}) }) : [];
+  // All series in one query: per series, each query would describe the run again and the provider
+  // could not batch (22 series of a SageMaker job: 11 s one by one, one GetMetricData call together).
+  const metrics = caps.systemMetrics || caps.trainingMetrics ? await runlens.metrics(ref, { ...(signal ? { signal } : {}) }) : { series: [], warnings: [] };
   const artifacts = caps.artifacts ? await runlens.artifacts(ref, { ...(signal ? { signal } : {}) }) : [];
-  return { ref, run, identity, descriptors, artifacts };
-}
-
-/** One series with its points, read on its own so a copy holds one series in memory at a time. */
-export async function readSeries(runlens: Runlens, ref: string, descriptor: MetricDescriptor, signal?: AbortSignal): Promise<{ series?: MetricSeries; warnings: readonly Warning[] }> {
-  const result = await runlens.metrics(ref, {
-    names: [descriptor.name],
-    kind: descriptor.kind,
-    ...(descriptor.node !== undefined ? { nodes: [descriptor.node] } : {}),
-    ...(signal ? { signal } : {}),
-  });
-  const series = result.series.find((s) => s.name === descriptor.name && s.node === descriptor.node && s.kind === descriptor.kind && s.providerName === descriptor.providerName);
-  return { ...(series ? { series } : {}), warnings: result.warnings };
+  return { ref, run, identity, series: metrics.series, seriesWarnings: metrics.warnings, artifacts };
 }
 
 export interface NodeLog {
