@@ -345,7 +345,7 @@ class RunCopier {
       this.written.series += already < series.points.length ? 1 : 0;
       for (let i = already; i < series.points.length; i++) {
         const p = series.points[i]!;
-        const wire: MlflowMetric = { key, value: p.value === null || typeof p.value !== 'number' || Number.isNaN(p.value) ? 'NaN' : p.value, timestamp: p.timestamp, step: p.step ?? 0 };
+        const wire: MlflowMetric = { key, value: jsonDouble(p.value), timestamp: p.timestamp, step: p.step ?? 0 };
         const full = packer.add('metrics', { wire, index: i });
         if (full) await this.sendMetrics(runId, full);
       }
@@ -610,6 +610,17 @@ function uploadSettings(options: CopyOptions): typeof DEFAULT_UPLOAD {
     multipartThreshold: options.upload?.multipartThreshold ?? bytes('MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE') ?? DEFAULT_UPLOAD.multipartThreshold,
     partSize: options.upload?.partSize ?? bytes('MLFLOW_MULTIPART_UPLOAD_CHUNK_SIZE') ?? DEFAULT_UPLOAD.partSize,
   };
+}
+
+/**
+ * A point's value as proto3 JSON writes a double: a number, or "NaN" / "Infinity" / "-Infinity"
+ * (JSON.stringify would send null for those). A missing sample (null) is NaN.
+ */
+export function jsonDouble(value: number | string | null): number | string {
+  if (typeof value !== 'number' || Number.isNaN(value)) return 'NaN';
+  if (value === Number.POSITIVE_INFINITY) return 'Infinity';
+  if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
+  return value;
 }
 
 /** What MLflow holds for a value kept whole elsewhere: its start and where the rest is, within `limit`. */

@@ -57,3 +57,11 @@ describe('log-batch packing', () => {
     for (const b of batches) expect(b.metrics.length + b.params.length + b.tags.length).toBeLessThanOrEqual(1000);
   });
 });
+
+describe('metric values on the wire', () => {
+  it('sends NaN and infinities as proto3 JSON strings, never as null', async () => {
+    const { jsonDouble } = await import('../src/copy.js');
+    expect([1.5, null, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0].map(jsonDouble)).toEqual([1.5, 'NaN', 'NaN', 'Infinity', '-Infinity', 0]);
+    expect(JSON.stringify({ value: jsonDouble(Number.POSITIVE_INFINITY) })).toBe('{"value":"Infinity"}');
+  });
+});
