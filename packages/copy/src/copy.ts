@@ -226,7 +226,12 @@ class RunCopier {
       this.runId = existing.info.run_id;
       status = wasComplete ? 'updated' : 'resumed';
       // A source that was still running is copied again; until that ends the copy is not complete.
-      if (wasComplete) await this.client.deleteTag(this.runId, TAGS.complete, this.call);
+      if (wasComplete) {
+        await this.client.deleteTag(this.runId, TAGS.complete, this.call).catch((e: unknown) => {
+          // Another copy of the same run took it off first: the goal is reached.
+          if (!(RunlensError.isInstance(e) && e.code === 'NotFound')) throw e;
+        });
+      }
     } else {
       this.progress('target', 'creating the run');
       // The source tag is set in the same request, so even a copy cut off right after this is found again.
