@@ -21,7 +21,7 @@ import {
 import { BatchPacker, MLFLOW_BATCH_LIMITS, type Batch, type BatchLimits } from './batches.js';
 import { KeyMapper, type KeyMap } from './keys.js';
 import { ARTIFACTS, endTime, mlflowStatus, runTags, seriesKey, startTime, TAGS } from './mapping.js';
-import { bigTagReference, logArtifactPath, longValuePath } from '@runlens/mlflow';
+import { logArtifactPath, longValuePath } from '@runlens/mlflow';
 import { fileStream, readSource, spoolLogs, type SourceRun } from './source.js';
 import { openTarget, probeTarget, type Target, type TargetOptions } from './target.js';
 import { ArtifactUploader, DEFAULT_UPLOAD, type UploadSource } from './upload.js';
@@ -263,20 +263,20 @@ class RunCopier {
     };
 
     // Params: MLflow never changes a logged param; one already there with another value is reported.
-    // A value longer than MLflow allows is kept whole as an artifact; the param holds its start and
-    // says where the rest is (the mlflow: reader puts the whole value back).
+    // A value longer than MLflow allows is kept whole as an artifact and not logged (the convention
+    // the mlflow: reader follows: runlens.long_values indexes it and describe puts it back).
     this.progress('params', `${Object.keys(run.hyperparameters).length} params`);
     const have = new Map((state.data?.params ?? []).map((p) => [p.key, p.value]));
     const params: KeyValue[] = [];
     for (const [original, whole] of Object.entries(run.hyperparameters)) {
       const key = mapper.key(original);
-      let value = whole;
+      const value = whole;
       if (codePoints(whole) > MAX_PARAM_VAL_LENGTH) {
         const file = longValuePath('params', key);
         longValues.params[key] = file;
-        this.warn(`param '${original}' is ${codePoints(whole)} characters, more than MLflow's ${MAX_PARAM_VAL_LENGTH}: kept whole as artifact ${file}; the param holds its start and says so`);
+        this.warn(`param '${original}' is ${codePoints(whole)} characters, more than MLflow's ${MAX_PARAM_VAL_LENGTH}: kept whole as artifact ${file}, not logged as a param`);
         await putText(file, whole);
-        value = pointer(whole, MAX_PARAM_VAL_LENGTH, file);
+        continue;
       }
       const there = have.get(key);
       if (there === value) {
@@ -291,18 +291,18 @@ class RunCopier {
     }
     await this.sendPlain(runId, params, 'params');
 
-    // Tags, with the key map, the nodes and the long-value index; `complete` comes last of all.
+    // Tags, with the key map and the long-value index; `complete` comes last of all.
     this.progress('tags', `${tags.length} tags`);
     const haveTags = new Map((state.data?.tags ?? []).map((t) => [t.key, t.value]));
     const tagList: KeyValue[] = [];
     const addTag = async (key: string, whole: string, original = key) => {
-      let value = whole;
+      const value = whole;
       if (codePoints(whole) > MAX_TAG_VAL_LENGTH) {
         const file = longValuePath('tags', key);
         longValues.tags[key] = file;
-        this.warn(`tag '${original}' is ${codePoints(whole)} characters, more than MLflow's ${MAX_TAG_VAL_LENGTH}: kept whole as artifact ${file}; the tag holds its start and says so`);
+        this.warn(`tag '${original}' is ${codePoints(whole)} characters, more than MLflow's ${MAX_TAG_VAL_LENGTH}: kept whole as artifact ${file}, not set as a tag`);
         await putText(file, whole);
-        value = pointer(whole, MAX_TAG_VAL_LENGTH, file);
+        return;
       }
       if (haveTags.get(key) === value) {
         this.present.tags++;
@@ -310,22 +310,24 @@ class RunCopier {
       }
       tagList.push({ key, value });
     };
-    /** A JSON record that may outgrow a tag: then an artifact, and the tag names it (`{"$artifact": path}`). */
-    const addRecord = async (key: string, json: string, artifact: string) => {
-      if (codePoints(json) <= MAX_TAG_VAL_LENGTH) return addTag(key, json);
-      await putText(artifact, `${json}\n`, true);
-      return addTag(key, JSON.stringify({ $artifact: artifact }));
-    };
     for (const [original, value] of tags) await addTag(mapper.key(original), value, original);
-    if (run.nodes.length > 0) await addRecord(TAGS.nodes, JSON.stringify(run.nodes), ARTIFACTS.nodes);
-    if (mapper.size > 0) await addRecord(TAGS.keymap, JSON.stringify(mapper.map), ARTIFACTS.keymap);
-    if (Object.keys(longValues.params).length + Object.keys(longValues.tags).length > 0) await addRecord(TAGS.longValues, JSON.stringify(longValues), ARTIFACTS.longValues);
+    if (mapper.size > 0) {
+      // A key map too long for a tag is the artifact runlens/keymap.json instead (and no tag).
+      const text = JSON.stringify(mapper.map);
+      if (codePoints(text) <= MAX_TAG_VAL_LENGTH) await addTag(TAGS.keymap, text);
+      else await putText(ARTIFACTS.keymap, `${text}\n`, true);
+    }
+    if (Object.keys(longValues.params).length + Object.keys(longValues.tags).length > 0) {
+      const index = JSON.stringify(longValues);
+      if (codePoints(index) > MAX_TAG_VAL_LENGTH) throw new RunlensError('InvalidInput', `the run has too many values longer than MLflow allows to index them in one tag (${codePoints(index)} characters)`, {});
+      await addTag(TAGS.longValues, index);
+    }
     await this.sendPlain(runId, tagList, 'tags');
 
     // Metrics: each series after the points the target already has, packed across series.
     const latest = new Set((state.data?.metrics ?? []).map((m) => m.key));
     const packer = new BatchPacker<PendingMetric>(runId, this.limits);
-    const seriesRecords: Record<string, object> = {};
+    const manifest: object[] = [];
     for (const w of source.seriesWarnings) this.warn(w.message);
     for (const series of source.series) {
       this.options.signal?.throwIfAborted();
@@ -338,11 +340,11 @@ class RunCopier {
         const file = `${ARTIFACTS.metricsDir}/${fileSlug(descriptor.node ? `${descriptor.name}@${descriptor.node}` : descriptor.name)}.jsonl`;
         const text = [JSON.stringify({ series: described }), ...series.points.map((p) => JSON.stringify(p))].join('\n') + '\n';
         await putText(file, text);
-        seriesRecords[file] = { ...described, steps: hasSteps, artifact: file };
+        manifest.push({ ...described, artifact: file, steps: hasSteps, points: series.points.length });
         this.warn(`metric '${descriptor.name}' holds text values, which MLflow metrics cannot: kept as artifact ${file}`);
         continue;
       }
-      seriesRecords[key] = { ...described, steps: hasSteps };
+      manifest.push({ ...described, key, steps: hasSteps, points: series.points.length });
       const already = latest.has(key) ? await this.historyLength(runId, key) : 0;
       this.present.points += Math.min(already, series.points.length);
       if (already > series.points.length) this.warn(`metric '${key}' has ${already} points in the target, more than the ${series.points.length} of the source: left as it is`);
@@ -415,24 +417,13 @@ class RunCopier {
 
     // What the run is, for readers that restore runlens's own view (the mlflow: provider): each
     // series' descriptor (and whether it had steps), and the whole Run.
-    const seriesTag: KeyValue[] = [];
-    const seriesJson = JSON.stringify(seriesRecords);
-    if (Object.keys(seriesRecords).length > 0) {
-      if (codePoints(seriesJson) <= MAX_TAG_VAL_LENGTH) seriesTag.push({ key: TAGS.series, value: seriesJson });
-      else {
-        await putText(ARTIFACTS.series, `${seriesJson}\n`, true);
-        seriesTag.push({ key: TAGS.series, value: JSON.stringify({ $artifact: ARTIFACTS.series }) });
-      }
-    }
-    const last = seriesTag.filter((t) => haveTags.get(t.key) !== t.value);
+    await putText(ARTIFACTS.series, `${JSON.stringify(manifest)}\n`, true);
     await putText(ARTIFACTS.run, `${JSON.stringify({ ...run, origin: run.origin ?? { provider: run.provider, ref: run.ref } }, null, 1)}\n`, true);
 
     this.progress('finish', 'setting status and end time');
     const end = endTime(run);
     await this.client.updateRun({ runId, status: mlflowStatus(run.status), ...(end !== undefined ? { endTime: end } : {}), runName: run.name }, this.call);
-    // The series record goes with the complete mark, in one request, after everything else.
-    await this.client.logBatch(runId, { tags: [...last, { key: TAGS.complete, value: new Date().toISOString() }] }, this.call);
-    this.written.tags += last.length;
+    await this.client.setTag(runId, TAGS.complete, new Date().toISOString(), this.call);
     return this.outcome(status);
   }
 
@@ -516,12 +507,14 @@ class RunCopier {
         return {};
       }
     };
-    if (!tag) return {};
-    const reference = bigTagReference(tag);
-    if (!reference.artifact) return reference.json && typeof reference.json === 'object' ? (reference.json as KeyMap) : {};
+    if (tag) return parse(tag);
+    // No tag: the map may be the artifact runlens/keymap.json (too long for a tag).
     const root = proxyRoot(run.info.artifact_uri, run.info.run_id);
     try {
-      const body = await this.client.downloadArtifact(`${root}/${reference.artifact}`, {}, this.call);
+      // What the proxy answers for a missing file is not documented: look before fetching.
+      const listed = await this.client.listArtifacts(`${root}/${ARTIFACTS.root}`, this.call);
+      if (!listed.some((f) => `${ARTIFACTS.root}/${f.path}` === ARTIFACTS.keymap || f.path === ARTIFACTS.keymap)) return {};
+      const body = await this.client.downloadArtifact(`${root}/${ARTIFACTS.keymap}`, this.call);
       const chunks: Buffer[] = [];
       for await (const chunk of body.body) chunks.push(Buffer.from(chunk));
       return parse(Buffer.concat(chunks).toString('utf8'));
@@ -626,12 +619,6 @@ export function jsonDouble(value: number | string | null): number | string {
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
   if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
   return value;
-}
-
-/** What MLflow holds for a value kept whole elsewhere: its start and where the rest is, within `limit`. */
-function pointer(whole: string, limit: number, file: string): string {
-  const note = `… [${codePoints(whole)} characters; whole value in artifact ${file}]`;
-  return [...whole].slice(0, limit - codePoints(note)).join('') + note;
 }
 
 async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {

@@ -1,7 +1,7 @@
 // How a runlens Run maps onto an MLflow run: status, times, tags, params and metric keys
 // (docs/migration.md is the reference; change both together).
 import { SYSTEM_METRICS, type MetricDescriptor, type Run, type RunStatus, type SystemMetricName } from '@runlens/core';
-import { KEYMAP_ARTIFACT, NODES_ARTIFACT, RUNLENS_DIR, SERIES_ARTIFACT, systemMetricKey, TAGS as CONVENTION_TAGS, type MlflowRunStatus } from '@runlens/mlflow';
+import { ARTIFACTS as CONVENTION_ARTIFACTS, RUNLENS_DIR, systemMetricKey, TAGS as CONVENTION_TAGS, type MlflowRunStatus } from '@runlens/mlflow';
 
 /**
  * Tag names a copy writes: the ones the `mlflow:` reader understands come from @runlens/mlflow's
@@ -18,16 +18,11 @@ export const TAGS = {
   runName: 'mlflow.runName',
 } as const;
 
-/** Artifacts runlens writes next to the run's own. */
+/** Artifacts runlens writes next to the run's own (`runlens/keymap.json`, `series.json`, `run.json`, …). */
 export const ARTIFACTS = {
+  ...CONVENTION_ARTIFACTS,
   root: RUNLENS_DIR,
-  keymap: KEYMAP_ARTIFACT,
-  nodes: NODES_ARTIFACT,
-  longValues: `${RUNLENS_DIR}/longvalues.json`,
-  /** `runlens.series` when it outgrows its tag. */
-  series: SERIES_ARTIFACT,
-  /** The Run as `runlens describe --json` prints it, plus `origin`. */
-  run: `${RUNLENS_DIR}/run.json`,
+  /** Text series, in the archive's series format. */
   metricsDir: `${RUNLENS_DIR}/metrics`,
 } as const;
 
