@@ -5,6 +5,7 @@ import type { EventEmitter } from 'node:events';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { ArtifactsOptions } from './commands/artifacts.js';
 import type { CompareOptions } from './commands/compare.js';
+import type { CopyCommandOptions } from './commands/copy.js';
 import type { DescribeOptions } from './commands/describe.js';
 import type { ExportOptions } from './commands/export.js';
 import type { LogsOptions } from './commands/logs.js';
@@ -192,6 +193,14 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
   (exportCommand as unknown as EventEmitter).prependListener('option:no-artifacts', () => {
     if (Array.isArray(exportCommand.getOptionValue('artifacts'))) exportCommand.error("option '--no-artifacts' cannot be combined with '--artifacts <glob>'", { exitCode: 2, code: 'runlens.conflict' });
   });
+
+  command('copy', 'copy runs into an MLflow tracking server: times, params, tags, metric histories, logs, artifacts; rerun to resume')
+    .argument('<refs...>', 'run references (provider:id)')
+    .requiredOption('--to <uri>', 'MLflow tracking URI: http(s)://host[:port] (auth: MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD)')
+    .option('--experiment <name>', 'experiment to copy into, created when missing (default: runlens/<provider of the source>)')
+    .option('--dry-run', 'read the source and the target, write nothing, print what would be written')
+    .option('--json', 'one JSON object per run: status, run id, counts written and already present, warnings, error')
+    .action((refs: string[], options: CopyCommandOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/copy.js')).copyCommand(c, refs, options, io.env)));
 
   defineServe(command('serve', 'serve the HTTP API (runs, describe, logs, metrics, artifacts, compare, export) on 127.0.0.1'), execute);
 

@@ -252,6 +252,11 @@ export class MlflowClient {
     await this.postJson('runs.set-tag', 'runs/set-tag', { run_id: runId, key, value }, `tag '${key}'`, { run: runId, ...options });
   }
 
+  /** `runs/delete-tag`; a tag that is not there is a NotFound error (RESOURCE_DOES_NOT_EXIST, store `delete_tag`). */
+  async deleteTag(runId: string, key: string, options: CallOptions = {}): Promise<void> {
+    await this.postJson('runs.delete-tag', 'runs/delete-tag', { run_id: runId, key }, `tag '${key}'`, { run: runId, ...options });
+  }
+
   async logParameter(runId: string, key: string, value: string, options: CallOptions = {}): Promise<void> {
     await this.postJson('runs.log-parameter', 'runs/log-parameter', { run_id: runId, key, value }, `param '${key}'`, { run: runId, ...options });
   }

@@ -63,5 +63,17 @@ export function createRequestContext(options: {
         },
       };
     },
+    retry<T>(work: (attempt: number) => Promise<T>, retryOptions: { readonly operation: string; readonly signal?: AbortSignal }): Promise<T> {
+      return withRetry(work, {
+        policy,
+        signal: retryOptions.signal,
+        ...(options.clock ? { clock: options.clock } : {}),
+        toError: (e) => (RunlensError.isInstance(e) ? e : retryOptions.signal?.aborted ? interrupted() : new RunlensError('ProviderError', (e as Error)?.message ?? String(e), { provider: options.provider, cause: e })),
+        onRetry: (error, delay, n) => {
+          if (options.stats) options.stats.retries++;
+          options.debug(`${options.provider} ${retryOptions.operation}: retry ${n} in ${delay} ms after ${error.providerCode ?? error.code}`);
+        },
+      });
+    },
   };
 }

@@ -15,7 +15,7 @@ import { isTerminal, type Run, type RunFilter, type RunSummary } from '../model/
 import { brief, type Warning } from '../model/warning.js';
 import { redact, registerSecret } from '../redact.js';
 import type { RunRef } from '../ref.js';
-import type { ProviderCapabilities, ProviderDefinitionV1, ProviderEnvironment, ProviderV1 } from '../spec/v1.js';
+import type { ProviderCapabilities, ProviderDefinitionV1, ProviderEnvironment, ProviderV1, RequestContext } from '../spec/v1.js';
 import { compareRuns, type Comparison, type CompareOptions } from './compare.js';
 import { compareNatural, LogReader } from './logs.js';
 import { ProviderRegistry } from './registry.js';
@@ -109,6 +109,11 @@ export interface Runlens {
   capabilities(provider: string): ProviderCapabilities;
   resolve(ref: string): RunRef;
   describe(ref: string, options?: { signal?: AbortSignal; evidence?: boolean }): Promise<Run>;
+  /**
+   * The run's identity, whatever text its ref was typed as (`local:./x` and `local:/abs/x` are one):
+   * the provider's `identity(run)`, else `run.ref`. Cursors and copies name runs by it.
+   */
+  identity(run: Run): Promise<string>;
   list(options?: ListOptions): Promise<{ runs: RunSummary[]; warnings: Warning[] }>;
   logStreams(ref: string, options?: { signal?: AbortSignal }): Promise<readonly LogStreamInfo[]>;
   logs(ref: string, query?: LogQuery): Promise<LogReader>;
@@ -119,6 +124,11 @@ export interface Runlens {
   download(ref: string, dir: string, options?: DownloadOptions): Promise<DownloadSummary>;
   compare(refs: readonly string[], options?: CompareOptions): Promise<Comparison>;
   export(ref: string, dir: string, options?: ExportOptions): Promise<ExportSummary>;
+  /**
+   * Core's request machinery (shared budget, retry policy, debug, stats) for a client that is not a
+   * provider: a sink such as `@runlens/copy`'s MLflow target. `scope` names it in debug lines and errors.
+   */
+  requestContext(scope: string): RequestContext;
   /** Wire calls and retries made so far (for benchmarks and --debug). */
   stats(): { calls: number; retries: number };
   close(): Promise<void>;
@@ -353,6 +363,11 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       }
     },
 
+    async identity(run) {
+      const p = await provider(run.provider);
+      return p.identity?.(run) ?? run.ref;
+    },
+
     async list(listOptions = {}) {
       const warnings: Warning[] = [];
       const explicit = listOptions.providers !== undefined;
@@ -531,6 +546,8 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
         await stage.abandon();
       }
     },
+
+    requestContext: (scope) => createRequestContext({ provider: scope, budget, retry: options.retry, debug, stats }),
 
     stats: () => ({ ...stats }),
 

@@ -72,6 +72,12 @@ export interface ProviderEnvironment {
 export interface RequestContext {
   /** A requester bound to one error mapper. Create one per adapter instance. */
   requester(options: RequesterOptions): Requester;
+  /**
+   * Core's retry policy around a step that is more than one request and must not be repeated blindly
+   * (e.g. re-checking what a write whose answer was lost already stored before writing the rest).
+   * `work` gets the attempt number from 1; its RunlensErrors decide, by `retryable`, whether to go on.
+   */
+  retry<T>(work: (attempt: number) => Promise<T>, options: { readonly operation: string; readonly signal?: AbortSignal }): Promise<T>;
 }
 
 export interface RequesterOptions {

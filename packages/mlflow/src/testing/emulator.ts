@@ -166,7 +166,9 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
         return;
       }
       const path = url.pathname.slice(prefix.length);
-      const write = method !== 'GET' && method !== 'HEAD';
+      // Searches are POSTs that only read: MLflow's auth app lets a READ permission run them
+      // (mlflow/server/auth/__init__.py BEFORE_REQUEST_HANDLERS: SearchRuns and SearchExperiments need READ).
+      const write = method !== 'GET' && method !== 'HEAD' && !/\/(?:runs|experiments)\/search$/.test(path);
       if (config.readOnly && write) throw new ApiError(403, 'PERMISSION_DENIED', 'Permission denied.');
       if (path.startsWith('/api/2.0/mlflow-artifacts/') || path.startsWith('/ajax-api/2.0/mlflow-artifacts/')) {
         await handleArtifacts.route(state, config, exchange, path.replace(/^\/(?:ajax-)?api\/2\.0\/mlflow-artifacts/, ''));

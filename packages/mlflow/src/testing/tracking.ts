@@ -345,6 +345,17 @@ const ENDPOINTS: Record<string, Endpoint> = {
       return {};
     },
   },
+  // mlflow/store/tracking/sqlalchemy_store.py `delete_tag`: a missing tag is RESOURCE_DOES_NOT_EXIST.
+  'runs/delete-tag': {
+    methods: ['POST'],
+    handle(state, _config, _exchange, body) {
+      const run = activeRun(state, runIdOf(body));
+      const key = requireString(body, 'key');
+      if (!run.tags.has(key)) throw new ApiError(404, 'RESOURCE_DOES_NOT_EXIST', `No tag with name: ${key} in run with id ${run.runId}`);
+      run.tags.delete(key);
+      return {};
+    },
+  },
   'runs/log-parameter': {
     methods: ['POST'],
     handle(state, config, _exchange, body) {
