@@ -30,7 +30,8 @@ const result = await build({
   // The server (Hono, classic zod with its 60 locales, tar) loads from its own package at `runlens
   // serve`: bundled, the zod modules it shares with local's zod/mini land in a chunk every local
   // command loads, which cost ~70 ms of compile at every start-up.
-  external: ['@runlens/server'],
+  // The queue (BullMQ, ioredis) likewise loads from its package, only for `copy --queue` and `worker`.
+  external: ['@runlens/server', '@runlens/queue'],
   // A chunk moves the file that reads ../package.json, so the version is written in instead.
   define: { RUNLENS_VERSION: JSON.stringify(version) },
   // CommonJS dependencies (commander, picocolors) call require() for Node built-ins.

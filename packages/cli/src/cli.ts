@@ -6,6 +6,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import type { ArtifactsOptions } from './commands/artifacts.js';
 import type { CompareOptions } from './commands/compare.js';
 import type { CopyCommandOptions } from './commands/copy.js';
+import type { WorkerCommandOptions } from './commands/worker.js';
 import type { DescribeOptions } from './commands/describe.js';
 import type { ExportOptions } from './commands/export.js';
 import type { LogsOptions } from './commands/logs.js';
@@ -195,12 +196,31 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
   });
 
   command('copy', 'copy runs into an MLflow tracking server: times, params, tags, metric histories, logs, artifacts; rerun to resume')
-    .argument('<refs...>', 'run references (provider:id)')
+    .argument('[refs...]', 'run references (provider:id); or select runs with --provider')
     .requiredOption('--to <uri>', 'MLflow tracking URI: http(s)://host[:port] (auth: MLFLOW_TRACKING_TOKEN or MLFLOW_TRACKING_USERNAME/PASSWORD)')
     .option('--experiment <name>', 'experiment to copy into, created when missing (default: runlens/<provider of the source>)')
     .option('--dry-run', 'read the source and the target, write nothing, print what would be written')
     .option('--json', 'one JSON object per run: status, run id, counts written and already present, warnings, error')
-    .action((refs: string[], options: CopyCommandOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/copy.js')).copyCommand(c, refs, options, io.env)));
+    .option('--provider <id>', 'bulk: copy every run of this provider (repeatable), filtered by the options below', collectList)
+    .option('--status <status>', `bulk: only runs in this status (repeatable)`, statusList)
+    .option('--since <time>', 'bulk: created at or after: 30m, 2h, 7d ago, or ISO 8601')
+    .option('--until <time>', 'bulk: created before: 30m, 2h, 7d ago, or ISO 8601')
+    .option('--limit <n>', 'bulk: at most n runs (the newest)', wholeNumber(1))
+    .option('--concurrency <n>', 'runs copied at once on this machine (default 2)', wholeNumber(1))
+    .option('--journal <file>', 'where finished runs are recorded so a rerun skips them (default: under $XDG_STATE_HOME/runlens/copy)')
+    .option('--no-journal', 'keep no journal (every run is checked against the target again)')
+    .option('--queue <url>', 'redis://…: put one job per run on a BullMQ queue for `runlens worker` to copy, and wait for them')
+    .option('--no-wait', 'with --queue: enqueue and return at once')
+    .action((refs: string[], options: CopyCommandOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/copy.js')).copyCommand(c, refs, options, io.env, io.cwd)));
+
+  command('worker', 'copy runs queued by `runlens copy --queue`, until Ctrl-C (run it on as many machines as you like)')
+    .requiredOption('--queue <url>', 'redis://… or rediss://… (the same as given to copy --queue)')
+    .option('--provider <id>', 'only jobs of this source provider (repeatable; default: every provider)', collectList)
+    .option('--concurrency <n>', 'runs copied at once per provider (default 2)', wholeNumber(1))
+    .option('--rate <provider=n/duration>', 'start at most n runs of a provider per duration across all workers, e.g. sagemaker=10/1m (repeatable)', collect)
+    .option('--lock <duration>', "how long a killed worker's run stays locked before another worker takes it over (default 30s)")
+    .option('--json', 'one JSON object per finished run on stdout')
+    .action((options: WorkerCommandOptions, cmd: Command) => execute(cmd, async (c) => (await import('./commands/worker.js')).workerCommand(c, options)));
 
   defineServe(command('serve', 'serve the HTTP API (runs, describe, logs, metrics, artifacts, compare, export) on 127.0.0.1'), execute);
 

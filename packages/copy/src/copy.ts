@@ -86,7 +86,7 @@ export interface CopyOutcome {
   readonly error?: { readonly code: string; readonly message: string };
 }
 
-const zero = (): CopyCounts => ({ params: 0, tags: 0, series: 0, points: 0, batches: 0, artifacts: 0, artifactBytes: 0, logFiles: 0, logLines: 0 });
+export const zero = (): CopyCounts => ({ params: 0, tags: 0, series: 0, points: 0, batches: 0, artifacts: 0, artifactBytes: 0, logFiles: 0, logLines: 0 });
 
 /** `runlens/<provider>`, the provider being the one the run was first read from (a local archive's origin). */
 export function defaultExperiment(source: Pick<SourceRun, 'run'>): string {
@@ -95,21 +95,35 @@ export function defaultExperiment(source: Pick<SourceRun, 'run'>): string {
 
 /** Copies each ref in turn; one failure does not stop the others (each outcome says how it went). */
 export async function copyRuns(runlens: Runlens, refs: readonly string[], options: CopyOptions): Promise<CopyOutcome[]> {
+  const copier = await openCopier(runlens, options);
+  const outcomes: CopyOutcome[] = [];
+  for (const ref of refs) outcomes.push(await copier.copy(ref));
+  return outcomes;
+}
+
+/** A target checked once, then any number of runs copied into it (in turn or at once). */
+export interface Copier {
+  /** One run's copy; a provider or target failure is an outcome with `error`, an interrupt throws. */
+  copy(ref: string, options?: { readonly signal?: AbortSignal }): Promise<CopyOutcome>;
+}
+
+export async function openCopier(runlens: Runlens, options: CopyOptions): Promise<Copier> {
   const target = openTarget(runlens, options.to, options);
   await probeTarget(target, options.signal);
-  const outcomes: CopyOutcome[] = [];
-  for (const ref of refs) {
-    const copier = new RunCopier(runlens, target, ref, options);
-    try {
-      outcomes.push(await copier.copy());
-    } catch (e) {
-      // An interrupt stops everything; the next run of the command finishes what this one started.
-      if (options.signal?.aborted || (RunlensError.isInstance(e) && e.code === 'Interrupted')) throw e;
-      if (!RunlensError.isInstance(e)) throw e;
-      outcomes.push(copier.failed(e));
-    }
-  }
-  return outcomes;
+  return {
+    async copy(ref, call = {}) {
+      const signal = call.signal ?? options.signal;
+      const copier = new RunCopier(runlens, target, ref, signal === options.signal ? options : { ...options, signal });
+      try {
+        return await copier.copy();
+      } catch (e) {
+        // An interrupt stops everything; the next run of the command finishes what this one started.
+        if (signal?.aborted || (RunlensError.isInstance(e) && e.code === 'Interrupted')) throw e;
+        if (!RunlensError.isInstance(e)) throw e;
+        return copier.failed(e);
+      }
+    },
+  };
 }
 
 /** The metric entry of a batch with where it sits in its series (for reconciling a failed batch). */

@@ -1,6 +1,6 @@
 // Putting a batch of jobs on the queues, and waiting for their outcomes.
 import { Job, Queue, QueueEvents } from 'bullmq';
-import { jobIdFor, queueName, type BulkJob } from './jobs.js';
+import { jobIdFor, queueName, splitReason, type BulkJob } from './jobs.js';
 import { connectionOptions, type QueueLocation } from './redis.js';
 
 export interface JobHandle {
@@ -73,6 +73,8 @@ export interface JobOutcome<R> extends JobHandle {
   readonly state: 'completed' | 'failed';
   readonly result?: R;
   readonly error?: string;
+  /** The runlens error code of a failure (NotFound, AuthError, …), when the handler threw a RunlensError. */
+  readonly errorCode?: string;
   readonly attempts: number;
 }
 
@@ -107,7 +109,14 @@ export async function waitForJobs<R>(location: QueueLocation, handles: readonly 
     const job = await Job.fromId<{ key: string }, R>(queue, h.id);
     if (!job) return;
     if (!pending.delete(slot)) return;
-    const outcome: JobOutcome<R> = { ...h, state, result: state === 'completed' ? job.returnvalue : undefined, error: state === 'failed' ? job.failedReason : undefined, attempts: job.attemptsMade };
+    const failure = state === 'failed' ? splitReason(job.failedReason ?? '') : undefined;
+    const outcome: JobOutcome<R> = {
+      ...h,
+      state,
+      ...(state === 'completed' ? { result: job.returnvalue } : {}),
+      ...(failure ? { error: failure.message, ...(failure.code ? { errorCode: failure.code } : {}) } : {}),
+      attempts: job.attemptsMade,
+    };
     outcomes.set(slot, outcome);
     options.onProgress?.(outcomes.size, handles.length, outcome);
     if (pending.size === 0) wake();

@@ -25,3 +25,14 @@ export function queueName(prefix: string, group: string): string {
   if (!GROUP.test(group)) throw new Error(`not a queue group name: ${group}`);
   return `${prefix}-${group}`;
 }
+
+/** `[NotFound] ` before a failed job's reason: BullMQ keeps a message only, and the code decides exit codes. */
+export function codeTag(code: string): string {
+  return `[${code}] `;
+}
+
+/** A failed reason split back into its code (if tagged) and message. */
+export function splitReason(reason: string): { code?: string; message: string } {
+  const m = /^\[([A-Za-z]+)\] /.exec(reason);
+  return m ? { code: m[1]!, message: reason.slice(m[0].length) } : { message: reason };
+}

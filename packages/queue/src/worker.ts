@@ -3,7 +3,7 @@
 // again with back-off, and the rest fail the job at once.
 import { RunlensError } from '@runlens/core';
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { queueName } from './jobs.js';
+import { codeTag, queueName } from './jobs.js';
 import { connectionOptions, type QueueLocation } from './redis.js';
 
 export interface JobContext {
@@ -35,6 +35,8 @@ export interface WorkerOptions<T, R> {
   readonly lockDurationMs?: number;
   /** How often locks are checked for having expired (BullMQ's stalled check; default 30 s). */
   readonly stalledIntervalMs?: number;
+  /** Times a job may lose its lock and be run again before it fails (default 3). */
+  readonly maxStalledCount?: number;
   /** Jobs started per time window per group, enforced across every worker (BullMQ's limiter). */
   readonly limits?: Readonly<Record<string, { readonly max: number; readonly durationMs: number }>>;
   /** How long a group pauses when a job meets throttling without a Retry-After. */
@@ -75,12 +77,14 @@ export async function startWorker<T, R>(location: QueueLocation, options: Worker
           throw Worker.RateLimitError();
         }
         const message = e instanceof Error ? e.message : String(e);
+        // The code travels in the failed reason (BullMQ keeps only a message), for waitForJobs to read.
+        const reason = RunlensError.isInstance(e) ? `${codeTag(e.code)}${message}` : message;
         if (RunlensError.isInstance(e) && FINAL_CODES.has(e.code)) {
           emit({ type: 'failed', group, key, message, final: true });
-          throw new UnrecoverableError(message);
+          throw new UnrecoverableError(reason);
         }
         emit({ type: 'failed', group, key, message, final: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
-        throw e;
+        throw new Error(reason, { cause: e });
       }
     };
     const worker = new Worker(name, processor, {
@@ -88,6 +92,10 @@ export async function startWorker<T, R>(location: QueueLocation, options: Worker
       concurrency: options.concurrency ?? 2,
       ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs } : {}),
       ...(options.stalledIntervalMs !== undefined ? { stalledInterval: options.stalledIntervalMs } : {}),
+      // A job whose lock lapsed (a killed worker, or one whose event loop was too busy to renew it) is
+      // run again; handlers are idempotent, so allow that a few times before calling the job failed
+      // (BullMQ's default is once).
+      maxStalledCount: options.maxStalledCount ?? 3,
       // Always a limiter, unbounded unless configured: BullMQ honours a queue's rateLimit() pause
       // only for workers that have one (its moveToActive script reads the pause only when a limiter
       // max is set), and throttling must pause every worker.

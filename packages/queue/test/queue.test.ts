@@ -105,7 +105,7 @@ describe.skipIf(!REDIS_SERVER)('bulk jobs on BullMQ', () => {
       ['denied', 'failed', 1],
       ['flaky', 'completed', 3],
     ]);
-    expect(outcomes[0]!.error).toContain('no such training job');
+    expect(outcomes[0]).toMatchObject({ errorCode: 'NotFound', error: expect.stringMatching(/^no such training job/) });
     // The user fixes the permission and runs the same command again: the failed jobs go back.
     denyAll = false;
     const again = await enqueue(location, jobs(['missing', 'denied', 'flaky'], 'sagemaker'), { prefix: p, attempts: 4, backoffMs: 50 });
