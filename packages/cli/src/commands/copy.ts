@@ -72,7 +72,8 @@ export async function copyCommand(context: CommandContext, refs: string[], optio
         onProgress: (event) => status.show(`${runs.length > 1 ? `[${done}/${runs.length}] ` : ''}copying ${event.ref}: ${event.phase}: ${event.detail}…`),
         onWarning: (warning) => {
           status.clear();
-          context.warn(`${warning.ref}: ${warning.message}`);
+          // Warnings from the source's query API already name the run.
+          context.warn(warning.message.startsWith(`${warning.ref}: `) ? warning.message : `${warning.ref}: ${warning.message}`);
         },
         onOutcome: (outcome, count) => {
           done = count;
