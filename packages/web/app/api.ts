@@ -12,13 +12,12 @@ export interface RunSummary {
   providerStatus?: string;
   createdAt?: string;
   endedAt?: string;
-  /** A failed run's category, when the server's listing carries it (either shape). */
-  failureCategory?: string;
+  /** A failed run's category, when the listing has it without describing the run (see docs/server.md). */
   failure?: { category: string; reason?: string };
 }
 
 /** The failure category a listing gave for a run, if any. */
-export const listedCategory = (r: RunSummary): string | undefined => r.failureCategory ?? r.failure?.category;
+export const listedCategory = (r: RunSummary): string | undefined => r.failure?.category;
 
 export interface Run extends Omit<RunSummary, 'failure'> {
   startedAt?: string;

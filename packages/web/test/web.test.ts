@@ -107,16 +107,19 @@ describe.skipIf(!CHROMIUM)('the web view in headless Chromium', () => {
 
   it('takes failure categories from the runs listing when it carries them, describing only the failed runs it does not cover', async () => {
     const { page, errors } = await openPage(browser);
-    const { runs } = await demo.api<{ runs: (Summary & { failureCategory?: string })[] }>('/api/runs');
+    type Listed = Summary & { failure?: { category: string } };
+    const { runs } = await demo.api<{ runs: Listed[] }>('/api/runs');
     const failed = runs.filter((r) => r.status === 'failed');
     expect(failed.length).toBeGreaterThan(1);
     const [covered, ...rest] = failed;
-    const uncovered = rest.filter((r) => r.failureCategory === undefined);
+    // (The server lists a category where it has one for free: local archives, Azure ML, ModelArts v2.)
+    const uncovered = rest.filter((r) => r.failure === undefined);
+    expect(uncovered.length).toBeGreaterThan(0);
     // Whatever the listing says now, this page load's listing carries a category for one run.
     await page.route(/\/api\/runs$/, async (route) => {
       const response = await route.fetch();
-      const body = (await response.json()) as { runs: (Summary & { failureCategory?: string })[] };
-      for (const r of body.runs) if (r.ref === covered!.ref) r.failureCategory = 'listed-category';
+      const body = (await response.json()) as { runs: Listed[] };
+      for (const r of body.runs) if (r.ref === covered!.ref) r.failure = { category: 'listed-category' };
       await route.fulfill({ response, json: body });
     });
     const described: string[] = [];

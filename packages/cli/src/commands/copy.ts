@@ -85,7 +85,7 @@ export async function copyCommand(context: CommandContext, refs: string[], optio
   } finally {
     status.clear();
   }
-  if (!options.json && runs.length > 1) context.out.line(summary(outcomes, journal));
+  if (!options.json && bulk) context.out.line(summary(outcomes, journal));
   return exitCode(context, outcomes.map((o) => (o.status === 'failed' && o.error ? { code: o.error.code, message: o.error.message, ref: o.source } : undefined)));
 }
 
