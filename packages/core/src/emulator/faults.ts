@@ -108,3 +108,32 @@ function matches(match: string | RegExp | undefined, key: string): boolean {
   match.lastIndex = 0; // a /g RegExp would otherwise carry state between requests
   return match.test(key);
 }
+
+/** A fault rule for emulators that key requests by their target (`path?query`, or `METHOD path`). */
+export type PathFaultSpec<Kind extends string> = Omit<FaultRule<Kind>, 'match'> & {
+  /** Matched against the request target; a string matches as a substring. Default: every request. */
+  readonly path?: string | RegExp;
+};
+
+/** The fault injector of an emulator keyed by request target: a FaultPlan with `path` for `match`. */
+export class PathFaultInjector<Kind extends string> {
+  private readonly plan: FaultPlan<Kind>;
+
+  constructor(kinds: readonly Kind[]) {
+    this.plan = new FaultPlan<Kind>(kinds);
+  }
+
+  inject(spec: PathFaultSpec<Kind>): FaultHandle {
+    const { path, ...rule } = spec;
+    return this.plan.inject({ ...rule, ...(path !== undefined ? { match: path } : {}) });
+  }
+
+  clear(): void {
+    this.plan.clear();
+  }
+
+  /** The fault for this request, if any. */
+  fire(target: string): FiredFault<Kind> | undefined {
+    return this.plan.take(target);
+  }
+}

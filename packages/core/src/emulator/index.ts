@@ -1,2 +1,2 @@
-export { FaultPlan, type FaultRule, type FaultHandle, type FiredFault } from './faults.js';
+export { FaultPlan, PathFaultInjector, type FaultRule, type FaultHandle, type FiredFault, type PathFaultSpec } from './faults.js';
 export { seededRandom } from './random.js';

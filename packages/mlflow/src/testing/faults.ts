@@ -1,5 +1,5 @@
 /** Fault injection for the MLflow emulator: when a fault fires is core's FaultPlan; emulator.ts renders it. */
-import { FaultPlan, type FaultHandle, type FiredFault as Fired } from '@runlens/core/emulator';
+import { PathFaultInjector, type FaultHandle, type FiredFault as Fired, type PathFaultSpec } from '@runlens/core/emulator';
 
 /**
  * `throttle`: 429 REQUEST_LIMIT_EXCEEDED with Retry-After; `500`/`503`: INTERNAL_ERROR /
@@ -10,33 +10,15 @@ import { FaultPlan, type FaultHandle, type FiredFault as Fired } from '@runlens/
 export type FaultKind = 'throttle' | '500' | '503' | 'drop' | 'slow' | 'partial';
 export const FAULT_KINDS: readonly FaultKind[] = ['throttle', '500', '503', 'drop', 'slow', 'partial'];
 
-export interface FaultSpec {
-  /** Matched against `METHOD path?query`; a string matches as a substring. Default: every request. */
-  readonly path?: RegExp | string;
-  readonly kind?: FaultKind;
-  readonly sequence?: readonly FaultKind[];
-  readonly times?: number;
-  readonly every?: number;
-  /** `slow`: the delay; `throttle`: the Retry-After hint (sent in whole seconds). Default 1000. */
-  readonly delayMs?: number;
-}
+/** `path` is matched against the request target; a string matches as a substring. */
+export type FaultSpec = PathFaultSpec<FaultKind>;
 
 export type { FaultHandle };
 export type FiredFault = Fired<FaultKind>;
 
-export class FaultInjector {
-  private readonly plan = new FaultPlan<FaultKind>(FAULT_KINDS);
-
-  inject(spec: FaultSpec): FaultHandle {
-    const { path, ...rule } = spec;
-    return this.plan.inject({ ...rule, ...(path !== undefined ? { match: path } : {}) });
-  }
-
-  clear(): void {
-    this.plan.clear();
-  }
-
-  fire(key: string): FiredFault | undefined {
-    return this.plan.take(key);
+/** When faults fire is core's shared FaultPlan; the emulator decides what each looks like on its wire. */
+export class FaultInjector extends PathFaultInjector<FaultKind> {
+  constructor() {
+    super(FAULT_KINDS);
   }
 }
