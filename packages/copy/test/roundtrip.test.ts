@@ -5,20 +5,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run, Runlens } from '@runlens/core';
 import { startMlflowEmulator, type MlflowEmulator } from '@runlens/mlflow/testing';
 import { COMPLETED_JOB, startSagemakerEmulator, type SagemakerEmulator } from '@runlens/sagemaker/testing';
+import { SCENARIO, startModelartsEmulator, type ModelartsEmulator } from '@runlens/modelarts/testing';
+import { startAzuremlEmulator } from '@runlens/azureml/testing';
 import { copyRuns, seriesKey, TAGS, type CopyOutcome } from '../src/index.js';
 import { asMlflowPoints, bytesOf, download, fromMlflow, history, logLines, mlflowRunlens, paramsOf, reader, sourceRunlens, tagsOf } from './support.js';
 
 let mlflow: MlflowEmulator;
 let sagemaker: SagemakerEmulator;
+let modelarts: ModelartsEmulator;
+let azureml: Awaited<ReturnType<typeof startAzuremlEmulator>>;
 let runlens: Runlens;
 
 beforeAll(async () => {
-  [mlflow, sagemaker] = await Promise.all([startMlflowEmulator(), startSagemakerEmulator()]);
-  runlens = sourceRunlens(sagemaker.env);
+  [mlflow, sagemaker, modelarts, azureml] = await Promise.all([startMlflowEmulator(), startSagemakerEmulator(), startModelartsEmulator({ scenarios: true }), startAzuremlEmulator({ scenarios: true })]);
+  runlens = sourceRunlens({ ...sagemaker.env, ...modelarts.env, ...azureml.env });
 });
 afterAll(async () => {
   await runlens?.close();
-  await Promise.all([mlflow?.close(), sagemaker?.close()]);
+  await Promise.all([mlflow?.close(), sagemaker?.close(), modelarts?.close(), azureml?.close()]);
 });
 
 const SOURCES = [
@@ -133,6 +137,15 @@ describe('runlens copy into MLflow', { timeout: 60_000 }, () => {
     expect([job.logFiles, job.artifacts]).toEqual([4, 3]);
     // Azure ML's text metrics are kept, as artifacts, and said so.
     expect(outcomes[3]!.warnings.some((w) => /text values/.test(w))).toBe(true);
+  });
+
+  it('copies a ModelArts and an Azure ML job from their emulators, and MLflow gives back the same runs', async () => {
+    const refs = [`modelarts:${SCENARIO.completedJobId}`, 'azureml:rl-az-completed-2node', 'azureml:rl-az-failed'];
+    const outcomes = await copyRuns(runlens, refs, { to: mlflow.url, env: {} });
+    expect(outcomes.map((o) => [o.source, o.status, o.error?.message])).toEqual(refs.map((s) => [s, 'created', undefined]));
+    for (const [i, ref] of refs.entries()) await expectSameRun(ref, outcomes[i]!);
+    for (const [i, ref] of refs.entries()) await expectSameThroughProvider(ref, outcomes[i]!);
+    expect(outcomes.map((o) => o.experiment)).toEqual(['runlens/modelarts', 'runlens/azureml', 'runlens/azureml']);
   });
 
   it('copying again finds each copy and writes nothing: one run per source, no point twice', async () => {

@@ -8,6 +8,8 @@ import { localProvider } from '@runlens/local';
 import { createRequestContext, RequestBudget } from '@runlens/core';
 import { mapMlflowError, MlflowClient, proxyRoot, toNumber, type MlflowMetric, type MlflowRun } from '@runlens/mlflow/client';
 import { sagemakerProvider } from '@runlens/sagemaker';
+import { modelartsProvider } from '@runlens/modelarts';
+import { azuremlProvider } from '@runlens/azureml';
 import { mlflowProvider } from '@runlens/mlflow';
 
 export const REPO = fileURLToPath(new URL('../../..', import.meta.url));
@@ -15,8 +17,10 @@ export const EXAMPLES = path.join(REPO, 'examples/runs');
 
 export function sourceRunlens(env: Record<string, string> = {}, retryBudgetMs = 5_000): Runlens {
   return createRunlens({
-    providers: [localProvider, sagemakerProvider],
+    providers: [localProvider, sagemakerProvider, modelartsProvider, azuremlProvider],
     env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // ModelArts's default pace (its documented API rates) makes a task log of many ranged reads slow to copy in a test.
+    settings: { modelarts: { requestsPerSecond: 1000 } },
     cwd: REPO,
     retry: { baseDelayMs: 1, maxDelayMs: 5, budgetMs: retryBudgetMs },
   });
