@@ -4,7 +4,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isoTimeFormatter, jsonLogFormatter, neutralizeControls, textLogFormatter } from '../src/output/format.js';
+import { ByteLines } from '../src/output/bytes.js';
+import { isoTimeFormatter, jsonLogFormatter, jsonLogWriter, neutralizeControls, textLogFormatter, textLogWriter } from '../src/output/format.js';
 import { LineWriter } from '../src/output/writer.js';
 import { at, BIN, cliEnv, REPO, removeDir, runlens, tempDir, writeArchive } from './helpers.js';
 
@@ -88,13 +89,21 @@ describe('log line formatters', () => {
     { timestamp: -1_500.7, node: 'algo-2', message: 'lone \ud800 surrogate \udc00', stream: 'x' },
     { timestamp: 1.9, node: 'a', message: '' },
     { timestamp: Number.NaN, node: 'a', message: 'no time' },
+    { timestamp: 999, node: 'a', message: 'replacement \ufffd and a pair \ud83d\ude00 kept' },
+    { timestamp: 1_000, node: 'a', message: 'del \u007f is not escaped, \u2029 neither' },
+    { timestamp: -1_000, node: 'a', message: 'x'.repeat(200_000) },
+    { timestamp: 999_999_999_999_999, node: 'a', message: '"' },
+    { timestamp: 1e15, node: 'a', message: '\\' },
+    { timestamp: 8.64e15, node: 'a', message: 'é'.repeat(40_000) },
+    { timestamp: Number.POSITIVE_INFINITY, node: 'a', message: 'end' },
   ];
 
   it('--json lines are exactly JSON.stringify of {timestamp, node, message, stream?}', () => {
     const json = jsonLogFormatter();
     for (const r of records) {
       const expected = JSON.stringify({ timestamp: r.timestamp, node: r.node, message: r.message, ...('stream' in r ? { stream: r.stream } : {}) });
-      expect(json(r)).toBe(`${expected}\n`);
+      // Long lines compared by equality: a failing diff of 200,000 characters would be noise.
+      expect(json(r) === `${expected}\n`, expected.slice(0, 100)).toBe(true);
     }
   });
 
@@ -104,6 +113,38 @@ describe('log line formatters', () => {
       expect(iso(t)).toBe(new Date(t).toISOString());
     }
     expect(() => iso(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('lines written as bytes into shared chunks read back whole, in order, however long', () => {
+    const chunks: Buffer[] = [];
+    const out = new ByteLines((chunk) => chunks.push(chunk));
+    const json = jsonLogWriter();
+    const text = textLogWriter({ nodeWidth: () => 4, terminal: false });
+    let expected = '';
+    for (let i = 0; i < 3_000; i++) {
+      const record = records[i % records.length]!;
+      // Short lines mostly, a long one now and then.
+      if (!Number.isFinite(record.timestamp) || (record.message.length > 1_000 && i % 5 !== 0)) continue;
+      if (i % 3 === 0) {
+        text({ ...record, node: 'a' }, out);
+        expected += `a    ${new Date(Math.trunc(record.timestamp)).toISOString()} ${record.message}\n`;
+      } else {
+        json(record, out);
+        expected += `${JSON.stringify({ timestamp: record.timestamp, node: record.node, message: record.message, ...('stream' in record ? { stream: record.stream } : {}) })}\n`;
+      }
+      // As the writer does on each turn of the event loop: what is filled goes, the rest is used next.
+      if (i % 7 === 0) out.flush();
+    }
+    out.flush();
+    // Each chunk is whole lines, and no chunk handed on was written over afterwards.
+    expect(chunks.every((chunk) => chunk[chunk.length - 1] === 10)).toBe(true);
+    expect(chunks.length).toBeGreaterThan(50);
+    const got = Buffer.concat(chunks).toString('utf8');
+    // Compared where they first differ: a diff of megabytes of text says nothing.
+    let at = got === expected ? expected.length : 0;
+    while (at < got.length && got.charCodeAt(at) === expected.charCodeAt(at)) at++;
+    expect({ at, got: got.slice(at - 40, at + 40) }).toEqual({ at: expected.length, got: expected.slice(at - 40, at + 40) });
+    expect(got.length).toBe(expected.length);
   });
 
   it('text: node padded to the widest, time, message without its line end; #011 shown as a tab', () => {

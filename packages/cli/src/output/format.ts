@@ -1,4 +1,5 @@
 // Small formatters shared by the commands. No dependency on @runlens/core, so they load instantly.
+import { ByteLines, put, put3 } from './bytes.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
@@ -82,32 +83,96 @@ export interface LogLine {
   readonly stream?: string;
 }
 
-/** JSON string literals of the few node and stream names a read has (bounded, in case of many). */
+/** A formatter that writes one log line (ending with `\n`) into the output chunk. */
+export type LogLineWriter = (record: LogLine, out: ByteLines) => void;
+
+/** The same line as a string (tests, and anything that wants one line). */
+function asString(write: LogLineWriter): (record: LogLine) => string {
+  const out = new ByteLines(() => undefined);
+  return (record) => {
+    out.pos = 0;
+    write(record, out);
+    return out.buf.toString('utf8', 0, out.pos);
+  };
+}
+
+/** Bytes of the JSON string literals of the few node and stream names a read has (bounded, in case of many). */
 class Quoted {
-  private readonly cache = new Map<string, string>();
-  get(text: string): string {
+  private readonly cache = new Map<string, Buffer>();
+  get(text: string): Buffer {
     let quoted = this.cache.get(text);
     if (quoted === undefined) {
       if (this.cache.size >= 1_024) this.cache.clear();
-      quoted = JSON.stringify(text);
+      quoted = Buffer.from(JSON.stringify(text), 'utf8');
       this.cache.set(text, quoted);
     }
     return quoted;
   }
 }
 
+const ascii = (text: string) => Buffer.from(text, 'latin1');
+const TIMESTAMP_KEY = ascii('{"timestamp":');
+const NODE_KEY = ascii(',"node":');
+const MESSAGE_KEY = ascii(',"message":');
+const STREAM_KEY = ascii(',"stream":');
+/** What JSON.stringify escapes in a string: `"`, `\`, C0 controls, and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex
+const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * Epoch ms as JSON.stringify writes the number: the digits of the second are made once per second
+ * (a log's timestamps change every line, its seconds rarely).
+ */
+function jsonNumberWriter(): (buf: Buffer, p: number, t: number) => number {
+  let second = -1;
+  let digits = EMPTY_BYTES;
+  return (buf, p, t) => {
+    if (Number.isInteger(t) && t >= 1_000 && t < 1e15) {
+      const s = Math.floor(t / 1_000);
+      if (s !== second) {
+        second = s;
+        digits = ascii(String(s));
+      }
+      return put3(buf, put(buf, p, digits), t - s * 1_000);
+    }
+    return p + buf.write(Number.isFinite(t) ? String(t) : 'null', p, 'latin1');
+  };
+}
+const EMPTY_BYTES = Buffer.alloc(0);
+
 /**
  * `--json` lines: exactly timestamp, node, message (and stream when the record has one), in that
  * order, each ending with `\n`. Byte for byte what JSON.stringify gives for that object, without
- * building the object.
+ * building the object, or a string for a message that needs no escaping (most log lines).
  */
-export function jsonLogFormatter(): (record: LogLine) => string {
+export function jsonLogWriter(): LogLineWriter {
   const quoted = new Quoted();
-  return (record) => {
-    const t = record.timestamp;
-    const head = `{"timestamp":${Number.isFinite(t) ? t : 'null'},"node":${quoted.get(record.node)},"message":${JSON.stringify(record.message)}`;
-    return record.stream === undefined ? `${head}}\n` : `${head},"stream":${quoted.get(record.stream)}}\n`;
+  const number = jsonNumberWriter();
+  return (record, out) => {
+    const { message } = record;
+    const escaped = JSON_ESCAPED.test(message) ? JSON.stringify(message) : undefined;
+    const node = quoted.get(record.node);
+    const stream = record.stream === undefined ? undefined : quoted.get(record.stream);
+    // 13 + 24 (a number) + 8 + 11 + 2 quotes + 10 + 2, and up to 3 bytes per UTF-16 unit of the message.
+    const buf = out.room(80 + node.length + (stream?.length ?? 0) + 3 * (escaped ?? message).length);
+    let p = number(buf, put(buf, out.pos, TIMESTAMP_KEY), record.timestamp);
+    p = put(buf, put(buf, p, NODE_KEY), node);
+    p = put(buf, p, MESSAGE_KEY);
+    if (escaped === undefined) {
+      buf[p++] = 34;
+      p += buf.write(message, p);
+      buf[p++] = 34;
+    } else p += buf.write(escaped, p);
+    if (stream !== undefined) p = put(buf, put(buf, p, STREAM_KEY), stream);
+    buf[p++] = 125;
+    buf[p++] = 10;
+    out.pos = p;
   };
+}
+
+/** `--json` lines as strings (see jsonLogWriter). */
+export function jsonLogFormatter(): (record: LogLine) => string {
+  return asString(jsonLogWriter());
 }
 
 const MILLIS = Array.from({ length: 1_000 }, (_, i) => String(i).padStart(3, '0'));
@@ -129,6 +194,22 @@ export function isoTimeFormatter(): (timestamp: number) => string {
   };
 }
 
+/** isoTimeFormatter's text written at `p` (at most 27 bytes); returns the position after it. */
+function isoTimeWriter(): (buf: Buffer, p: number, timestamp: number) => number {
+  let second = Number.NaN;
+  let prefix = EMPTY_BYTES;
+  return (buf, p, timestamp) => {
+    const t = Math.trunc(timestamp);
+    const s = Math.floor(t / 1_000);
+    if (s !== second) {
+      prefix = ascii(new Date(s * 1_000).toISOString().slice(0, -4));
+      second = s;
+    }
+    const q = put3(buf, put(buf, p, prefix), t - s * 1_000);
+    buf[q] = 90; // Z
+    return q + 1;
+  };
+}
 // C0 controls but tab and newline, DEL, C1 controls (8-bit CSI and OSC among them), and CR before LF.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
@@ -166,33 +247,50 @@ export interface TextLogOptions {
  * Text lines, each ending with `\n`: `<node> <ISO time> <message>`, node names padded to the widest
  * node being read. A multi-line message is printed as it is, the prefix on its first line only.
  */
-export function textLogFormatter(options: TextLogOptions): (record: LogLine) => string {
+export function textLogWriter(options: TextLogOptions): LogLineWriter {
   const { paintNode, dim, terminal } = options;
   const timestamps = options.timestamps !== false;
   const iso = isoTimeFormatter();
+  const isoBytes = isoTimeWriter();
   /** Each node's coloured, padded column and separator, made once per node (and again if the width grows). */
-  const prefixes = new Map<string, string>();
+  const prefixes = new Map<string, Buffer>();
   let width = 0;
-  const prefixOf = (node: string): string => {
+  const prefixOf = (node: string): Buffer => {
     const grown = Math.max(width, options.nodeWidth(node), node.length);
     if (grown !== width) {
       width = grown;
       prefixes.clear();
     }
     const padded = node.padEnd(width);
-    const prefix = `${paintNode ? paintNode(node)(padded) : padded} `;
+    const prefix = Buffer.from(`${paintNode ? paintNode(node)(padded) : padded} `, 'utf8');
     prefixes.set(node, prefix);
     return prefix;
   };
-  return (record) => {
+  return (record, out) => {
     const prefix = prefixes.get(record.node) ?? prefixOf(record.node);
     let message = record.message;
     const last = message.charCodeAt(message.length - 1);
     if (last === 10) message = message.slice(0, message.charCodeAt(message.length - 2) === 13 ? -2 : -1);
     message = decodeSyslogTabs(message);
     if (terminal) message = neutralizeControls(message);
-    if (!timestamps) return `${prefix}${message}\n`;
-    const time = iso(record.timestamp);
-    return `${prefix}${dim ? dim(time) : time} ${message}\n`;
+    // A dimmed time is text with escapes around it; a plain one is written as bytes.
+    const dimmed = timestamps && dim ? dim(iso(record.timestamp)) : undefined;
+    const buf = out.room(prefix.length + 32 + 3 * ((dimmed?.length ?? 0) + message.length));
+    let p = put(buf, out.pos, prefix);
+    if (dimmed !== undefined) {
+      p += buf.write(dimmed, p);
+      buf[p++] = 32;
+    } else if (timestamps) {
+      p = isoBytes(buf, p, record.timestamp);
+      buf[p++] = 32;
+    }
+    p += buf.write(message, p);
+    buf[p++] = 10;
+    out.pos = p;
   };
+}
+
+/** Text lines as strings (see textLogWriter). */
+export function textLogFormatter(options: TextLogOptions): (record: LogLine) => string {
+  return asString(textLogWriter(options));
 }
