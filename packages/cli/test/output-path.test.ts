@@ -96,6 +96,10 @@ describe('log line formatters', () => {
     { timestamp: 1e15, node: 'a', message: '\\' },
     { timestamp: 8.64e15, node: 'a', message: 'é'.repeat(40_000) },
     { timestamp: Number.POSITIVE_INFINITY, node: 'a', message: 'end' },
+    { timestamp: 999_999, node: 'a', message: 'six digits' },
+    { timestamp: 1_000_000, node: 'a', message: 'seven' },
+    { timestamp: 1_705_276_800_007, node: 'a', message: 'zeros inside' },
+    { timestamp: 1_705_277_000_999, node: 'a', message: 'next block' },
   ];
 
   it('--json lines are exactly JSON.stringify of {timestamp, node, message, stream?}', () => {
@@ -113,6 +117,14 @@ describe('log line formatters', () => {
       expect(iso(t)).toBe(new Date(t).toISOString());
     }
     expect(() => iso(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('text lines written as bytes carry the same times, across minutes and days, and refuse the same ones', () => {
+    const text = textLogFormatter({ nodeWidth: () => 1, terminal: false });
+    const times = [0, 59_999, 60_000, 60_001, -1, -59_999, -60_000, -60_001, -1_500.7, 1.9, 1_767_225_599_999, 1_767_225_600_000, 8.64e15, -8.64e15];
+    for (let t = 1_705_276_740_000; t < 1_705_276_740_000 + 130_000; t += 250) times.push(t);
+    for (const t of times) expect(text({ timestamp: t, node: 'a', message: 'm' })).toBe(`a ${new Date(t).toISOString()} m\n`);
+    for (const t of [Number.NaN, 8.64e15 + 1, -8.64e15 - 1, Number.POSITIVE_INFINITY]) expect(() => text({ timestamp: t, node: 'a', message: 'm' })).toThrow(RangeError);
   });
 
   it('lines written as bytes into shared chunks read back whole, in order, however long', () => {
@@ -140,6 +152,8 @@ describe('log line formatters', () => {
     expect(chunks.every((chunk) => chunk[chunk.length - 1] === 10)).toBe(true);
     expect(chunks.length).toBeGreaterThan(50);
     const got = Buffer.concat(chunks).toString('utf8');
+    // Text mode writes a lone surrogate as UTF-8 does (U+FFFD), as writing the string would.
+    expected = Buffer.from(expected, 'utf8').toString('utf8');
     // Compared where they first differ: a diff of megabytes of text says nothing.
     let at = got === expected ? expected.length : 0;
     while (at < got.length && got.charCodeAt(at) === expected.charCodeAt(at)) at++;

@@ -110,35 +110,43 @@ class Quoted {
   }
 }
 
-const ascii = (text: string) => Buffer.from(text, 'latin1');
-const TIMESTAMP_KEY = ascii('{"timestamp":');
-const NODE_KEY = ascii(',"node":');
-const MESSAGE_KEY = ascii(',"message":');
-const STREAM_KEY = ascii(',"stream":');
+const TIMESTAMP_KEY = asciiBytes('{"timestamp":');
+const NODE_KEY = asciiBytes(',"node":');
+const MESSAGE_KEY = asciiBytes(',"message":');
+const STREAM_KEY = asciiBytes(',"stream":');
 /** What JSON.stringify escapes in a string: `"`, `\`, C0 controls, and (lone) surrogates. */
 // eslint-disable-next-line no-control-regex
 const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
- * Epoch ms as JSON.stringify writes the number: the digits of the second are made once per second
- * (a log's timestamps change every line, its seconds rarely).
+ * Epoch ms as JSON.stringify writes the number: the leading digits are made once per 1,000 seconds
+ * and the last six written as digits (a log's timestamps change every line, in small steps).
  */
 function jsonNumberWriter(): (buf: Buffer, p: number, t: number) => number {
-  let second = -1;
+  let high = -1;
   let digits = EMPTY_BYTES;
   return (buf, p, t) => {
-    if (Number.isInteger(t) && t >= 1_000 && t < 1e15) {
-      const s = Math.floor(t / 1_000);
-      if (s !== second) {
-        second = s;
-        digits = ascii(String(s));
+    if (Number.isInteger(t) && t >= 1_000_000 && t < 1e15) {
+      const h = Math.floor(t / 1_000_000);
+      if (h !== high) {
+        high = h;
+        digits = asciiBytes(String(h));
       }
-      return put3(buf, put(buf, p, digits), t - s * 1_000);
+      const low = t - h * 1_000_000;
+      const k = Math.floor(low / 1_000);
+      return put3(buf, put3(buf, put(buf, p, digits), k), low - k * 1_000);
     }
     return p + buf.write(Number.isFinite(t) ? String(t) : 'null', p, 'latin1');
   };
 }
-const EMPTY_BYTES = Buffer.alloc(0);
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** An ASCII string's bytes, without a call into C++ (these are short and made often). */
+function asciiBytes(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
 
 /**
  * `--json` lines: exactly timestamp, node, message (and stream when the record has one), in that
@@ -194,18 +202,33 @@ export function isoTimeFormatter(): (timestamp: number) => string {
   };
 }
 
-/** isoTimeFormatter's text written at `p` (at most 27 bytes); returns the position after it. */
+/** The latest time Date represents (and the earliest, negated). */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * isoTimeFormatter's text written at `p` (at most 28 bytes); returns the position after it. The part
+ * up to the minute is made once per minute, seconds and milliseconds are written as digits.
+ */
 function isoTimeWriter(): (buf: Buffer, p: number, timestamp: number) => number {
-  let second = Number.NaN;
+  let minute = Number.NaN;
   let prefix = EMPTY_BYTES;
   return (buf, p, timestamp) => {
+    // Date truncates a fractional time value toward zero; so does this.
     const t = Math.trunc(timestamp);
-    const s = Math.floor(t / 1_000);
-    if (s !== second) {
-      prefix = ascii(new Date(s * 1_000).toISOString().slice(0, -4));
-      second = s;
+    if (!(Math.abs(t) <= MAX_DATE_MS)) throw new RangeError('Invalid time value');
+    const m = Math.floor(t / 60_000);
+    if (m !== minute) {
+      // `YYYY-MM-DDTHH:MM:`
+      prefix = asciiBytes(new Date(m * 60_000).toISOString().slice(0, -7));
+      minute = m;
     }
-    const q = put3(buf, put(buf, p, prefix), t - s * 1_000);
+    const inMinute = t - m * 60_000;
+    const s = Math.floor(inMinute / 1_000);
+    let q = put(buf, p, prefix);
+    buf[q] = 48 + Math.floor(s / 10);
+    buf[q + 1] = 48 + (s % 10);
+    buf[q + 2] = 46; // .
+    q = put3(buf, q + 3, inMinute - s * 1_000);
     buf[q] = 90; // Z
     return q + 1;
   };
