@@ -28,6 +28,14 @@ export class LineParser {
   private zoned = false;
   private minuteKey = -1;
   private minuteBase = 0;
+  /**
+   * The start of the last stamped line up to its minute (`[ModelArts Service Log][INFO][2021/05/18 14:28`),
+   * which form it had, and that minute in epoch ms before the zone. Lines of one log mostly share it
+   * for a minute: such a line is read from its seconds on.
+   */
+  private head = '';
+  private headForm: Form = Form.None;
+  private headBase = 0;
 
   /** `offsetMinutes`: the UTC offset of stamps without a zone (ModelArts writes China time, +08:00). */
   constructor(private readonly offsetMinutes: number) {}
@@ -40,6 +48,14 @@ export class LineParser {
   /** The line's timestamp (epoch ms) or undefined; `messageStart` then says where its message begins. */
   time(line: string): number | undefined {
     this.strip = 0;
+    // Everything up to the minute decides the form, and passed every check before: only the rest is read.
+    if (this.headForm !== Form.None && line.startsWith(this.head)) {
+      const t = this.seconds(line, this.head.length, this.headBase);
+      const form = this.headForm;
+      if (form === Form.Service) return t !== undefined && line.charCodeAt(this.end) === 93 ? t : undefined;
+      if (form === Form.Bracket) return t;
+      return this.dated(t, line, form === Form.DateT);
+    }
     const first = line.charCodeAt(0);
     if (first === 91 /* [ */) {
       if (line.startsWith(SERVICE_PREFIX_1) || line.startsWith(SERVICE_PREFIX_2)) {
@@ -51,30 +67,39 @@ export class LineParser {
           i = close + 1;
         }
         if (line.charCodeAt(i) !== 91) return undefined;
-        const t = this.stamp(line, i + 1, 47 /* / */, false);
+        const t = this.stamp(line, i + 1, 47 /* / */, false, Form.Service);
         return t !== undefined && line.charCodeAt(this.end) === 93 ? t : undefined;
       }
-      return isDigit(line.charCodeAt(1)) ? this.stamp(line, 1, 45 /* - */, false) : undefined;
+      return isDigit(line.charCodeAt(1)) ? this.stamp(line, 1, 45 /* - */, false, Form.Bracket) : undefined;
     }
     if (!isDigit(first)) return undefined;
-    if (line.charCodeAt(10) === 84 /* T */) {
-      const t = this.stamp(line, 0, 45, true);
-      if (t !== undefined && this.zoned && line.charCodeAt(this.end) === 32) {
-        this.strip = this.end + 1;
-        return t;
-      }
+    const withT = line.charCodeAt(10) === 84; /* T */
+    return this.dated(this.stamp(line, 0, 45, false, withT ? Form.DateT : Form.Date), line, withT);
+  }
+
+  /**
+   * A line that starts with a date: an RFC 3339 prefix (with a `T`, a zone and a space: stripped),
+   * else a stamp that must end there (not `2021-05-18 14:28:14123`).
+   */
+  private dated(t: number | undefined, line: string, withT: boolean): number | undefined {
+    if (t === undefined) return undefined;
+    const next = line.charCodeAt(this.end);
+    if (withT && this.zoned && next === 32) {
+      this.strip = this.end + 1;
+      return t;
     }
-    const t = this.stamp(line, 0, 45, false);
-    // A date must end there (not `2021-05-18 14:28:14123`).
-    return t !== undefined && !isDigit(line.charCodeAt(this.end)) ? t : undefined;
+    return isDigit(next) ? undefined : t;
   }
 
   get messageStart(): number {
     return this.strip;
   }
 
-  /** `YYYY<sep>MM<sep>DD( |T)HH:MM:SS([.,]fraction)?(Z|±HH:MM|±HHMM)?` at `i`; sets `end` and `zoned`. */
-  private stamp(line: string, i: number, sep: number, needT: boolean): number | undefined {
+  /**
+   * `YYYY<sep>MM<sep>DD( |T)HH:MM:SS([.,]fraction)?(Z|±HH:MM|±HHMM)?` at `i`; sets `end` and `zoned`.
+   * A stamp read up to its minute is remembered as the head of the next lines, in `form`.
+   */
+  private stamp(line: string, i: number, sep: number, needT: boolean, form: Form): number | undefined {
     this.zoned = false;
     if (line.length < i + 19) return undefined;
     const y = digits(line, i, 4);
@@ -85,10 +110,27 @@ export class LineParser {
     if (needT ? middle !== 84 : middle !== 32 && middle !== 84) return undefined;
     const h = digits(line, i + 11, 2);
     const mi = digits(line, i + 14, 2);
-    const s = digits(line, i + 17, 2);
-    if (line.charCodeAt(i + 13) !== 58 || line.charCodeAt(i + 16) !== 58) return undefined;
-    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60) return undefined;
-    let j = i + 19;
+    if (line.charCodeAt(i + 13) !== 58) return undefined;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59) return undefined;
+    const key = ((y * 12 + mo) * 31 + d) * 1440 + h * 60 + mi;
+    if (key !== this.minuteKey) {
+      this.minuteKey = key;
+      this.minuteBase = Date.UTC(y, mo - 1, d, h, mi);
+    }
+    if (!Number.isFinite(this.minuteBase)) return undefined;
+    this.head = line.slice(0, i + 16);
+    this.headForm = form;
+    this.headBase = this.minuteBase;
+    return this.seconds(line, i + 16, this.minuteBase);
+  }
+
+  /** `:SS([.,]fraction)?(Z|±HH:MM|±HHMM)?` at `i`, in the minute `base`; sets `end` and `zoned`. */
+  private seconds(line: string, i: number, base: number): number | undefined {
+    this.zoned = false;
+    if (line.length < i + 3 || line.charCodeAt(i) !== 58) return undefined;
+    const s = digits(line, i + 1, 2);
+    if (s < 0 || s > 60) return undefined;
+    let j = i + 3;
     let ms = 0;
     const c = line.charCodeAt(j);
     if ((c === 46 || c === 44) && isDigit(line.charCodeAt(j + 1))) {
@@ -118,15 +160,24 @@ export class LineParser {
       }
     }
     this.end = j;
-    const key = ((y * 12 + mo) * 31 + d) * 1440 + h * 60 + mi;
-    if (key !== this.minuteKey) {
-      this.minuteKey = key;
-      this.minuteBase = Date.UTC(y, mo - 1, d, h, mi);
-    }
-    const t = this.minuteBase + s * 1000 + ms - offset * 60_000;
+    const t = base + s * 1000 + ms - offset * 60_000;
     return Number.isFinite(t) ? t : undefined;
   }
 }
+
+/** How a remembered head was read (see LineParser.time). */
+const Form = {
+  None: 0,
+  /** `[ModelArts Service Log][LEVEL][YYYY/MM/DD HH:MM:SS,mmm]`: must close with `]`. */
+  Service: 1,
+  /** `[YYYY-MM-DD HH:MM:SS,mmm]…` */
+  Bracket: 2,
+  /** `YYYY-MM-DD HH:MM:SS…`: must not go on with a digit. */
+  Date: 3,
+  /** `YYYY-MM-DDTHH:MM:SS…`: an RFC 3339 prefix when zoned and followed by a space, else as Date. */
+  DateT: 4,
+} as const;
+type Form = (typeof Form)[keyof typeof Form];
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;

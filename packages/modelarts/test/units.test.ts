@@ -89,6 +89,22 @@ describe('line timestamps', () => {
   });
 });
 
+describe('line timestamps read from the seconds on', () => {
+  it('a line that starts like the last stamped one up to the minute reads as it would alone', () => {
+    const heads = ['[ModelArts Service Log][INFO][2021/05/18 14:28', '[Modelarts Service Log][2021/05/18 14:28', '[2021-05-18 14:28', '2021-05-18 14:28', '2021-05-18T14:28', '2021-05-18T14:29'];
+    const tails = [':14,207]: done', ':14]x', ':14', ':1', ':61 x', ':60 x', ':ab x', ':14.5Z step', ':14Z step', ':14+08:00 x', ':14.123456789-0130 x', ':14 x', ':14x', ':14123', ':14,207 INFO', ':14Z', ':14.9', ' 14', ''];
+    const lines: string[] = [];
+    // Runs of one head with every tail after every other, and heads changing in between.
+    for (let i = 0; i < 2_000; i++) lines.push(`${heads[Math.floor(i / 40) % heads.length]}${tails[(i * 7) % tails.length]}`);
+    lines.push('Epoch 1/3', '2021-05-18 14:28:14 a', '2021-05-18 14:28:14 b');
+    const shared = new LineParser(8 * 60);
+    for (const line of lines) {
+      const alone = new LineParser(8 * 60);
+      expect([line, shared.parse(line)]).toEqual([line, alone.parse(line)]);
+    }
+  });
+});
+
 describe('page cuts', () => {
   it('cuts after whole lines within the limits, keeps a partial line unless the log ended', () => {
     const buf = Buffer.from('a\nbb\nccc');
