@@ -53,3 +53,13 @@ export function put3(buf: Buffer, p: number, n: number): number {
   buf[p + 2] = 48 + (n - h * 100 - t * 10);
   return p + 3;
 }
+
+/**
+ * `text` as UTF-8 at `p` (the room checked by the caller); returns the position after it. Node's
+ * own `utf8Write`, which `Buffer#write` calls after checking its arguments again, once per log
+ * line; `write` where a runtime lacks it.
+ */
+export function putText(buf: Buffer, p: number, text: string): number {
+  return p + (utf8Write ? utf8Write.call(buf, text, p) : buf.write(text, p));
+}
+const utf8Write = (Buffer.prototype as { utf8Write?: (this: Buffer, text: string, offset: number) => number }).utf8Write;

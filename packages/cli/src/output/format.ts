@@ -1,5 +1,5 @@
 // Small formatters shared by the commands. No dependency on @runlens/core, so they load instantly.
-import { ByteLines, put, put3 } from './bytes.js';
+import { ByteLines, put, put3, putText } from './bytes.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
@@ -139,7 +139,7 @@ function jsonNumberWriter(): (buf: Buffer, p: number, t: number) => number {
     return p + buf.write(Number.isFinite(t) ? String(t) : 'null', p, 'latin1');
   };
 }
-const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
 
 /** An ASCII string's bytes, without a call into C++ (these are short and made often). */
 function asciiBytes(text: string): Uint8Array {
@@ -168,9 +168,9 @@ export function jsonLogWriter(): LogLineWriter {
     p = put(buf, p, MESSAGE_KEY);
     if (escaped === undefined) {
       buf[p++] = 34;
-      p += buf.write(message, p);
+      p = putText(buf, p, message);
       buf[p++] = 34;
-    } else p += buf.write(escaped, p);
+    } else p = putText(buf, p, escaped);
     if (stream !== undefined) p = put(buf, put(buf, p, STREAM_KEY), stream);
     buf[p++] = 125;
     buf[p++] = 10;
@@ -301,13 +301,13 @@ export function textLogWriter(options: TextLogOptions): LogLineWriter {
     const buf = out.room(prefix.length + 32 + 3 * ((dimmed?.length ?? 0) + message.length));
     let p = put(buf, out.pos, prefix);
     if (dimmed !== undefined) {
-      p += buf.write(dimmed, p);
+      p = putText(buf, p, dimmed);
       buf[p++] = 32;
     } else if (timestamps) {
       p = isoBytes(buf, p, record.timestamp);
       buf[p++] = 32;
     }
-    p += buf.write(message, p);
+    p = putText(buf, p, message);
     buf[p++] = 10;
     out.pos = p;
   };
