@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { authError, invalidInput, parseDuration, RunlensError, type LogQuery, type LogReader } from '@runlens/core';
+import { authError, invalidInput, parseDuration, RunlensError, type LogQuery, type LogReader, type LogRecord } from '@runlens/core';
 import type { CommandContext } from '../context.js';
 import { nodePalette } from '../output/color.js';
-import { jsonLogWriter, textLogWriter, type LogLineWriter } from '../output/format.js';
+import { jsonLogFormatter, textLogFormatter } from '../output/format.js';
 import { listOption, timeOption } from './options.js';
 
 export interface LogsOptions {
@@ -23,11 +23,11 @@ export interface LogsOptions {
   readonly pollInterval?: number;
 }
 
-/** Text lines: see textLogWriter; colours and neutralised control characters only on a terminal. */
-function textWriter(context: CommandContext, reader: LogReader, timestamps: boolean): LogLineWriter {
+/** Text lines: see textLogFormatter; colours and neutralised control characters only on a terminal. */
+function textFormatter(context: CommandContext, reader: LogReader, timestamps: boolean): (record: LogRecord) => string {
   const c = context.color;
   const paint = nodePalette(c);
-  return textLogWriter({
+  return textLogFormatter({
     nodeWidth: () => Math.max(0, ...reader.streams().map((s) => s.node.length)),
     ...(c.isColorSupported ? { paintNode: paint, dim: c.dim } : {}),
     terminal: context.out.stream.isTTY === true,
@@ -55,17 +55,14 @@ export async function logsCommand(context: CommandContext, ref: string, options:
     onWarning: (warning) => context.warn(warning.message),
   };
   const reader = await context.runlens.logs(ref, query);
-  const format = options.json ? jsonLogWriter() : textWriter(context, reader, options.timestamps !== false);
+  const format = options.json ? jsonLogFormatter() : textFormatter(context, reader, options.timestamps !== false);
 
   let failure: unknown;
   let printed = 0;
   try {
     // Whole batches (a thousand lines per turn, not an await per line): the output path's speed.
     for await (const batch of reader.batches()) {
-      // Formatted straight into the output chunk, as bytes.
-      const bytes = out.bytes();
-      for (let i = 0; i < batch.length; i++) format(batch[i]!, bytes);
-      out.written();
+      for (let i = 0; i < batch.length; i++) out.text(format(batch[i]!));
       printed += batch.length;
       // Every record received is printed: the cursor taken below names exactly these.
       if (signal.aborted) break;

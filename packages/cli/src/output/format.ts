@@ -1,5 +1,4 @@
 // Small formatters shared by the commands. No dependency on @runlens/core, so they load instantly.
-import { ByteLines, put, put3, putText } from './bytes.js';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
@@ -83,156 +82,93 @@ export interface LogLine {
   readonly stream?: string;
 }
 
-/** A formatter that writes one log line (ending with `\n`) into the output chunk. */
-export type LogLineWriter = (record: LogLine, out: ByteLines) => void;
-
-/** The same line as a string (tests, and anything that wants one line). */
-function asString(write: LogLineWriter): (record: LogLine) => string {
-  const out = new ByteLines(() => undefined);
-  return (record) => {
-    out.pos = 0;
-    write(record, out);
-    return out.buf.toString('utf8', 0, out.pos);
-  };
-}
-
-/** Bytes of the JSON string literals of the few node and stream names a read has (bounded, in case of many). */
+/** JSON string literals of the few node and stream names a read has (bounded, in case of many). */
 class Quoted {
-  private readonly cache = new Map<string, Buffer>();
-  get(text: string): Buffer {
+  private readonly cache = new Map<string, string>();
+  get(text: string): string {
     let quoted = this.cache.get(text);
     if (quoted === undefined) {
       if (this.cache.size >= 1_024) this.cache.clear();
-      quoted = Buffer.from(JSON.stringify(text), 'utf8');
+      quoted = JSON.stringify(text);
       this.cache.set(text, quoted);
     }
     return quoted;
   }
 }
 
-const TIMESTAMP_KEY = asciiBytes('{"timestamp":');
-const NODE_KEY = asciiBytes(',"node":');
-const MESSAGE_KEY = asciiBytes(',"message":');
-const STREAM_KEY = asciiBytes(',"stream":');
 /** What JSON.stringify escapes in a string: `"`, `\`, C0 controls, and (lone) surrogates. */
 // eslint-disable-next-line no-control-regex
 const JSON_ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+const MILLIS = Array.from({ length: 1_000 }, (_, i) => String(i).padStart(3, '0'));
+
 /**
- * Epoch ms as JSON.stringify writes the number: the leading digits are made once per 1,000 seconds
- * and the last six written as digits (a log's timestamps change every line, in small steps).
+ * Epoch ms as JSON.stringify writes the number: the leading digits are made once per 1,000 seconds,
+ * the last six come from a table (a log's timestamps change every line, in small steps).
  */
-function jsonNumberWriter(): (buf: Buffer, p: number, t: number) => number {
+function jsonNumberFormatter(): (t: number) => string {
   let high = -1;
-  let digits = EMPTY_BYTES;
-  return (buf, p, t) => {
+  let digits = '';
+  return (t) => {
     if (Number.isInteger(t) && t >= 1_000_000 && t < 1e15) {
       const h = Math.floor(t / 1_000_000);
       if (h !== high) {
         high = h;
-        digits = asciiBytes(String(h));
+        digits = String(h);
       }
       const low = t - h * 1_000_000;
       const k = Math.floor(low / 1_000);
-      return put3(buf, put3(buf, put(buf, p, digits), k), low - k * 1_000);
+      return `${digits}${MILLIS[k]}${MILLIS[low - k * 1_000]}`;
     }
-    return p + buf.write(Number.isFinite(t) ? String(t) : 'null', p, 'latin1');
+    return Number.isFinite(t) ? String(t) : 'null';
   };
-}
-const EMPTY_BYTES: Uint8Array = new Uint8Array(0);
-
-/** An ASCII string's bytes, without a call into C++ (these are short and made often). */
-function asciiBytes(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
 }
 
 /**
  * `--json` lines: exactly timestamp, node, message (and stream when the record has one), in that
  * order, each ending with `\n`. Byte for byte what JSON.stringify gives for that object, without
- * building the object, or a string for a message that needs no escaping (most log lines).
+ * building the object, and without JSON.stringify for a message that needs no escaping (most log
+ * lines): a regular-expression test is a fraction of its cost.
  */
-export function jsonLogWriter(): LogLineWriter {
-  const quoted = new Quoted();
-  const number = jsonNumberWriter();
-  return (record, out) => {
-    const { message } = record;
-    const escaped = JSON_ESCAPED.test(message) ? JSON.stringify(message) : undefined;
-    const node = quoted.get(record.node);
-    const stream = record.stream === undefined ? undefined : quoted.get(record.stream);
-    // 13 + 24 (a number) + 8 + 11 + 2 quotes + 10 + 2, and up to 3 bytes per UTF-16 unit of the message.
-    const buf = out.room(80 + node.length + (stream?.length ?? 0) + 3 * (escaped ?? message).length);
-    let p = number(buf, put(buf, out.pos, TIMESTAMP_KEY), record.timestamp);
-    p = put(buf, put(buf, p, NODE_KEY), node);
-    p = put(buf, p, MESSAGE_KEY);
-    if (escaped === undefined) {
-      buf[p++] = 34;
-      p = putText(buf, p, message);
-      buf[p++] = 34;
-    } else p = putText(buf, p, escaped);
-    if (stream !== undefined) p = put(buf, put(buf, p, STREAM_KEY), stream);
-    buf[p++] = 125;
-    buf[p++] = 10;
-    out.pos = p;
-  };
-}
-
-/** `--json` lines as strings (see jsonLogWriter). */
 export function jsonLogFormatter(): (record: LogLine) => string {
-  return asString(jsonLogWriter());
-}
-
-const MILLIS = Array.from({ length: 1_000 }, (_, i) => String(i).padStart(3, '0'));
-
-/** `Date#toISOString` for epoch ms, with the part up to the second formatted once per second. */
-export function isoTimeFormatter(): (timestamp: number) => string {
-  let second = Number.NaN;
-  let prefix = '';
-  return (timestamp) => {
-    // Date truncates a fractional time value toward zero; so does this.
-    const t = Math.trunc(timestamp);
-    const s = Math.floor(t / 1_000);
-    if (s !== second) {
-      // Throws RangeError for a time Date cannot represent, as toISOString does.
-      prefix = new Date(s * 1_000).toISOString().slice(0, -4);
-      second = s;
-    }
-    return `${prefix}${MILLIS[t - s * 1_000]}Z`;
+  const quoted = new Quoted();
+  const number = jsonNumberFormatter();
+  return (record) => {
+    const { message } = record;
+    const text = JSON_ESCAPED.test(message) ? JSON.stringify(message) : `"${message}"`;
+    const head = `{"timestamp":${number(record.timestamp)},"node":${quoted.get(record.node)},"message":${text}`;
+    return record.stream === undefined ? `${head}}\n` : `${head},"stream":${quoted.get(record.stream)}}\n`;
   };
 }
 
+const SECONDS = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 /** The latest time Date represents (and the earliest, negated). */
 const MAX_DATE_MS = 8.64e15;
 
 /**
- * isoTimeFormatter's text written at `p` (at most 28 bytes); returns the position after it. The part
- * up to the minute is made once per minute, seconds and milliseconds are written as digits.
+ * `Date#toISOString` for epoch ms: the part up to the minute made once per minute, seconds and
+ * milliseconds from tables (the benchmark's log has a line every 250 ms: a Date every few lines).
  */
-function isoTimeWriter(): (buf: Buffer, p: number, timestamp: number) => number {
+export function isoTimeFormatter(): (timestamp: number) => string {
   let minute = Number.NaN;
-  let prefix = EMPTY_BYTES;
-  return (buf, p, timestamp) => {
+  let prefix = '';
+  return (timestamp) => {
     // Date truncates a fractional time value toward zero; so does this.
     const t = Math.trunc(timestamp);
+    // What toISOString throws for a time Date cannot represent.
     if (!(Math.abs(t) <= MAX_DATE_MS)) throw new RangeError('Invalid time value');
     const m = Math.floor(t / 60_000);
     if (m !== minute) {
       // `YYYY-MM-DDTHH:MM:`
-      prefix = asciiBytes(new Date(m * 60_000).toISOString().slice(0, -7));
+      prefix = new Date(m * 60_000).toISOString().slice(0, -7);
       minute = m;
     }
     const inMinute = t - m * 60_000;
     const s = Math.floor(inMinute / 1_000);
-    let q = put(buf, p, prefix);
-    buf[q] = 48 + Math.floor(s / 10);
-    buf[q + 1] = 48 + (s % 10);
-    buf[q + 2] = 46; // .
-    q = put3(buf, q + 3, inMinute - s * 1_000);
-    buf[q] = 90; // Z
-    return q + 1;
+    return `${prefix}${SECONDS[s]}.${MILLIS[inMinute - s * 1_000]}Z`;
   };
 }
+
 // C0 controls but tab and newline, DEL, C1 controls (8-bit CSI and OSC among them), and CR before LF.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
@@ -270,50 +206,33 @@ export interface TextLogOptions {
  * Text lines, each ending with `\n`: `<node> <ISO time> <message>`, node names padded to the widest
  * node being read. A multi-line message is printed as it is, the prefix on its first line only.
  */
-export function textLogWriter(options: TextLogOptions): LogLineWriter {
+export function textLogFormatter(options: TextLogOptions): (record: LogLine) => string {
   const { paintNode, dim, terminal } = options;
   const timestamps = options.timestamps !== false;
   const iso = isoTimeFormatter();
-  const isoBytes = isoTimeWriter();
   /** Each node's coloured, padded column and separator, made once per node (and again if the width grows). */
-  const prefixes = new Map<string, Buffer>();
+  const prefixes = new Map<string, string>();
   let width = 0;
-  const prefixOf = (node: string): Buffer => {
+  const prefixOf = (node: string): string => {
     const grown = Math.max(width, options.nodeWidth(node), node.length);
     if (grown !== width) {
       width = grown;
       prefixes.clear();
     }
     const padded = node.padEnd(width);
-    const prefix = Buffer.from(`${paintNode ? paintNode(node)(padded) : padded} `, 'utf8');
+    const prefix = `${paintNode ? paintNode(node)(padded) : padded} `;
     prefixes.set(node, prefix);
     return prefix;
   };
-  return (record, out) => {
+  return (record) => {
     const prefix = prefixes.get(record.node) ?? prefixOf(record.node);
     let message = record.message;
     const last = message.charCodeAt(message.length - 1);
     if (last === 10) message = message.slice(0, message.charCodeAt(message.length - 2) === 13 ? -2 : -1);
     message = decodeSyslogTabs(message);
     if (terminal) message = neutralizeControls(message);
-    // A dimmed time is text with escapes around it; a plain one is written as bytes.
-    const dimmed = timestamps && dim ? dim(iso(record.timestamp)) : undefined;
-    const buf = out.room(prefix.length + 32 + 3 * ((dimmed?.length ?? 0) + message.length));
-    let p = put(buf, out.pos, prefix);
-    if (dimmed !== undefined) {
-      p = putText(buf, p, dimmed);
-      buf[p++] = 32;
-    } else if (timestamps) {
-      p = isoBytes(buf, p, record.timestamp);
-      buf[p++] = 32;
-    }
-    p = putText(buf, p, message);
-    buf[p++] = 10;
-    out.pos = p;
+    if (!timestamps) return `${prefix}${message}\n`;
+    const time = iso(record.timestamp);
+    return `${prefix}${dim ? dim(time) : time} ${message}\n`;
   };
-}
-
-/** Text lines as strings (see textLogWriter). */
-export function textLogFormatter(options: TextLogOptions): (record: LogLine) => string {
-  return asString(textLogWriter(options));
 }

@@ -1,8 +1,6 @@
-import { ByteLines } from './bytes.js';
-
 /** What runlens writes to: process.stdout/stderr, or a test's stream. */
 export interface OutputStream {
-  write(chunk: string | Uint8Array, callback?: (error?: Error | null) => void): boolean;
+  write(chunk: string, callback?: (error?: Error | null) => void): boolean;
   readonly writableNeedDrain?: boolean;
   /** Bytes written but not yet handed to the OS (0 once a synchronous pipe or file write is done). */
   readonly writableLength?: number;
@@ -29,15 +27,10 @@ export class LineWriter {
   private scheduled: NodeJS.Immediate | undefined;
   /** The one pending wait for the stream to drain, shared by every caller of ready(). */
   private draining: Promise<void> | undefined;
-  /** Lines written as bytes (log lines). Text and bytes are never both pending: each flushes the other first. */
-  private readonly byteLines: ByteLines;
 
-  constructor(readonly stream: OutputStream) {
-    this.byteLines = new ByteLines((chunk) => this.stream.write(chunk));
-  }
+  constructor(readonly stream: OutputStream) {}
 
   line(text: string): void {
-    this.byteLines.flush();
     this.buffer += `${text}\n`;
     this.gathered();
   }
@@ -49,23 +42,8 @@ export class LineWriter {
   /** Text that is whole lines already (each ending with `\n`), such as a formatted batch of records. */
   text(text: string): void {
     if (text === '') return;
-    this.byteLines.flush();
     this.buffer += text;
     this.gathered();
-  }
-
-  /**
-   * Where to write whole lines as bytes (see ByteLines): full chunks go out as they fill; call
-   * `written()` after a run of lines so the rest goes out on the next turn of the event loop.
-   */
-  bytes(): ByteLines {
-    if (this.buffer !== '') this.flushNow();
-    return this.byteLines;
-  }
-
-  /** Lines were written through bytes(). */
-  written(): void {
-    if (this.byteLines.pos > 0) this.scheduled ??= setImmediate(() => this.flushNow());
   }
 
   private gathered(): void {
@@ -116,7 +94,6 @@ export class LineWriter {
       clearImmediate(this.scheduled);
       this.scheduled = undefined;
     }
-    this.byteLines.flush();
     if (this.buffer === '') return;
     const chunk = this.buffer;
     this.buffer = '';
