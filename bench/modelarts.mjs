@@ -50,7 +50,8 @@ async function reader(ref) {
   const ms = performance.now() - started;
   const stats = runlens.stats();
   await runlens.close();
-  process.stdout.write(`${JSON.stringify({ lines, bytes, ms, calls: stats.calls, retries: stats.retries, peakRssMb: peakRssMb() })}\n`);
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ lines, bytes, ms, cpuMs: Math.round((cpu.user + cpu.system) / 1000), calls: stats.calls, retries: stats.retries, peakRssMb: peakRssMb() })}\n`);
 }
 
 /** Runs a child; stdout is collected (`collect`), counted and dropped (`count`), or ignored. */
@@ -123,35 +124,39 @@ async function main() {
     const lib = library.sort((a, b) => a.ms - b.ms)[Math.floor(library.length / 2)];
     if (lib.bytes !== size) throw new Error(`read ${lib.bytes} bytes of ${size}`);
     figures.libraryMbps = Math.round(mbps(size, lib.ms));
+    figures.libraryCpuMsPerMb = Number((median(library.map((r) => r.cpuMs)) / mb).toFixed(1));
     rows.push([
       `${mb} MB task log, library (\`createRunlens\`)`,
       `${mbps(size, lib.ms).toFixed(0)} MB/s (${Math.round(lib.lines / (lib.ms / 1000)).toLocaleString('en')} lines/s), median of ${runs}${vsCurl(mbps(size, lib.ms))}`,
-      `peak RSS ${median(library.map((r) => r.peakRssMb))} MB; ${lib.calls} requests (${lib.lines.toLocaleString('en')} lines)`,
+      `peak RSS ${median(library.map((r) => r.peakRssMb))} MB; CPU ${(median(library.map((r) => r.cpuMs)) / mb).toFixed(1)} ms per MB; ${lib.calls} requests (${lib.lines.toLocaleString('en')} lines)`,
     ]);
 
     // The built CLI (or RUNLENS_BENCH_CLI), stdout to a pipe; peak RSS read at exit.
     const bin = process.env.RUNLENS_BENCH_CLI ?? dist('cli/dist/main.js');
-    // The CLI's own peak RSS at exit, read as peakRssMb() does (VmHWM, in kB).
-    const rss = `data:text/javascript,import{readFileSync as r}from"node:fs";process.on("exit",()=>{let k;try{k=/VmHWM:\\s+(\\d+)/.exec(r("/proc/self/status","utf8"))[1]}catch{k=process.resourceUsage().maxRSS}process.stderr.write("maxrss="+k+"\\n")})`;
+    // The CLI's own peak RSS at exit, read as peakRssMb() does (VmHWM, in kB), and its CPU time
+    // (user + system, ms): on a loaded machine wall time measures the machine, CPU time the reader.
+    const rss = `data:text/javascript,import{readFileSync as r}from"node:fs";process.on("exit",()=>{let k;try{k=/VmHWM:\\s+(\\d+)/.exec(r("/proc/self/status","utf8"))[1]}catch{k=process.resourceUsage().maxRSS}const c=process.cpuUsage();process.stderr.write("maxrss="+k+" cpu="+Math.round((c.user+c.system)/1000)+"\\n")})`;
     for (const [mode, flags] of [['text', []], ['--json', ['--json']]]) {
       const cli = [];
       try {
         for (let i = 0; i < runs; i++) {
           const result = await child(process.execPath, ['--import', rss, bin, 'logs', ref, ...flags], env, { stdout: 'count' });
           if (result.lines !== lines) throw new Error(`${result.lines} lines printed of ${lines}`);
-          const stray = result.err.replace(/^maxrss=\d+\n/m, '');
+          const stray = result.err.replace(/^maxrss=\d+ cpu=\d+\n/m, '');
           if (stray !== '') throw new Error(`unexpected stderr: ${stray.slice(0, 200)}`);
-          cli.push({ ms: result.ms, out: result.bytes, peakRssMb: Math.round(Number(/maxrss=(\d+)/.exec(result.err)?.[1] ?? 0) / 1024) });
+          cli.push({ ms: result.ms, out: result.bytes, peakRssMb: Math.round(Number(/maxrss=(\d+)/.exec(result.err)?.[1] ?? 0) / 1024), cpuMs: Number(/cpu=(\d+)/.exec(result.err)?.[1] ?? 0) });
         }
         const cliMs = median(cli.map((r) => r.ms));
         const rate = mbps(size, cliMs);
         const peak = median(cli.map((r) => r.peakRssMb));
+        const cpu = median(cli.map((r) => r.cpuMs));
         figures[mode === 'text' ? 'cliTextMbps' : 'cliJsonMbps'] = Math.round(rate);
         figures[mode === 'text' ? 'cliTextPeakRssMb' : 'cliJsonPeakRssMb'] = peak;
+        figures[mode === 'text' ? 'cliTextCpuMsPerMb' : 'cliJsonCpuMsPerMb'] = Number((cpu / mb).toFixed(1));
         rows.push([
           `${mb} MB task log, CLI \`runlens logs …${flags.length ? ` ${flags.join(' ')}` : ''} | (pipe)\``,
           `**${rate.toFixed(0)} MB/s** of log, median of ${runs} (process start included)${vsCurl(rate)}`,
-          `peak RSS **${peak} MB**; ${(median(cli.map((r) => r.out)) / 1e6).toFixed(0)} MB written, ${lines.toLocaleString('en')} lines, stderr empty`,
+          `peak RSS **${peak} MB**; CPU ${(cpu / 1000).toFixed(2)} s (${(cpu / mb).toFixed(1)} ms per MB); ${(median(cli.map((r) => r.out)) / 1e6).toFixed(0)} MB written, ${lines.toLocaleString('en')} lines, stderr empty`,
         ]);
       } catch (error) {
         rows.push([`${mb} MB task log, CLI ${mode}`, 'not measured', String(error.message).split('\n').find((l) => l.startsWith('runlens:')) ?? String(error.message).slice(0, 160)]);

@@ -88,13 +88,25 @@ describe('log line formatters', () => {
     { timestamp: -1_500.7, node: 'algo-2', message: 'lone \ud800 surrogate \udc00', stream: 'x' },
     { timestamp: 1.9, node: 'a', message: '' },
     { timestamp: Number.NaN, node: 'a', message: 'no time' },
+    { timestamp: 999, node: 'a', message: 'replacement \ufffd and a pair \ud83d\ude00 kept' },
+    { timestamp: 1_000, node: 'a', message: 'del \u007f is not escaped, \u2029 neither' },
+    { timestamp: -1_000, node: 'a', message: 'x'.repeat(200_000) },
+    { timestamp: 999_999_999_999_999, node: 'a', message: '"' },
+    { timestamp: 1e15, node: 'a', message: '\\' },
+    { timestamp: 8.64e15, node: 'a', message: 'é'.repeat(40_000) },
+    { timestamp: Number.POSITIVE_INFINITY, node: 'a', message: 'end' },
+    { timestamp: 999_999, node: 'a', message: 'six digits' },
+    { timestamp: 1_000_000, node: 'a', message: 'seven' },
+    { timestamp: 1_705_276_800_007, node: 'a', message: 'zeros inside' },
+    { timestamp: 1_705_277_000_999, node: 'a', message: 'next block' },
   ];
 
   it('--json lines are exactly JSON.stringify of {timestamp, node, message, stream?}', () => {
     const json = jsonLogFormatter();
     for (const r of records) {
       const expected = JSON.stringify({ timestamp: r.timestamp, node: r.node, message: r.message, ...('stream' in r ? { stream: r.stream } : {}) });
-      expect(json(r)).toBe(`${expected}\n`);
+      // Long lines compared by equality: a failing diff of 200,000 characters would be noise.
+      expect(json(r) === `${expected}\n`, expected.slice(0, 100)).toBe(true);
     }
   });
 
@@ -104,6 +116,14 @@ describe('log line formatters', () => {
       expect(iso(t)).toBe(new Date(t).toISOString());
     }
     expect(() => iso(Number.NaN)).toThrow(RangeError);
+  });
+
+  it("text lines carry toISOString's times, across minutes and days, and refuse the same ones", () => {
+    const text = textLogFormatter({ nodeWidth: () => 1, terminal: false });
+    const times = [0, 59_999, 60_000, 60_001, -1, -59_999, -60_000, -60_001, -1_500.7, 1.9, 1_767_225_599_999, 1_767_225_600_000, 8.64e15, -8.64e15];
+    for (let t = 1_705_276_740_000; t < 1_705_276_740_000 + 130_000; t += 250) times.push(t);
+    for (const t of times) expect(text({ timestamp: t, node: 'a', message: 'm' })).toBe(`a ${new Date(t).toISOString()} m\n`);
+    for (const t of [Number.NaN, 8.64e15 + 1, -8.64e15 - 1, Number.POSITIVE_INFINITY]) expect(() => text({ timestamp: t, node: 'a', message: 'm' })).toThrow(RangeError);
   });
 
   it('text: node padded to the widest, time, message without its line end; #011 shown as a tab', () => {

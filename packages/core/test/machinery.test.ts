@@ -107,6 +107,59 @@ describe('mergeByKey', () => {
   });
 });
 
+describe('mergeByKey runs', () => {
+  /** What the merge must give: repeatedly the smallest head (ties to the lower source), each source in its own order. */
+  function reference(sources: number[][]): string[] {
+    const at = sources.map(() => 0);
+    const out: string[] = [];
+    for (;;) {
+      let best = -1;
+      for (let s = 0; s < sources.length; s++) {
+        if (at[s]! < sources[s]!.length && (best === -1 || sources[s]![at[s]!]! < sources[best]![at[best]!]!)) best = s;
+      }
+      if (best === -1) return out;
+      out.push(`${best}:${sources[best]![at[best]!++]}`);
+    }
+  }
+
+  it('hands out runs of one source exactly where a heap would switch, across pages, ties and keys going back', async () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const streams = 1 + random(5);
+      const items = Array.from({ length: streams }, () => {
+        let t = random(5);
+        // Mostly rising, with runs of equal keys, long leads and the odd step back.
+        return Array.from({ length: random(60) }, () => (t += random(10) === 0 ? -random(3) : random(4) === 0 ? random(40) : random(2)));
+      });
+      const sources = items.map((list) => {
+        const pages: number[][] = [];
+        for (let i = 0; i < list.length; ) {
+          const size = random(12);
+          pages.push(list.slice(i, i + size));
+          i += size;
+        }
+        let p = 0;
+        return { nextPage: async () => (p < pages.length ? [...pages[p++]!] : undefined) };
+      });
+      const out: string[] = [];
+      for await (const batch of mergeByKey(sources, (x) => x, 1 + random(20))) batch.items.forEach((item, i) => out.push(`${batch.sources[i]}:${item}`));
+      expect(out).toEqual(reference(items));
+    }
+  });
+
+  it('hands a lone source its pages whole, in batches of the largest size', async () => {
+    let p = 0;
+    const source = { nextPage: async () => (p++ < 3 ? Array.from({ length: 2_500 }, (_, i) => i) : undefined) };
+    const sizes: number[] = [];
+    for await (const batch of mergeByKey([source], (x) => x, 1_024)) sizes.push(batch.items.length);
+    expect(sizes).toEqual([1_024, 1_024, 452, 1_024, 1_024, 452, 1_024, 1_024, 452]);
+  });
+});
+
 /** A virtual clock for retry policies: sleeping advances it at once, so minute-long budgets take no time. */
 function virtualClock(random: () => number = () => 1) {
   const clock = {

@@ -10,7 +10,7 @@ import type { ModelartsConfig } from './config.js';
 import { runStartMs } from './convert-run.js';
 import { WireError } from './errors.js';
 import { asObject, num, str } from './json.js';
-import { cutLines, decodeLines, toRecords, type LineParser } from './lines.js';
+import { cutLines, decodeLines, pageRecords, type LineParser } from './lines.js';
 
 export interface V2Position {
   /** Byte offset into the task's complete log: everything before it was delivered. */
@@ -221,8 +221,7 @@ export class V2Logs {
   private page(buf: Buffer, pos: V2Position, task: string, terminal: boolean, eof: boolean, fromObs: boolean, toObs: boolean): LogPage {
     const final = eof && terminal;
     const cut = cutLines(buf, this.config.pageLines, this.config.pageBytes, final);
-    const lines = decodeLines(buf, cut.end);
-    const { records, carry } = toRecords(lines, task, pos.t, this.parser);
+    const { records, carry } = pageRecords(buf, cut.end, task, pos.t, this.parser);
     const rest = buf.length - cut.end;
     const more = (fromObs && !eof) || (rest > 0 && (final || buf.indexOf(10, cut.end) !== -1));
     // A page taken from the preview whose log goes on beyond one page continues from the complete log.

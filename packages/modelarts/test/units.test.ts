@@ -6,7 +6,7 @@ import { endpointForRegion, readConfig } from '../src/config.js';
 import { modelartsProvider } from '../src/index.js';
 import { parseLossless } from '../src/json.js';
 import { utf8Boundary } from '@runlens/core';
-import { cutLines, decodeLines, LineParser, splitLines } from '../src/lines.js';
+import { cutLines, decodeLines, LineParser, pageRecords, splitLines, toRecords } from '../src/lines.js';
 import { interpretChunk, nodeOfFile } from '../src/logs-v1.js';
 import { parseJobRef } from '../src/refs.js';
 
@@ -89,6 +89,22 @@ describe('line timestamps', () => {
   });
 });
 
+describe('line timestamps read from the seconds on', () => {
+  it('a line that starts like the last stamped one up to the minute reads as it would alone', () => {
+    const heads = ['[ModelArts Service Log][INFO][2021/05/18 14:28', '[Modelarts Service Log][2021/05/18 14:28', '[2021-05-18 14:28', '2021-05-18 14:28', '2021-05-18T14:28', '2021-05-18T14:29'];
+    const tails = [':14,207]: done', ':14]x', ':14', ':1', ':61 x', ':60 x', ':ab x', ':14.5Z step', ':14Z step', ':14+08:00 x', ':14.123456789-0130 x', ':14 x', ':14x', ':14123', ':14,207 INFO', ':14Z', ':14.9', ' 14', ''];
+    const lines: string[] = [];
+    // Runs of one head with every tail after every other, and heads changing in between.
+    for (let i = 0; i < 2_000; i++) lines.push(`${heads[Math.floor(i / 40) % heads.length]}${tails[(i * 7) % tails.length]}`);
+    lines.push('Epoch 1/3', '2021-05-18 14:28:14 a', '2021-05-18 14:28:14 b');
+    const shared = new LineParser(8 * 60);
+    for (const line of lines) {
+      const alone = new LineParser(8 * 60);
+      expect([line, shared.parse(line)]).toEqual([line, alone.parse(line)]);
+    }
+  });
+});
+
 describe('page cuts', () => {
   it('cuts after whole lines within the limits, keeps a partial line unless the log ended', () => {
     const buf = Buffer.from('a\nbb\nccc');
@@ -135,6 +151,33 @@ describe('outputs', () => {
       { name: 'a', bucket: 'b1', prefix: 'p/' },
       { name: 'b', bucket: 'b2', prefix: 'q/' },
     ]);
+  });
+});
+
+describe('pageRecords', () => {
+  it('gives the records toRecords gives for the decoded lines, in ASCII pieces (read as bytes) and others', () => {
+    const forms = [
+      (i: number) => `[ModelArts Service Log][INFO][2021/05/18 14:${String(28 + (i % 3)).padStart(2, '0')}:14,${i % 1000}] step ${i}`,
+      (i: number) => `2026-01-05T10:00:${String(i % 60).padStart(2, '0')}.007Z [INFO] step ${i}\r`,
+      (i: number) => `2026-01-05T10:00:00 no zone ${i}`,
+      (i: number) => `2021-05-18 14:28:14,207${i % 2 ? '' : '9'} INFO ${i}`,
+      (i: number) => `[2021-05-18 14:28:1${i % 10}] bracket`,
+      (i: number) => `plain ${i}`,
+      (i: number) => (i % 500 === 0 ? `é ${i} 中😀` : `[Modelarts Service Log][2021/05/18 14:28:14]x ${i}`),
+      () => '',
+      () => '\r',
+    ];
+    const lines = Array.from({ length: 12_000 }, (_, i) => forms[(i * 7 + Math.floor(i / 13)) % forms.length]!(i));
+    lines.splice(5_000, 0, `2026-01-05T10:00:00Z ${'y'.repeat(100_000)}`);
+    for (const tail of ['\n', 'partial 2026-01-05T10:00:00Z x']) {
+      const bytes = Buffer.from(lines.join('\n') + tail, 'utf8');
+      const expected = toRecords(decodeLines(bytes, bytes.length), 'n', 7, new LineParser(480));
+      const got = pageRecords(bytes, bytes.length, 'n', 7, new LineParser(480));
+      expect(got.carry).toBe(expected.carry);
+      expect(got.records.length).toBe(expected.records.length);
+      const differ = got.records.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(expected.records[i]));
+      expect(differ === -1 ? undefined : [got.records[differ], expected.records[differ]]).toBeUndefined();
+    }
   });
 });
 

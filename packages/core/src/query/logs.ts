@@ -51,6 +51,15 @@ export interface LogReaderDeps {
   readonly now?: () => number;
 }
 
+/** Records merged from the streams, with each one's stream (an index into `states`). */
+interface Merged {
+  readonly batch: MergeBatch<LogRecord>;
+  readonly states: readonly StreamState[];
+}
+
+/** What a read hands on: records already delivered (a tail), or merged records to deliver as they are taken. */
+type Chunk = readonly LogRecord[] | Merged;
+
 /** An outage being ridden out while following: since when, the next wait, the last failure. */
 interface Outage {
   readonly since: number;
@@ -72,6 +81,8 @@ export class LogReader implements AsyncIterable<LogRecord> {
   /** Records read from the provider (before since/until/grep), to explain an empty answer. */
   private seen = 0;
   private outage?: Outage;
+  /** Records handed to the caller so far (a follow polls less often while it stays the same). */
+  private readonly yielded = { count: 0 };
   /** The streams of the cursor this read resumed from. */
   private resumed: Readonly<Record<string, StreamCursor>> = {};
   private readonly now: () => number;
@@ -116,9 +127,10 @@ export class LogReader implements AsyncIterable<LogRecord> {
 
   [Symbol.asyncIterator](): AsyncIterator<LogRecord> {
     const chunks = this.start();
+    const deliver = (merged: Merged) => this.deliver(merged);
     return (async function* records() {
-      // Each record is marked delivered as it is pulled from its chunk (see deliver).
-      for await (const chunk of chunks) yield* chunk;
+      // Each merged record is marked delivered as it is pulled from its chunk (see deliver).
+      for await (const chunk of chunks) yield* isMerged(chunk) ? deliver(chunk) : chunk;
     })();
   }
 
@@ -130,19 +142,19 @@ export class LogReader implements AsyncIterable<LogRecord> {
    */
   async *batches(): AsyncGenerator<LogRecord[]> {
     for await (const chunk of this.start()) {
-      const batch = [...chunk];
+      const batch = isMerged(chunk) ? this.deliverAll(chunk) : [...chunk];
       if (batch.length > 0) yield batch;
     }
   }
 
-  private start(): AsyncGenerator<Iterable<LogRecord>> {
+  private start(): AsyncGenerator<Chunk> {
     if (this.iterated) throw invalidInput('a LogReader can be iterated only once');
     this.iterated = true;
     return this.read();
   }
 
-  /** Chunks of records; a chunk from the merge marks each record delivered only as it is pulled. */
-  private async *read(): AsyncGenerator<Iterable<LogRecord>> {
+  /** Chunks of records; a chunk from the merge is marked delivered only as its records are taken. */
+  private async *read(): AsyncGenerator<Chunk> {
     const { query } = this;
     const resume = query.cursor ? decodeCursor(query.cursor) : undefined;
     // Cursors from before identities were kept name the run by its ref.
@@ -151,13 +163,13 @@ export class LogReader implements AsyncIterable<LogRecord> {
     await this.discover(resume?.streams);
     this.warnUnknownNodes();
 
-    const yielded = { count: 0 };
+    const yielded = this.yielded;
     if (query.tail !== undefined && !resume) {
       const records = await this.tail(query.tail);
       yielded.count += records.length;
       yield records;
     } else {
-      yield* this.passes(yielded);
+      yield* this.passes();
     }
     if (!resume) this.explainSilence();
     if (!query.follow) return;
@@ -176,7 +188,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
         // Lines written just before the end can reach the provider late: wait once, drain once, stop.
         await sleep(poll.min, query.signal);
         await this.resilient(() => this.discover());
-        yield* this.passes(yielded);
+        yield* this.passes();
         return;
       }
       if (query.until !== undefined && Date.now() >= query.until) return;
@@ -191,7 +203,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
         lastDiscovery = this.now();
       }
       const before = yielded.count;
-      yield* this.passes(yielded);
+      yield* this.passes();
       idle = yielded.count === before;
       // Adaptive back-off: quiet runs are polled less and less often, busy ones at the minimum.
       interval = idle ? Math.min(poll.max, Math.round(interval * 1.5)) : poll.min;
@@ -203,10 +215,11 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   /** Merged passes until one completes; a follow rides out network loss in between (see rideOut). */
-  private async *passes(yielded: { count: number }): AsyncGenerator<Iterable<LogRecord>> {
+  private async *passes(): AsyncGenerator<Chunk> {
     for (;;) {
       try {
-        for await (const batch of this.pass()) yield this.deliver(batch, yielded);
+        // The consumer takes (delivers) each chunk's records before it asks for the next chunk.
+        yield* this.pass();
         this.reconnected();
         return;
       } catch (error) {
@@ -302,7 +315,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   /** One merged pass over every stream from its current position until each is caught up. */
-  private async *pass(): AsyncGenerator<{ batch: MergeBatch<LogRecord>; states: StreamState[] }> {
+  private async *pass(): AsyncGenerator<Merged> {
     const states = [...this.states.values()].sort((a, b) => a.order - b.order);
     for (const state of states) state.handed.length = 0;
     const ahead = new ReadAhead(READ_AHEAD_BUDGET_RECORDS);
@@ -315,17 +328,39 @@ export class LogReader implements AsyncIterable<LogRecord> {
    * cursor) only here, when the caller asks for it, so stopping or aborting at any point leaves a
    * cursor that names exactly what the caller received.
    */
-  private *deliver({ batch, states }: { batch: MergeBatch<LogRecord>; states: StreamState[] }, yielded: { count: number }): Generator<LogRecord> {
+  private *deliver({ batch, states }: Merged): Generator<LogRecord> {
     for (let i = 0; i < batch.items.length; i++) {
       if (this.query.signal?.aborted) throw interrupted();
-      delivered(states[batch.sources[i]!]!);
+      delivered(states[batch.sources[i]!]!, 1);
       this.seen++;
       const record = batch.items[i]!;
       if (this.accepts(record)) {
-        yielded.count++;
+        this.yielded.count++;
         yield record;
       }
     }
+  }
+
+  /**
+   * A whole merged batch handed out at once (batches()): every record of it counts as delivered.
+   * The cursor moves once per run of records from one stream, and without filters the merge's
+   * array itself is handed on.
+   */
+  private deliverAll({ batch, states }: Merged): LogRecord[] {
+    if (this.query.signal?.aborted) throw interrupted();
+    const { items, sources } = batch;
+    for (let i = 0; i < items.length; ) {
+      const source = sources[i]!;
+      let j = i + 1;
+      while (j < items.length && sources[j] === source) j++;
+      delivered(states[source]!, j - i);
+      i = j;
+    }
+    this.seen += items.length;
+    const { since, until } = this.query;
+    const accepted = since === undefined && until === undefined && this.grep === undefined ? items : items.filter((record) => this.accepts(record));
+    this.yielded.count += accepted.length;
+    return accepted;
   }
 
   private accepts(record: LogRecord): boolean {
@@ -388,10 +423,12 @@ export class LogReader implements AsyncIterable<LogRecord> {
     // No provider tail: read forward keeping only the last `count` lines (memory stays bounded).
     const ring: LogRecord[] = new Array(count);
     let seen = 0;
-    const none = { count: 0 };
-    for await (const batch of this.pass()) {
-      for (const record of this.deliver(batch, none)) if (count > 0) ring[seen++ % count] = record;
+    const before = this.yielded.count;
+    for await (const merged of this.pass()) {
+      for (const record of this.deliverAll(merged)) if (count > 0) ring[seen++ % count] = record;
     }
+    // Only what the tail returns counts as handed out (read() adds it).
+    this.yielded.count = before;
     if (count === 0) return [];
     const start = seen > count ? seen % count : 0;
     const kept = Math.min(seen, count);
@@ -417,13 +454,22 @@ function hand(state: StreamState, page: HandedPage): void {
   settle(state);
 }
 
-/** One record of the oldest handed page reached the caller. */
-function delivered(state: StreamState): void {
-  const page = state.handed[0]!;
-  page.delivered++;
-  state.position = page.start;
-  state.skip = page.first + page.delivered;
-  settle(state);
+/** `count` records of the stream, from its oldest handed page on, reached the caller. */
+function delivered(state: StreamState, count: number): void {
+  for (let left = count; left > 0; ) {
+    const page = state.handed[0];
+    if (page === undefined) throw new Error('delivered a record of no page handed to the merge');
+    const taken = Math.min(left, page.count - page.delivered);
+    page.delivered += taken;
+    left -= taken;
+    state.position = page.start;
+    state.skip = page.first + page.delivered;
+    settle(state);
+  }
+}
+
+function isMerged(chunk: Chunk): chunk is Merged {
+  return !Array.isArray(chunk);
 }
 
 /** Wholly delivered pages are done: the cursor moves to where the next one starts. */
