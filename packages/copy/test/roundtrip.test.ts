@@ -140,7 +140,9 @@ describe('runlens copy into MLflow', { timeout: 60_000 }, () => {
   });
 
   it('copies a ModelArts and an Azure ML job from their emulators, and MLflow gives back the same runs', async () => {
-    const refs = [`modelarts:${SCENARIO.completedJobId}`, 'azureml:rl-az-completed-2node', 'azureml:rl-az-failed'];
+    // (rl-az-seed004 rather than the completed 2-node job, whose 500 MB checkpoint would make this a
+    // bandwidth test: multipart uploads are limits.test.ts's.) seed004 logs string and list metrics.
+    const refs = [`modelarts:${SCENARIO.completedJobId}`, 'azureml:rl-az-seed004', 'azureml:rl-az-failed'];
     const outcomes = await copyRuns(runlens, refs, { to: mlflow.url, env: {} });
     expect(outcomes.map((o) => [o.source, o.status, o.error?.message])).toEqual(refs.map((s) => [s, 'created', undefined]));
     for (const [i, ref] of refs.entries()) await expectSameRun(ref, outcomes[i]!);

@@ -19,8 +19,8 @@ export function sourceRunlens(env: Record<string, string> = {}, retryBudgetMs = 
   return createRunlens({
     providers: [localProvider, sagemakerProvider, modelartsProvider, azuremlProvider],
     env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    // ModelArts's default pace (its documented API rates) makes a task log of many ranged reads slow to copy in a test.
-    settings: { modelarts: { requestsPerSecond: 1000 } },
+    // The providers' default paces (their documented API rates) make a run of many reads slow to copy in a test.
+    settings: { modelarts: { requestsPerSecond: 1000 }, azureml: { requestsPerSecond: 1000 } },
     cwd: REPO,
     retry: { baseDelayMs: 1, maxDelayMs: 5, budgetMs: retryBudgetMs },
   });
