@@ -177,29 +177,25 @@ export const LogControlLine = z
 
 const MetricPoint = z.object({ timestamp: z.number(), step: z.number().optional(), value: z.union([z.number(), z.string(), z.null()]) });
 
+/** What both shapes of a series say about it (core's MetricDescriptor). */
+const SeriesFields = {
+  name: z.string(),
+  node: z.string().optional(),
+  kind: z.enum(['system', 'training']),
+  unit: z.string().optional(),
+  providerName: z.string(),
+  valueType: z.enum(['number', 'string']).optional(),
+  note: z.string().optional(),
+};
+
 export const MetricSeries = z
-  .object({
-    name: z.string(),
-    node: z.string().optional(),
-    kind: z.enum(['system', 'training']),
-    unit: z.string().optional(),
-    providerName: z.string(),
-    valueType: z.enum(['number', 'string']).optional(),
-    note: z.string().optional(),
-    points: z.array(MetricPoint),
-  })
+  .object({ ...SeriesFields, points: z.array(MetricPoint) })
   .openapi('MetricSeries');
 
 /** The same series as parallel arrays: point i is (timestamps[i], steps?.[i], values[i]). */
 export const MetricColumns = z
   .object({
-    name: z.string(),
-    node: z.string().optional(),
-    kind: z.enum(['system', 'training']),
-    unit: z.string().optional(),
-    providerName: z.string(),
-    valueType: z.enum(['number', 'string']).optional(),
-    note: z.string().optional(),
+    ...SeriesFields,
     timestamps: z.array(z.number()).openapi({ description: 'epoch ms of each point, in order' }),
     steps: z.array(z.number().nullable()).optional().openapi({ description: "each point's step, null where it has none; left out when no point has one" }),
     values: z.array(z.union([z.number(), z.string(), z.null()])).openapi({ description: 'each value; null is a missing sample (a gap); strings only on string-valued series' }),
