@@ -49,9 +49,30 @@ export interface SseEvent {
  * comments). Calls `onEvent` per event; returning false stops reading (and cancels the body).
  */
 export async function readSse(body: ReadableStream<Uint8Array>, onEvent: (event: SseEvent) => boolean | void, onComment?: (text: string) => void): Promise<void> {
+  let current: Partial<SseEvent> & { data?: string } = {};
+  await readLines(body, (line) => {
+    if (line === '') {
+      const done = current.data !== undefined && onEvent({ event: current.event ?? 'message', id: current.id, data: current.data }) === false;
+      current = {};
+      return !done;
+    }
+    if (line.startsWith(':')) onComment?.(line.slice(1).trim());
+    else {
+      const colon = line.indexOf(':');
+      const field = line.slice(0, colon);
+      const value = line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'data') current.data = current.data === undefined ? value : `${current.data}\n${value}`;
+      else if (field === 'id') current.id = value;
+      else if (field === 'event') current.event = value;
+    }
+    return true;
+  });
+}
+
+/** A streamed body's lines as they arrive; `onLine` returns false to stop reading (which cancels the body). */
+async function readLines(body: ReadableStream<Uint8Array>, onLine: (line: string) => boolean): Promise<void> {
   const reader = body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
-  let current: Partial<SseEvent> & { data?: string } = {};
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -61,21 +82,7 @@ export async function readSse(body: ReadableStream<Uint8Array>, onEvent: (event:
       while ((newline = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        if (line === '') {
-          if (current.data !== undefined) {
-            const keep = onEvent({ event: current.event ?? 'message', id: current.id, data: current.data });
-            if (keep === false) return;
-          }
-          current = {};
-        } else if (line.startsWith(':')) onComment?.(line.slice(1).trim());
-        else {
-          const colon = line.indexOf(':');
-          const field = line.slice(0, colon);
-          const value = line.slice(colon + 1).replace(/^ /, '');
-          if (field === 'data') current.data = current.data === undefined ? value : `${current.data}\n${value}`;
-          else if (field === 'id') current.id = value;
-          else if (field === 'event') current.event = value;
-        }
+        if (!onLine(line)) return;
       }
     }
   } finally {
@@ -102,22 +109,11 @@ export async function until(condition: () => boolean, what: string, limitMs = 20
  * parsed object and returns false to stop reading (which cancels the body).
  */
 export async function readNdjson(body: ReadableStream<Uint8Array>, onLine: (value: Record<string, unknown>) => boolean | void, onHeartbeat?: () => void): Promise<void> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        if (line === '') onHeartbeat?.();
-        else if (onLine(JSON.parse(line) as Record<string, unknown>) === false) return;
-      }
+  await readLines(body, (line) => {
+    if (line === '') {
+      onHeartbeat?.();
+      return true;
     }
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
+    return onLine(JSON.parse(line) as Record<string, unknown>) !== false;
+  });
 }
