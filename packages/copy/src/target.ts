@@ -1,7 +1,8 @@
-// The copy's destination: an MLflow tracking server named by its tracking URI, with MLflow's own
-// auth conventions (MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD).
-import { invalidInput, RunlensError, unsupported, type Runlens } from '@runlens/core';
-import { authFromEnv, mapMlflowError, MlflowClient, type MlflowClientOptions } from '@runlens/mlflow/client';
+// The copy's destination: an MLflow tracking server named by its tracking URI: a self-hosted server
+// (MLflow's own auth conventions), an Azure ML workspace (`azureml://…`, Entra token) or a SageMaker
+// managed MLflow tracking server (its ARN, SigV4). The forms and their auth: @runlens/mlflow's targets.ts.
+import { invalidInput, RunlensError, type Runlens } from '@runlens/core';
+import { authForTarget, mapMlflowError, MlflowClient, parseTrackingTarget, type MlflowClientOptions, type TrackingTarget } from '@runlens/mlflow/client';
 
 export interface TargetOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -10,32 +11,27 @@ export interface TargetOptions {
 }
 
 export interface Target {
+  /** The canonical tracking URI (an ARN stays an ARN): printed, journaled, queued. */
   readonly uri: string;
+  readonly kind: TrackingTarget['kind'];
   readonly client: MlflowClient;
 }
 
-/** The REST base of a tracking URI, or an InvalidInput/Unsupported error saying what is accepted. */
-export function parseTrackingUri(uri: string): string {
-  const text = uri.trim();
-  if (/^azureml:\/\//i.test(text)) throw unsupported('--to: Azure ML workspace tracking URIs (azureml://…) are not supported yet; give the server as http(s)://');
-  if (/^arn:aws[\w-]*:sagemaker:/i.test(text)) throw unsupported('--to: SageMaker managed MLflow ARNs are not supported yet; give the server as http(s)://');
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw invalidInput(`--to: '${uri}' is not a tracking URI (expected http://host:port or https://host)`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw invalidInput(`--to: '${uri}' is not a tracking URI (expected http://host:port or https://host)`);
-  if (url.username || url.password) throw invalidInput('--to: put credentials in MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD or MLFLOW_TRACKING_TOKEN, not in the URI');
-  if (url.search || url.hash) throw invalidInput(`--to: '${url.origin}${url.pathname}' must not carry a query or fragment`);
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+/**
+ * The canonical form of a tracking URI (`http(s)://…` without a trailing slash, `azureml://…`, or
+ * the SageMaker ARN), or an InvalidInput/Unsupported error saying what is accepted. It parses again
+ * to the same target, so a journal key or a queued job's `to` can be opened later.
+ */
+export function parseTrackingUri(uri: string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return parseTrackingTarget(uri, env, '--to').uri;
 }
 
 export function openTarget(runlens: Runlens, uri: string, options: TargetOptions = {}): Target {
-  const baseUrl = parseTrackingUri(uri);
+  const env = options.env ?? process.env;
+  const target = parseTrackingTarget(uri, env, '--to');
   const requester = runlens.requestContext('mlflow').requester({ mapError: mapMlflowError });
-  const client = new MlflowClient({ baseUrl, requester, auth: authFromEnv(options.env ?? process.env), ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
-  return { uri: baseUrl, client };
+  const client = new MlflowClient({ baseUrl: target.baseUrl, requester, auth: authForTarget(target, env), ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
+  return { uri: target.uri, kind: target.kind, client };
 }
 
 /**

@@ -6,8 +6,10 @@ import { registerSecret } from '@runlens/core';
 export interface AuthRequest {
   readonly method: string;
   readonly url: string;
-  /** The JSON body when there is one (streamed uploads have none here: sign them as unsigned payload). */
-  readonly body?: string;
+  /** The body when it is in memory (JSON text, bytes); absent for none. */
+  readonly body?: string | Uint8Array;
+  /** The body is a stream (a large artifact upload): a signer cannot hash it in advance. */
+  readonly unsignedPayload?: boolean;
 }
 
 export interface MlflowAuth {

@@ -5,6 +5,7 @@ import { paginate, unsupported, type Requester } from '@runlens/core';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { noAuth, type MlflowAuth } from './auth.js';
+import { parseTrackingTarget } from './targets.js';
 import { discard, header, readJson, send, type SendOptions } from './http.js';
 import type { MlflowRunStatus } from './limits.js';
 import type {
@@ -80,6 +81,18 @@ export type UploadBody = Buffer | Uint8Array | string | (() => AsyncIterable<Uin
 
 const DEFAULT_RATE = { ratePerSecond: 50, burst: 100 };
 
+/** RFC 3986 encoding (`%20`, never `+`; `!'()*` escaped too): what SigV4 canonicalises a query to, so a signed URL's query is sent as it was signed ([SM] auth.py replaces `+` by `%20` for the same reason). */
+export function strictEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+export function queryString(query: Readonly<Record<string, string | number | undefined>>): string {
+  return Object.entries(query)
+    .filter((e): e is [string, string | number] => e[1] !== undefined)
+    .map(([k, v]) => `${strictEncode(k)}=${strictEncode(String(v))}`)
+    .join('&');
+}
+
 /** `a/b c/d.txt` → `a/b%20c/d.txt`: each segment encoded, slashes kept. */
 export function encodePath(path: string): string {
   return path.split('/').filter((s) => s !== '').map(encodeURIComponent).join('/');
@@ -123,9 +136,7 @@ export class MlflowClient {
   }
 
   private api(path: string, query?: Record<string, string | number | undefined>): string {
-    const q = new URLSearchParams();
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) q.set(k, String(v));
-    const text = q.toString();
+    const text = queryString(query ?? {});
     return `${this.baseUrl}/api/2.0/mlflow/${path}${text ? `?${text}` : ''}`;
   }
 
@@ -321,7 +332,7 @@ export class MlflowClient {
 
   /** One directory level through the artifacts proxy: `GET mlflow-artifacts/artifacts?path=`. Paths in the answer are names relative to `path`. */
   async listArtifacts(path: string, options: CallOptions = {}): Promise<readonly MlflowFileInfo[]> {
-    const url = `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts?${new URLSearchParams({ path }).toString()}`;
+    const url = `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts?${queryString({ path })}`;
     const answer = await this.call('artifacts.proxy.list', options, async (signal) =>
       readJson<{ files?: MlflowFileInfo[] }>(await this.request(signal, { method: 'GET', url, subject: `artifact directory '${path}'` })),
     );
@@ -436,13 +447,10 @@ export function proxyRoot(artifactUri: string | undefined, run?: string): string
 }
 
 /**
- * The REST base URL of a tracking URI: `http(s)://…` as is; an Azure ML workspace's
- * `azureml://<region>.api.azureml.ms/mlflow/v1.0/subscriptions/…/workspaces/<ws>` over https.
- * SageMaker managed MLflow is addressed by ARN and needs SigV4 signing: not resolved here.
+ * The REST base URL of a tracking URI (see `parseTrackingTarget` in targets.ts for the forms): an
+ * `http(s)://` server as is, an Azure ML workspace's `azureml://…` over https, a SageMaker managed
+ * MLflow ARN's regional endpoint (`SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT` in `env` overrides it).
  */
-export function restBaseUrl(trackingUri: string): string {
-  const trimmed = trackingUri.trim().replace(/\/+$/, '');
-  if (/^https?:\/\//i.test(trimmed)) return trimmed;
-  if (/^azureml:\/\//i.test(trimmed)) return `https://${trimmed.slice('azureml://'.length)}`;
-  throw unsupported(`tracking URI '${trimmed.replace(/\?.*$/, '')}' is not an http(s) or azureml:// URI`, { provider: 'mlflow' });
+export function restBaseUrl(trackingUri: string, env: Readonly<Record<string, string | undefined>> = {}): string {
+  return parseTrackingTarget(trackingUri, env, 'tracking URI').baseUrl;
 }

@@ -18,10 +18,23 @@ export class MlflowHttpError extends Error {
   }
 }
 
-const THROTTLE_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'RESOURCE_EXHAUSTED']);
+const THROTTLE_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'RESOURCE_EXHAUSTED', 'ThrottlingException', 'TooManyRequests']);
 const NOT_FOUND_CODES = new Set(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND', 'ENDPOINT_NOT_FOUND']);
 const INVALID_CODES = new Set(['INVALID_PARAMETER_VALUE', 'BAD_REQUEST', 'RESOURCE_ALREADY_EXISTS', 'INVALID_STATE', 'MALFORMED_REQUEST']);
-const AUTH_CODES = new Set(['PERMISSION_DENIED', 'UNAUTHENTICATED', 'CUSTOMER_UNAUTHORIZED']);
+// MLflow's; then AWS's gateway codes (x-amzn-ErrorType) and Azure's (error.code) for a refused signature or token.
+const AUTH_CODES = new Set([
+  'PERMISSION_DENIED',
+  'UNAUTHENTICATED',
+  'CUSTOMER_UNAUTHORIZED',
+  'InvalidSignatureException',
+  'UnrecognizedClientException',
+  'MissingAuthenticationTokenException',
+  'IncompleteSignatureException',
+  'ExpiredTokenException',
+  'AccessDeniedException',
+  'InvalidAuthenticationToken',
+  'AuthenticationFailed',
+]);
 
 export function retryAfterFrom(value: string | undefined, now = Date.now()): number | undefined {
   return parseRetryAfter(value, now);

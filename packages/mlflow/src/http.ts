@@ -35,7 +35,9 @@ export async function send(options: SendOptions): Promise<HttpResponse> {
   if (options.contentType) headers['content-type'] = options.contentType;
   if (options.contentLength !== undefined) headers['content-length'] = String(options.contentLength);
   if (options.auth) {
-    Object.assign(headers, await options.auth.headers({ method: options.method, url: options.url, ...(typeof options.body === 'string' ? { body: options.body } : {}) }, options.signal));
+    const body = options.body;
+    const inMemory = typeof body === 'string' || body instanceof Uint8Array;
+    Object.assign(headers, await options.auth.headers({ method: options.method, url: options.url, ...(inMemory ? { body } : body !== undefined ? { unsignedPayload: true } : {}) }, options.signal));
   }
   const response = await request(options.url, {
     method: options.method,
@@ -75,8 +77,14 @@ export async function errorFrom(response: HttpResponse, subject?: string): Promi
   } catch {
     // a proxy's HTML page: the status is all there is
   }
-  const message = typeof parsed.message === 'string' ? parsed.message.split('\n')[0]!.slice(0, 500) : `HTTP ${response.statusCode}`;
-  return new MlflowHttpError(response.statusCode, typeof parsed.error_code === 'string' ? parsed.error_code : undefined, message, retryAfterFrom(header(response, 'retry-after')), subject);
+  // MLflow: {error_code, message}. Azure's gateway (a bad or missing token): {error: {code, message}}.
+  // AWS's (a bad signature, unknown key): {message} or {Message} with the code in x-amzn-ErrorType.
+  const nested = parsed.error && typeof parsed.error === 'object' ? (parsed.error as { code?: unknown; message?: unknown }) : undefined;
+  const rawMessage = [parsed.message, nested?.message, (parsed as { Message?: unknown }).Message].find((m): m is string => typeof m === 'string');
+  const amznType = header(response, 'x-amzn-errortype')?.split(':')[0];
+  const code = [parsed.error_code, nested?.code, amznType].find((c): c is string => typeof c === 'string' && c !== '');
+  const message = rawMessage !== undefined ? rawMessage.split('\n')[0]!.slice(0, 500) : `HTTP ${response.statusCode}`;
+  return new MlflowHttpError(response.statusCode, code, message, retryAfterFrom(header(response, 'retry-after')), subject);
 }
 
 export function discard(response: HttpResponse): void {

@@ -16,8 +16,8 @@ import {
   type Run,
 } from '@runlens/core';
 import type { Dispatcher } from 'undici';
-import { authFromEnv } from './auth.js';
-import { MlflowClient, proxyRoot, restBaseUrl } from './client.js';
+import { MlflowClient, proxyRoot } from './client.js';
+import { authForTarget, parseTrackingTarget, type TrackingTarget } from './targets.js';
 import { ARTIFACTS, LOGS_DIR, RUNLENS_DIR, TAGS, parseMetricKey, type SeriesEntry } from './conventions.js';
 import { parseNodes, tagMap, toRun, type MlflowRaw } from './convert-run.js';
 import { mapMlflowError } from './errors.js';
@@ -38,12 +38,17 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   const settings = environment.settings;
   const uri = trackingUriOf(environment);
   let client: MlflowClient | undefined;
-  const clientOf = (): MlflowClient => {
+  let target: TrackingTarget | undefined;
+  const targetOf = (): TrackingTarget => {
     if (!uri) throw invalidInput('no MLflow tracking server: set MLFLOW_TRACKING_URI or pass --tracking-uri', { provider: 'mlflow' });
+    return (target ??= parseTrackingTarget(uri, environment.env, environment.settings.trackingUri ? '--tracking-uri' : 'MLFLOW_TRACKING_URI'));
+  };
+  const clientOf = (): MlflowClient => {
+    const where = targetOf();
     client ??= new MlflowClient({
-      baseUrl: restBaseUrl(uri),
+      baseUrl: where.baseUrl,
       requester: environment.requests.requester({ mapError: mapMlflowError }),
-      auth: authFromEnv(environment.env),
+      auth: authForTarget(where, environment.env),
       ...(settings.dispatcher ? { dispatcher: settings.dispatcher as Dispatcher } : {}),
       ...(positive(settings.requestsPerSecond) ? { requestsPerSecond: positive(settings.requestsPerSecond) } : {}),
     });
@@ -297,7 +302,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
     specificationVersion: 'v1',
     id: 'mlflow',
     // One run seen through two tracking URIs is two runs: cursors name the server too.
-    identity: (run) => `mlflow:${uri ? restBaseUrl(uri) : ''}#${run.id}`,
+    identity: (run) => `mlflow:${uri ? targetOf().uri : ''}#${run.id}`,
     followPollMs: { min: positive(settings.followPollMinMs) ?? 2_000, max: positive(settings.followPollMaxMs) ?? 30_000 },
     ...(positive(settings.statusPollMs) ? { statusPollMs: positive(settings.statusPollMs) } : {}),
     ...(positive(settings.streamDiscoveryMs) ? { streamDiscoveryMs: positive(settings.streamDiscoveryMs) } : {}),

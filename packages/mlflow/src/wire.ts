@@ -76,6 +76,8 @@ export interface CreateMultipartUploadResponse {
 export interface MlflowErrorBody {
   error_code?: string;
   message?: string;
+  /** Azure's gateway error shape. */
+  error?: unknown;
 }
 
 export const toNumber = (value: Int64 | undefined): number | undefined => {

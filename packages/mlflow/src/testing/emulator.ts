@@ -11,20 +11,30 @@ import { handleArtifacts } from './artifacts.js';
 import { handleTracking } from './tracking.js';
 import { TrackingState, type RunRecord } from './state.js';
 import { ApiError, sendError, sendJson, type Exchange, type RecordedRequest } from './http.js';
+import { verifySigv4, type Sigv4Expectation } from './sigv4.js';
+
+/** The workspace path the Azure flavour serves under when no `pathPrefix` is given. */
+export const AZURE_WORKSPACE_PREFIX = '/mlflow/v1.0/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/runlens-rg/providers/Microsoft.MachineLearningServices/workspaces/runlens-ws';
 
 export interface MlflowEmulatorOptions {
   /** Default 0 (any free port). Binds 127.0.0.1 only. */
   readonly port?: number;
   /**
-   * Required credentials; default none (an open server, like a default `mlflow server`). `sigv4` is
-   * the SageMaker managed MLflow flavour: the tracking server ARN in `x-mlflow-sm-tracking-server-arn`
-   * and a SigV4 `Authorization` for service `sagemaker-mlflow` in `region` (its shape is checked, not
-   * its signature: the emulator holds no AWS secret).
+   * Required credentials; default none (an open server, like a default `mlflow server`).
+   * - `token`, `username`/`password`: a self-hosted server with MLflow's auth (401, text body).
+   * - `azure`: the Azure ML workspace flavour: `Authorization: Bearer <token>` (an Entra token),
+   *   refused with Azure's gateway error shape (401 `{error: {code, message}}`), served under the
+   *   workspace path prefix and named `azureml://127.0.0.1:<port>/mlflow/v1.0/…` (`trackingUri`).
+   * - `sigv4`: the SageMaker managed MLflow flavour: every request SigV4-signed for service
+   *   `sagemaker-mlflow` in `region` with the key given, the ARN in `x-mlflow-sm-tracking-server-arn`
+   *   (signed); the signature is recomputed and checked (testing/sigv4.ts). Named by its ARN, reached
+   *   through `SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT` (both in `env`).
    */
   readonly auth?:
     | { readonly token: string }
     | { readonly username: string; readonly password: string }
-    | { readonly sigv4: { readonly arn: string; readonly region: string } };
+    | { readonly azure: { readonly token: string } }
+    | { readonly sigv4: Sigv4Expectation };
   /** Whether the artifact store supports multipart upload. false: mpu/* answers 501 NOT_IMPLEMENTED. Default true. */
   readonly multipart?: boolean;
   /** Whether keys may hold `:` (servers since mlflow/mlflow #12943). Default true. */
@@ -57,8 +67,10 @@ export interface SeedRun {
 }
 
 export interface MlflowEmulator {
-  /** `http://127.0.0.1:<port>` plus the path prefix: the tracking URI. */
+  /** `http://127.0.0.1:<port>` plus the path prefix: the REST base (for a self-hosted flavour, the tracking URI too). */
   readonly url: string;
+  /** What a user gives runlens: `url`, the Azure flavour's `azureml://…`, or the SageMaker flavour's ARN. */
+  readonly trackingUri: string;
   readonly port: number;
   readonly env: Readonly<Record<string, string>>;
   readonly state: TrackingState;
@@ -94,7 +106,9 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
   const state = new TrackingState(clock);
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
-  const prefix = (options.pathPrefix ?? '').replace(/\/+$/, '');
+  const azure = options.auth && 'azure' in options.auth ? options.auth.azure : undefined;
+  const sigv4 = options.auth && 'sigv4' in options.auth ? options.auth.sigv4 : undefined;
+  const prefix = (options.pathPrefix ?? (azure ? AZURE_WORKSPACE_PREFIX : '')).replace(/\/+$/, '');
   const config = {
     multipart: options.multipart ?? true,
     colonInKeys: options.colonInKeys ?? true,
@@ -105,16 +119,32 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
     clock,
   };
 
-  const authorised = (req: IncomingMessage): boolean => {
+  /** true, or the refusal already sent. */
+  const authorise = (req: IncomingMessage, res: ServerResponse, body: Buffer): boolean => {
     const auth = options.auth;
     if (!auth) return true;
     const given = req.headers.authorization ?? '';
-    if ('token' in auth) return given === `Bearer ${auth.token}`;
-    if ('sigv4' in auth) {
-      const scope = new RegExp(`^AWS4-HMAC-SHA256 Credential=[^/]+/\\d{8}/${auth.sigv4.region}/sagemaker-mlflow/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$`);
-      return req.headers['x-mlflow-sm-tracking-server-arn'] === auth.sigv4.arn && typeof req.headers['x-amz-date'] === 'string' && scope.test(given);
+    if (azure) {
+      if (given === `Bearer ${azure.token}`) return true;
+      // Azure's gateway shape, as the Azure ML adapter's emulator answers (UNVERIFIED for the MLflow endpoint).
+      const missing = given === '';
+      sendJson(res, 401, { error: { code: missing ? 'AuthenticationFailed' : 'InvalidAuthenticationToken', message: missing ? "Authentication failed. The 'Authorization' header is missing." : 'The access token is invalid.' } }, {
+        'www-authenticate': `Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token"`,
+      });
+      return false;
     }
-    return given === `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    if (sigv4) {
+      const refusal = verifySigv4({ method: req.method ?? 'GET', rawUrl: req.url ?? '/', headers: req.headers, body }, sigv4, clock());
+      if (!refusal) return true;
+      sendJson(res, refusal.status, { message: refusal.message }, { 'x-amzn-errortype': `${refusal.code}:http://internal.amazon.com/coral/com.amazon.coral.service/`, 'x-amzn-requestid': '00000000-0000-4000-8000-000000000000' });
+      return false;
+    }
+    const basic = 'username' in auth ? auth : undefined;
+    const ok = 'token' in auth ? given === `Bearer ${auth.token}` : basic !== undefined && given === `Basic ${Buffer.from(`${basic.username}:${basic.password}`).toString('base64')}`;
+    if (ok) return true;
+    res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': basic ? 'Basic realm="mlflow"' : 'Bearer' });
+    res.end('You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.');
+    return false;
   };
 
   const server = createServer((req, res) => {
@@ -160,11 +190,7 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
         return;
       }
       if (!url.pathname.startsWith(`${prefix}/`)) throw new ApiError(404, 'ENDPOINT_NOT_FOUND', `No endpoint ${url.pathname}`);
-      if (!authorised(req)) {
-        res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': options.auth && 'username' in options.auth ? 'Basic realm="mlflow"' : 'Bearer' });
-        res.end('You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.');
-        return;
-      }
+      if (!authorise(req, res, body)) return;
       const path = url.pathname.slice(prefix.length);
       // Searches are POSTs that only read: MLflow's auth app lets a READ permission run them
       // (mlflow/server/auth/__init__.py BEFORE_REQUEST_HANDLERS: SearchRuns and SearchExperiments need READ).
@@ -191,7 +217,13 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
   const url = `http://127.0.0.1:${port}${prefix}`;
   config.baseUrl = `http://127.0.0.1:${port}`;
 
-  const env: Record<string, string> = { MLFLOW_TRACKING_URI: url };
+  const trackingUri = azure ? `azureml://127.0.0.1:${port}${prefix}` : sigv4 ? sigv4.arn : url;
+  const env: Record<string, string> = { MLFLOW_TRACKING_URI: trackingUri };
+  if (azure) env.AZUREML_ACCESS_TOKEN = azure.token;
+  if (sigv4) {
+    Object.assign(env, { SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT: config.baseUrl, AWS_ACCESS_KEY_ID: sigv4.accessKeyId, AWS_SECRET_ACCESS_KEY: sigv4.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
+    if (sigv4.sessionToken) env.AWS_SESSION_TOKEN = sigv4.sessionToken;
+  }
   if (options.auth && 'token' in options.auth) env.MLFLOW_TRACKING_TOKEN = options.auth.token;
   if (options.auth && 'username' in options.auth) {
     env.MLFLOW_TRACKING_USERNAME = options.auth.username;
@@ -207,6 +239,7 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
 
   return {
     url,
+    trackingUri,
     port,
     env,
     state,

@@ -1,4 +1,5 @@
-export { startMlflowEmulator, type MlflowEmulator, type MlflowEmulatorOptions, type SeedRun } from './emulator.js';
+export { startMlflowEmulator, AZURE_WORKSPACE_PREFIX, type MlflowEmulator, type MlflowEmulatorOptions, type SeedRun } from './emulator.js';
+export { verifySigv4, awsEscape, type Sigv4Expectation, type Sigv4Refusal } from './sigv4.js';
 export { FAULT_KINDS, type FaultKind, type FaultSpec, type FaultHandle } from './faults.js';
 export { MULTIPART_UNSUPPORTED_MESSAGE } from './artifacts.js';
 export type { RecordedRequest } from './http.js';
