@@ -27,7 +27,7 @@ const bodyOf = (body: unknown) => JSON.parse(String(body)) as Record<string, unk
 describe('mlflow client request shapes', () => {
   it('gets an experiment by name with a bearer token from MLFLOW_TRACKING_TOKEN', async () => {
     pool()
-      .intercept({ path: '/api/2.0/mlflow/experiments/get-by-name?experiment_name=runlens+%2F+copies', method: 'GET', headers: { authorization: 'Bearer tok-123' } })
+      .intercept({ path: '/api/2.0/mlflow/experiments/get-by-name?experiment_name=runlens%20%2F%20copies', method: 'GET', headers: { authorization: 'Bearer tok-123' } })
       .reply(200, { experiment: { experiment_id: '7', name: 'runlens / copies' } }, JSON_HEADERS);
     const found = await client({ MLFLOW_TRACKING_TOKEN: 'tok-123' }).getExperimentByName('runlens / copies');
     expect(found?.experiment_id).toBe('7');
@@ -132,7 +132,7 @@ describe('mlflow client request shapes', () => {
   });
 
   it('uses the artifacts proxy: list by ?path=, PUT and GET by path with segments encoded', async () => {
-    pool().intercept({ path: '/api/2.0/mlflow-artifacts/artifacts?path=1%2Fr1%2Fartifacts%2Fruns+lens', method: 'GET' })
+    pool().intercept({ path: '/api/2.0/mlflow-artifacts/artifacts?path=1%2Fr1%2Fartifacts%2Fruns%20lens', method: 'GET' })
       .reply(200, { files: [{ path: 'a b.txt', is_dir: false, file_size: 3 }] }, JSON_HEADERS);
     let uploaded = '';
     pool().intercept({ path: '/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/runs%20lens/a%20b.txt', method: 'PUT', headers: { 'content-type': 'application/octet-stream' } })

@@ -244,27 +244,7 @@ describe('mlflow emulator: auth, prefixes and faults', () => {
     }
   });
 
-  it('checks the SageMaker flavour\'s routing header and SigV4 shape (service sagemaker-mlflow, its region)', async () => {
-    const arn = 'arn:aws:sagemaker:eu-west-1:123456789012:mlflow-tracking-server/ts';
-    const sm = await startMlflowEmulator({ auth: { sigv4: { arn, region: 'eu-west-1' } } });
-    const signed = (region: string) => ({
-      'x-mlflow-sm-tracking-server-arn': arn,
-      'x-amz-date': '20261202T120000Z',
-      authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261202/${region}/sagemaker-mlflow/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'a'.repeat(64)}`,
-    });
-    try {
-      const ok = await request(`${sm.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, { headers: signed('eu-west-1') });
-      expect(ok.statusCode).toBe(200);
-      await ok.body.text();
-      for (const headers of [signed('us-east-1'), { ...signed('eu-west-1'), 'x-mlflow-sm-tracking-server-arn': 'arn:other' }, {}]) {
-        const refused = await request(`${sm.url}/api/2.0/mlflow/experiments/get?experiment_id=0`, { headers });
-        await refused.body.text();
-        expect(refused.statusCode).toBe(401);
-      }
-    } finally {
-      await sm.close();
-    }
-  });
+  // The SageMaker and Azure flavours (signature and token checks): targets.test.ts.
 
   it('renders injected faults in MLflow\'s dialect, and a partial fault leaves half a batch behind', async () => {
     const runId = await newRun();
