@@ -35,6 +35,14 @@ describe('what a command loads', () => {
     expect(result.sources).toContain('packages/local/src/provider.ts');
     expect(result.sources.filter((s) => CLOUD_SDK.test(s))).toEqual([]);
   });
+
+  it('copy to a self-hosted MLflow server loads the MLflow client, and neither the Azure nor the AWS signing SDK', spawns(1), async () => {
+    // A port that refuses at once: the copy fails on the target (exit 5) after loading what it needs.
+    const result = await runlensLoading(['copy', `local:${path.join(EXAMPLES, 'sagemaker-xgboost-completed')}`, '--to', 'http://127.0.0.1:1', '--retry-budget', '0s']);
+    expect(result.code, result.stderr).toBe(5);
+    expect(result.sources).toContain('packages/mlflow/src/client.ts');
+    expect(result.sources.filter((s) => /@azure|@smithy|@aws-sdk/.test(s))).toEqual([]);
+  });
 });
 
 describe('help', () => {

@@ -17,13 +17,23 @@ const TOKEN = 'cli-test-token-0123456789';
 
 let open: MlflowEmulator;
 let guarded: MlflowEmulator;
+let azure: MlflowEmulator;
+let sagemaker: MlflowEmulator;
+const ARN = 'arn:aws:sagemaker:eu-central-1:123456789012:mlflow-tracking-server/cli';
+const AWS_KEY = { accessKeyId: 'AKIDCLITEST', secretAccessKey: 'cli-test-aws-secret-0123456789' };
+const ENTRA = 'cli-test-entra-token-0123456789';
 let notMlflow: Server;
 let notMlflowUrl: string;
 let closedPort: number;
 
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error(`build the CLI first (corepack pnpm build): ${BIN} is missing`);
-  [open, guarded] = await Promise.all([startMlflowEmulator(), startMlflowEmulator({ auth: { token: TOKEN } })]);
+  [open, guarded, azure, sagemaker] = await Promise.all([
+    startMlflowEmulator(),
+    startMlflowEmulator({ auth: { token: TOKEN } }),
+    startMlflowEmulator({ auth: { azure: { token: ENTRA } } }),
+    startMlflowEmulator({ auth: { sigv4: { arn: ARN, region: 'eu-central-1', ...AWS_KEY } } }),
+  ]);
   notMlflow = createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'text/html' });
     res.end('<html><body>Not Found</body></html>');
@@ -37,7 +47,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
 });
 afterAll(async () => {
-  await Promise.all([open?.close(), guarded?.close(), new Promise<void>((resolve) => (notMlflow ? notMlflow.close(() => resolve()) : resolve()))]);
+  await Promise.all([open?.close(), guarded?.close(), azure?.close(), sagemaker?.close(), new Promise<void>((resolve) => (notMlflow ? notMlflow.close(() => resolve()) : resolve()))]);
 });
 
 interface Result {
@@ -114,7 +124,9 @@ describe('runlens copy (CLI)', { timeout: 60_000 }, () => {
       [['--to', `http://127.0.0.1:${closedPort}`, '--retry-budget', '1s'], 5, /^runlens: .*(ECONNREFUSED|network error)/],
       [['--to', 'ftp://example.com'], 2, /^runlens: --to: 'ftp:\/\/example\.com' is not a tracking URI/],
       [['--to', 'http://user:secret@example.com'], 2, /^runlens: --to: put credentials in MLFLOW_TRACKING_USERNAME/],
-      [['--to', 'azureml://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/s/resourceGroups/g/providers/Microsoft.MachineLearningServices/workspaces/w'], 2, /not supported yet/],
+      [['--to', 'azureml://westeurope.api.azureml.ms/mlflow/v1.0/workspaces/w'], 2, /^runlens: --to: 'azureml:\/\/westeurope\.api\.azureml\.ms\/mlflow\/v1\.0\/workspaces\/w' is not an Azure ML workspace tracking URI/],
+      [['--to', 'arn:aws-cn:sagemaker:cn-north-1:123456789012:mlflow-tracking-server/s'], 2, /^runlens: --to: SageMaker managed MLflow in partition 'aws-cn' is not supported/],
+      [['--to', 'arn:aws:sagemaker:eu-west-1:123456789012:training-job/x'], 2, /^runlens: --to: '.*' is not a SageMaker managed MLflow ARN/],
     ];
     for (const [args, code, message] of cases) {
       const result = await runlens({}, 'copy', SOURCE, ...args);
@@ -123,6 +135,39 @@ describe('runlens copy (CLI)', { timeout: 60_000 }, () => {
       expect(result.stderr).not.toContain('secret');
       expect(result.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('copies into an Azure ML workspace (azureml://) and a SageMaker tracking server (ARN), and mlflow: reads each back with the same URI', async () => {
+    for (const emulator of [azure, sagemaker]) {
+      const uri = emulator.trackingUri;
+      const env = { ...emulator.env, MLFLOW_TRACKING_URI: '' };
+      const copied = await runlens(env, 'copy', SOURCE, '--to', uri, '--experiment', 'cloud');
+      expect({ uri, code: copied.code, stderr: copied.stderr }).toEqual({ uri, code: 0, stderr: '' });
+      const runId = /: created run ([0-9a-f]{32}) in experiment 'cloud' of (\S+): 4 params/.exec(copied.stdout);
+      expect(runId?.[2]).toBe(uri);
+      const described = await runlens(env, 'describe', `mlflow:${runId![1]}`, '--tracking-uri', uri, '--json');
+      expect({ uri, code: described.code, stderr: described.stderr }).toEqual({ uri, code: 0, stderr: '' });
+      const run = JSON.parse(described.stdout) as { name: string; status: string; hyperparameters: Record<string, unknown> };
+      expect([run.name, run.status, Object.keys(run.hyperparameters).length]).toEqual(['sagemaker-xgboost-completed', 'completed', 4]);
+      expect(`${copied.stdout}${described.stdout}`).not.toMatch(new RegExp(`${ENTRA}|${AWS_KEY.secretAccessKey}`));
+    }
+  });
+
+  it('refused cloud credentials are exit 4 in one line without the secret; missing ones too', async () => {
+    const isolated = { AWS_EC2_METADATA_DISABLED: 'true', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_CONFIG_FILE: '/nonexistent/config' };
+    const cases: [Record<string, string>, string, RegExp, string][] = [
+      [{ ...azure.env, AZUREML_ACCESS_TOKEN: 'stale-entra-token-42' }, azure.trackingUri, /authentication failed \(HTTP 401\): The access token is invalid\. \[InvalidAuthenticationToken\]|authentication failed \(HTTP 401\)/, 'stale-entra-token-42'],
+      [{ ...sagemaker.env, AWS_SECRET_ACCESS_KEY: 'wrong-aws-secret-42' }, ARN, /access denied \(HTTP 403\): The request signature we calculated does not match/, 'wrong-aws-secret-42'],
+      [{ ...isolated, SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT: sagemaker.env.SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT! }, ARN, /AWS credentials: /, AWS_KEY.secretAccessKey],
+    ];
+    for (const [env, uri, message, secret] of cases) {
+      const result = await runlens(env, 'copy', SOURCE, '--to', uri, '--experiment', 'refused');
+      expect({ uri, code: result.code, lines: lines(result.stderr).length, stdout: result.stdout }).toEqual({ uri, code: 4, lines: 1, stdout: '' });
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toContain(secret);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    }
+    expect([azure.state.experimentByName('refused'), sagemaker.state.experimentByName('refused')]).toEqual([undefined, undefined]);
   });
 
   it('a missing source is exit 3; the other refs are still copied', async () => {

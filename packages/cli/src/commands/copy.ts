@@ -163,7 +163,9 @@ type Outcome = Awaited<ReturnType<typeof import('@runlens/copy').copyRuns>>[numb
 
 function describeOutcome(outcome: Outcome, to: string): string {
   const w = outcome.written;
-  const where = outcome.runId ? `${to.replace(/\/+$/, '')}/#/experiments/${outcome.experimentId}/runs/${outcome.runId}` : `experiment '${outcome.experiment}'`;
+  // The MLflow UI's run link on a self-hosted server; Azure ML (Studio) and SageMaker (a presigned UI URL) show runs elsewhere.
+  const web = /^https?:\/\//i.test(to.trim());
+  const where = !outcome.runId ? `experiment '${outcome.experiment}'` : web ? `${to.trim().replace(/\/+$/, '')}/#/experiments/${outcome.experimentId}/runs/${outcome.runId}` : `run ${outcome.runId} in experiment '${outcome.experiment}' of ${to.trim()}`;
   const parts = [
     plural(w.params, 'param'),
     plural(w.tags, 'tag'),
