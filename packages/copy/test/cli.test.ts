@@ -148,7 +148,7 @@ describe('runlens copy (CLI)', { timeout: 60_000 }, () => {
       const described = await runlens(env, 'describe', `mlflow:${runId![1]}`, '--tracking-uri', uri, '--json');
       expect({ uri, code: described.code, stderr: described.stderr }).toEqual({ uri, code: 0, stderr: '' });
       const run = JSON.parse(described.stdout) as { name: string; status: string; hyperparameters: Record<string, unknown> };
-      expect([run.name, run.status, Object.keys(run.hyperparameters).length]).toEqual(['sagemaker-xgboost-completed', 'completed', 4]);
+      expect([run.name, run.status, Object.keys(run.hyperparameters).length]).toEqual(['xgboost-churn-2026-11-20-09-00-00', 'completed', 4]);
       expect(`${copied.stdout}${described.stdout}`).not.toMatch(new RegExp(`${ENTRA}|${AWS_KEY.secretAccessKey}`));
     }
   });
@@ -158,7 +158,9 @@ describe('runlens copy (CLI)', { timeout: 60_000 }, () => {
     const cases: [Record<string, string>, string, RegExp, string][] = [
       [{ ...azure.env, AZUREML_ACCESS_TOKEN: 'stale-entra-token-42' }, azure.trackingUri, /authentication failed \(HTTP 401\): The access token is invalid\. \[InvalidAuthenticationToken\]|authentication failed \(HTTP 401\)/, 'stale-entra-token-42'],
       [{ ...sagemaker.env, AWS_SECRET_ACCESS_KEY: 'wrong-aws-secret-42' }, ARN, /access denied \(HTTP 403\): The request signature we calculated does not match/, 'wrong-aws-secret-42'],
-      [{ ...isolated, SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT: sagemaker.env.SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT! }, ARN, /AWS credentials: /, AWS_KEY.secretAccessKey],
+      [{ ...isolated, SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT: sagemaker.env.SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT! }, ARN, /^runlens: mlflow: AWS credentials: /, AWS_KEY.secretAccessKey],
+      // DefaultAzureCredential with nothing to find (no az CLI, no service principal, no managed identity)
+      [{ HOME: path.join(REPO, 'node_modules', '.no-home') }, azure.trackingUri, /^runlens: mlflow: Azure credentials: /, ENTRA],
     ];
     for (const [env, uri, message, secret] of cases) {
       const result = await runlens(env, 'copy', SOURCE, '--to', uri, '--experiment', 'refused');
