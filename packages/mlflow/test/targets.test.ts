@@ -153,6 +153,21 @@ describe('request shapes (MockAgent)', () => {
     expect(JSON.stringify(seen.map((s) => s.headers))).not.toContain(KEY.secretAccessKey);
   });
 
+  it('Azure ML: a token about to expire is renewed, one at a time for concurrent requests', async () => {
+    let issued = 0;
+    const credential: TokenCredential = {
+      getToken: async (): Promise<AccessToken> => {
+        issued += 1;
+        // The first token has 4 minutes left: inside the 5-minute margin, so it is used once and then renewed.
+        return { token: `entra-${issued}`, expiresOnTimestamp: Date.now() + (issued === 1 ? 240_000 : 3_600_000) };
+      },
+    };
+    const auth = azureAuth({}, credential);
+    const first = await auth.headers({ method: 'GET', url: 'https://h/x' });
+    const [a, b] = await Promise.all([auth.headers({ method: 'GET', url: 'https://h/x' }), auth.headers({ method: 'GET', url: 'https://h/x' })]);
+    expect([first.authorization, a.authorization, b.authorization, issued]).toEqual(['Bearer entra-1', 'Bearer entra-2', 'Bearer entra-2', 2]);
+  });
+
   it('SageMaker: no credentials anywhere is one AuthError line, before any request', async () => {
     const target = parseTrackingTarget(ARN);
     if (target.kind !== 'sagemaker') throw new Error('not a SageMaker target');
@@ -211,6 +226,17 @@ describe('emulator flavours', () => {
       expect({ code: e.code, status: e.status, providerCode: e.providerCode }).toEqual({ code: 'AuthError', status: 403, providerCode: code });
       expect(e.message).not.toContain('not-the-secret');
     }
+    // Temporary credentials: the session token is sent (and signed) as x-amz-security-token.
+    const temporary = await startMlflowEmulator({ auth: { sigv4: { arn: ARN, region: 'eu-west-1', ...KEY, sessionToken: 'session-token-xyz' } } });
+    try {
+      const t = parseTrackingTarget(ARN, temporary.env);
+      expect((await testClient(t.baseUrl, { auth: authForTarget(t, temporary.env) }).getExperimentByName('Default'))?.experiment_id).toBe('0');
+      const e = await failure(testClient(t.baseUrl, { auth: authForTarget(t, { ...temporary.env, AWS_SESSION_TOKEN: '' }) }).getRun('x'));
+      expect([e.code, e.providerCode]).toEqual(['AuthError', 'UnrecognizedClientException']);
+    } finally {
+      await temporary.close();
+    }
+
     const unsigned = await request(`${sagemaker.url}/api/2.0/mlflow/experiments/get?experiment_id=0`);
     expect([unsigned.statusCode, unsigned.headers['x-amzn-errortype'], await unsigned.body.json()]).toEqual([403, expect.stringMatching(/^MissingAuthenticationTokenException/), { message: 'Missing Authentication Token' }]);
 
