@@ -53,12 +53,13 @@ export class TrackingState {
     this.addExperiment('Default', '0');
   }
 
-  addExperiment(name: string, id = String(this.nextExperiment++), tags: Iterable<[string, string]> = []): ExperimentRecord {
+  /** `artifactLocation`: as `experiments/create` gives it (an `s3://` store, as SageMaker managed MLflow keeps); default the proxy's. */
+  addExperiment(name: string, id = String(this.nextExperiment++), tags: Iterable<[string, string]> = [], artifactLocation?: string): ExperimentRecord {
     const now = this.clock();
     const record: ExperimentRecord = {
       experimentId: id,
       name,
-      artifactLocation: `mlflow-artifacts:/${id}`,
+      artifactLocation: artifactLocation ?? `mlflow-artifacts:/${id}`,
       creationTime: now,
       lastUpdateTime: now,
       lifecycleStage: 'active',

@@ -234,7 +234,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
       if (artifactLocation?.startsWith('runs:')) throw invalid(`Artifact location cannot be a runs:/ URI. Given: '${artifactLocation}'`);
       const tags = tagsOf(optionalArray(body, 'tags'), config);
       if (state.experimentByName(name)) throw exists(`Experiment(name=${name}) already exists. Error: (raised as a result of Query-invoked autoflush; consider using a session.no_autoflush block if this flush is occurring prematurely)`);
-      return { experiment_id: state.addExperiment(name, undefined, tags).experimentId };
+      return { experiment_id: state.addExperiment(name, undefined, tags, artifactLocation).experimentId };
     },
   },
   'experiments/get-by-name': {
