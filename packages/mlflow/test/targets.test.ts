@@ -237,6 +237,16 @@ describe('emulator flavours', () => {
       await temporary.close();
     }
 
+    // An MLflow app ARN: signed for service `sagemaker`, routed by x-sm-mlflow-app-arn.
+    const appArn = 'arn:aws:sagemaker:eu-west-1:123456789012:mlflow-app/app-0123abcd';
+    const app = await startMlflowEmulator({ auth: { sigv4: { arn: appArn, region: 'eu-west-1', service: 'sagemaker', arnHeader: 'x-sm-mlflow-app-arn', ...KEY } } });
+    try {
+      const t = parseTrackingTarget(appArn, app.env);
+      expect((await testClient(t.baseUrl, { auth: authForTarget(t, app.env) }).getExperimentByName('Default'))?.experiment_id).toBe('0');
+    } finally {
+      await app.close();
+    }
+
     const unsigned = await request(`${sagemaker.url}/api/2.0/mlflow/experiments/get?experiment_id=0`);
     expect([unsigned.statusCode, unsigned.headers['x-amzn-errortype'], await unsigned.body.json()]).toEqual([403, expect.stringMatching(/^MissingAuthenticationTokenException/), { message: 'Missing Authentication Token' }]);
 
