@@ -62,7 +62,7 @@ export type BulkOutcome = CopyOutcome & { readonly skipped?: 'journal' };
 
 export async function copyBulk(runlens: Runlens, runs: readonly SelectedRun[], options: BulkCopyOptions): Promise<BulkOutcome[]> {
   const copier = await openCopier(runlens, options);
-  const to = parseTrackingUri(options.to);
+  const to = parseTrackingUri(options.to, options.env ?? process.env);
   const journal = options.journal && !options.dryRun ? await CopyJournal.open(options.journal) : undefined;
   const outcomes: BulkOutcome[] = new Array(runs.length);
   let next = 0;

@@ -53,7 +53,7 @@ export async function copyCommand(context: CommandContext, refs: string[], optio
   // A queued job outlives this directory: local archives go by absolute path.
   if (options.queue !== undefined) return queued(context, copy, runs.map((r) => ({ ...r, ...copy.canonicalRef(context.runlens, r.ref, cwd) })), options, shown);
 
-  const journal = options.journal === false ? undefined : (options.journal ?? (bulk ? copy.defaultJournalPath(env, copy.parseTrackingUri(options.to), options.experiment) : undefined));
+  const journal = options.journal === false ? undefined : (options.journal ?? (bulk ? copy.defaultJournalPath(env, copy.parseTrackingUri(options.to, env), options.experiment) : undefined));
   const status = statusLine(context.stderr);
   let done = 0;
   let outcomes: BulkOutcome[];
