@@ -12,7 +12,6 @@ import {
   type LogStreamInfo,
   type MetricDescriptor,
   type MetricPoint,
-  type MetricSeries,
   type ProviderEnvironment,
   type ProviderV1,
   type Run,
@@ -20,6 +19,7 @@ import {
 } from '@runlens/core';
 import { ARCHIVE_SIDE, corrupt, fileBody, listFiles, readArchive, readRunFile, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
 import { readLines, tailLines, type LinePosition } from './lines.js';
+import { readSeriesPoints } from './points.js';
 import { artifactManifestSchema, describeIssue, logRecordSchema, metricPointSchema } from './schema.js';
 
 const PAGE_LINES = 5_000;
@@ -29,6 +29,8 @@ const onArchive = <T>(work: () => Promise<T>): Promise<T> => onLocalFiles(ARCHIV
 const LIST_DEPTH = 4;
 /** Directories and run.json files read at once while listing. */
 const LIST_CONCURRENCY = 16;
+/** Metric series files read at once. */
+const SERIES_CONCURRENCY = 4;
 
 export function createLocalProvider(environment: ProviderEnvironment): ProviderV1 {
   const cwd = environment.cwd;
@@ -157,39 +159,13 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
       }),
       readMetrics: (run, descriptors) => onArchive(async () => {
         const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
-        const series: MetricSeries[] = [];
-        for (const descriptor of descriptors) {
+        const files = descriptors.map((descriptor) => {
           const name = seriesFiles.get(descriptor);
           if (!name) throw notFound(`metric '${descriptor.name}' was not listed for ${run.ref}`);
-          const file = path.join(dir, name);
-          const points: MetricPoint[] = [];
-          for (let position: LinePosition = { offset: 0, line: 1 }, first = true; ; ) {
-            const chunk = await readLines(file, position, PAGE_LINES, true);
-            for (const { text, line } of chunk.lines) {
-              if (first) {
-                first = false;
-                continue;
-              }
-              let json: unknown;
-              try {
-                json = JSON.parse(text);
-              } catch (e) {
-                throw corrupt(file, line, `not valid JSON (${(e as Error).message})`);
-              }
-              const plain = plainPoint(json);
-              if (plain) {
-                points.push(plain);
-                continue;
-              }
-              const point = metricPointSchema.safeParse(json);
-              if (!point.success) throw corrupt(file, line, describeIssue(point.error));
-              points.push(point.data);
-            }
-            position = chunk.next;
-            if (chunk.atEnd) break;
-          }
-          series.push({ ...descriptor, points });
-        }
+          return { descriptor, file: path.join(dir, name) };
+        });
+        // A few series at once: their file reads overlap each other's decoding.
+        const series = await mapLimit(files, SERIES_CONCURRENCY, async ({ descriptor, file }) => ({ ...descriptor, points: await readSeriesPoints(file, (text, line) => slowPoint(file, text, line)) }));
         return { series };
       }),
     },
@@ -254,6 +230,21 @@ async function walk(dir: string): Promise<string[]> {
     else if (entry.isFile() && !entry.name.endsWith('.part')) files.push(full);
   }
   return files.sort();
+}
+
+/** A point line the fast decoder declined: JSON.parse, the hand check, then the schema (which says what is wrong). */
+function slowPoint(file: string, text: string, line: number): MetricPoint {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw corrupt(file, line, `not valid JSON (${(e as Error).message})`);
+  }
+  const plain = plainPoint(json);
+  if (plain) return plain;
+  const point = metricPointSchema.safeParse(json);
+  if (!point.success) throw corrupt(file, line, describeIssue(point.error));
+  return point.data;
 }
 
 /**

@@ -4,9 +4,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRunlens } from '@runlens/core';
+import { createRunlens, type MetricPoint } from '@runlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localProvider } from '../src/index.js';
+import { readSeriesPoints } from '../src/points.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/runs/sagemaker-xgboost-completed', import.meta.url));
 let root: string;
@@ -54,5 +55,56 @@ describe('local metric points', () => {
   ])('refuses %s, naming the file and line', async (_what, bad) => {
     const ref = await archiveWith(`bad-${_what.replace(/\W+/g, '-')}`, [{ timestamp: 0, value: 1 }, bad]);
     await expect(runlens.metrics(ref, { metrics: ['train:logloss'] })).rejects.toMatchObject({ code: 'InvalidInput', message: expect.stringMatching(/train_logloss\.jsonl.*line 3|line 3.*train_logloss\.jsonl/) });
+  });
+});
+
+describe('the fast point decoder', () => {
+  // What the slow path makes of a line: JSON.parse, keeping timestamp, step and value.
+  const reference = (text: string): MetricPoint => {
+    const { timestamp, step, value } = JSON.parse(text) as MetricPoint;
+    return step === undefined ? { timestamp, value } : { timestamp, step, value };
+  };
+  const lines = [
+    '{"timestamp":1795269989000,"step":0,"value":1}',
+    '{"timestamp":1795269989001,"step":7,"value":0.7449}',
+    '{"timestamp":1795269989002,"value":null}',
+    '{"timestamp":-5,"step":-3,"value":-0}',
+    '{"timestamp":0,"step":0,"value":0.1}',
+    '{"timestamp":1.5e3,"step":2,"value":1E-7}',
+    '{"timestamp":12345678901234567,"step":1,"value":123456789012345678901234}',
+    '{"timestamp":1,"step":1,"value":1.7976931348623157e308}',
+    '{"timestamp":1,"step":1,"value":5e-324}',
+    '{"timestamp":1,"step":1,"value":2.2250738585072011e-308}',
+    '{"timestamp":1,"step":1,"value":0.30000000000000004}',
+    '{"timestamp":1,"step":1,"value":-1.25e+2}',
+    '{"timestamp":1,"step":1e2,"value":1}',
+    '{"timestamp":1,"step":1.0,"value":1}',
+    '{"timestamp":1,"step":123456789012345,"value":1}',
+    '{"timestamp":1,"step":9007199254740991,"value":1}',
+    '{"timestamp":1,"step":1,"value":"text"}',
+    '{ "timestamp": 2, "step": 1, "value": 3 }',
+    '{"value":3,"timestamp":2}',
+    '{"timestamp":2,"step":1,"value":3,"extra":true}',
+    '{"timestamp":2,"step":1,"value":3}\r',
+    ...Array.from({ length: 200 }, (_, i) => JSON.stringify({ timestamp: 1.7e12 + i * 997, step: i, value: Math.sin(i) * 10 ** ((i % 40) - 20) })),
+  ];
+
+  it.each([7, 64, 4 * 1024 * 1024])('reads every line as JSON.parse does (%i-byte chunks)', async (chunk) => {
+    const file = path.join(root, `decoder-${chunk}.jsonl`);
+    // A blank line, a line of Unicode spaces and an unterminated last line, as the slow path reads them.
+    await writeFile(file, ['\u00a0', '{"series":{"name":"x","kind":"training","providerName":"x"}}', ...lines.slice(0, 5), '', '  \t', '\u2028', ...lines.slice(5)].join('\n'));
+    const slowLines: number[] = [];
+    const points = await readSeriesPoints(file, (text, line) => (slowLines.push(line), reference(text)), chunk);
+    const expected = lines.map(reference);
+    expect(points).toEqual(expected);
+    // toEqual treats -0 as 0 only through Object.is: check the sign and the exact bits.
+    points.forEach((p, i) => {
+      expect(Object.is(p.value, expected[i]!.value)).toBe(true);
+      expect(Object.keys(p)).toEqual(Object.keys(expected[i]!));
+    });
+    // The lines it declined (a step not written as an integer of at most 15 digits, a string value,
+    // spaces, another key order, another key, a CR) went to the slow path with their own line numbers:
+    // lines[k] is line k + 3 before the blank lines and k + 6 after them.
+    expect(slowLines).toEqual([12, 13, 15, 16, 17, 18, 19, 20].map((k) => k + 6));
   });
 });
