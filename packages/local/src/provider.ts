@@ -75,6 +75,15 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     );
   };
 
+  const seriesFilesOf = (run: Run, descriptors: readonly MetricDescriptor[]) => {
+    const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
+    return descriptors.map((descriptor) => {
+      const name = seriesFiles.get(descriptor);
+      if (!name) throw notFound(`metric '${descriptor.name}' was not listed for ${run.ref}`);
+      return { descriptor, file: path.join(dir, name) };
+    });
+  };
+
   const describe = async (id: string): Promise<Run> => {
     const dir = dirOf(id);
     const archive = await readArchive(dir);
@@ -157,13 +166,17 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
           }),
         );
       }),
-      readMetrics: (run, descriptors) => onArchive(async () => {
-        const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
-        const files = descriptors.map((descriptor) => {
-          const name = seriesFiles.get(descriptor);
-          if (!name) throw notFound(`metric '${descriptor.name}' was not listed for ${run.ref}`);
-          return { descriptor, file: path.join(dir, name) };
+      // The file's size, modification time and inode: a series written again (appended, or replaced by
+      // a rename) gets another version, so core reads it again rather than reusing what it kept.
+      seriesVersions: (run, descriptors) => onArchive(async () => {
+        const files = seriesFilesOf(run, descriptors);
+        return mapLimit(files, LIST_CONCURRENCY, async ({ file }) => {
+          const info = await stat(file, { bigint: true });
+          return `${info.size}:${info.mtimeNs}:${info.ino}`;
         });
+      }),
+      readMetrics: (run, descriptors) => onArchive(async () => {
+        const files = seriesFilesOf(run, descriptors);
         // A few series at once: their file reads overlap each other's decoding.
         const series = await mapLimit(files, SERIES_CONCURRENCY, async ({ descriptor, file }) => ({ ...descriptor, points: await readSeriesPoints(file, (text, line) => slowPoint(file, text, line)) }));
         return { series };

@@ -108,3 +108,50 @@ describe('the fast point decoder', () => {
     expect(slowLines).toEqual([12, 13, 15, 16, 17, 18, 19, 20].map((k) => k + 6));
   });
 });
+
+describe('series kept by a long-lived runlens (metricCache)', () => {
+  const query = { metrics: ['train:logloss'] };
+  const setStatus = async (ref: string, status: string) => {
+    const file = path.join(ref.slice('local:'.length), 'run.json');
+    await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), status }));
+  };
+
+  it('reuses a series of an ended run until its file changes', async () => {
+    const cached = createRunlens({ providers: [localProvider], env: {}, metricCache: { maxPoints: 1000 } });
+    try {
+      const ref = await archiveWith('cache-ended', [{ timestamp: 1000, step: 1, value: 0.5 }, { timestamp: 2000, step: 2, value: 0.4 }]);
+      const first = (await cached.metrics(ref, query)).series[0]!;
+      const again = (await cached.metrics(ref, query)).series[0]!;
+      // The very same points: nothing was read again.
+      expect(again.points).toBe(first.points);
+      // A window is applied to what was kept.
+      expect((await cached.metrics(ref, { ...query, since: 1500 })).series[0]!.points).toEqual([{ timestamp: 2000, step: 2, value: 0.4 }]);
+      // Appended to: read again.
+      const file = path.join(ref.slice('local:'.length), 'metrics', 'train_logloss.jsonl');
+      await writeFile(file, `${await readFile(file, 'utf8')}${JSON.stringify({ timestamp: 3000, step: 3, value: 0.3 })}\n`);
+      const grown = (await cached.metrics(ref, query)).series[0]!;
+      expect(grown.points.map((p) => p.step)).toEqual([1, 2, 3]);
+      // Another instance without the option reads every time.
+      const plain = (await runlens.metrics(ref, query)).series[0]!;
+      expect((await runlens.metrics(ref, query)).series[0]!.points).not.toBe(plain.points);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  it('keeps nothing of a running run, nor a series larger than the cache', async () => {
+    const cached = createRunlens({ providers: [localProvider], env: {}, metricCache: { maxPoints: 2 } });
+    try {
+      const big = await archiveWith('cache-big', [{ timestamp: 1, value: 1 }, { timestamp: 2, value: 2 }, { timestamp: 3, value: 3 }]);
+      expect((await cached.metrics(big, query)).series[0]!.points).not.toBe((await cached.metrics(big, query)).series[0]!.points);
+      const running = await archiveWith('cache-running', [{ timestamp: 1, value: 1 }]);
+      await setStatus(running, 'running');
+      expect((await cached.metrics(running, query)).series[0]!.points).not.toBe((await cached.metrics(running, query)).series[0]!.points);
+      await setStatus(running, 'completed');
+      const kept = (await cached.metrics(running, query)).series[0]!.points;
+      expect((await cached.metrics(running, query)).series[0]!.points).toBe(kept);
+    } finally {
+      await cached.close();
+    }
+  });
+});

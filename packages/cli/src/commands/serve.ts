@@ -40,12 +40,17 @@ export function defineServe(command: Command, execute: Execute): Command {
     .action((options: ServeOptions, cmd: Command) => execute(cmd, (context) => serveCommand(context, options, process.env)));
 }
 
+/** About 60 MB of parsed points (a point is ~60 bytes on the heap). */
+export const SERVE_METRIC_CACHE_POINTS = 1_000_000;
+
 export async function serveCommand(context: CommandContext, options: ServeOptions, env: Readonly<Record<string, string | undefined>>): Promise<number> {
   const [{ createRunlens, invalidInput }, { providers }, { startServer }] = await Promise.all([import('@runlens/core'), import('../providers.js'), import('@runlens/server')]);
   const token = options.token ?? (env.RUNLENS_TOKEN || undefined);
   const archives = options.archives ?? [];
   // Its own instance: the local provider lists only the archive roots being served.
-  const runlens = createRunlens({ providers, env, settings: { local: { roots: archives } } });
+  // Series of ended runs are kept once read (a compare page reads the same ones on every view): at
+  // most SERVE_METRIC_CACHE_POINTS points in all.
+  const runlens = createRunlens({ providers, env, settings: { local: { roots: archives } }, metricCache: { maxPoints: SERVE_METRIC_CACHE_POINTS } });
   const webDir = options.web === false ? undefined : await webAssets();
   let server;
   try {

@@ -19,6 +19,7 @@ import type { ProviderCapabilities, ProviderDefinitionV1, ProviderEnvironment, P
 import { compareRuns, type Comparison, type CompareOptions } from './compare.js';
 import { compareNatural, LogReader } from './logs.js';
 import { ProviderRegistry } from './registry.js';
+import { SeriesCache } from './series-cache.js';
 
 
 /** How many descriptions of ended runs one runlens instance keeps (with reuseEndedRunsMs). */
@@ -48,6 +49,12 @@ export interface RunlensOptions {
   readonly reuseEndedRunsMs?: number;
   /** Receives redacted diagnostic lines (the CLI's --debug). */
   readonly debug?: (message: string) => void;
+  /**
+   * Keep metric series of ended runs that this instance has read, up to `maxPoints` points in all
+   * (least recently used first out), for providers that version their series (local archives);
+   * default: none kept. For long-lived instances that read the same series again (`runlens serve`).
+   */
+  readonly metricCache?: { readonly maxPoints: number };
 }
 
 export interface ListOptions extends RunFilter {
@@ -218,10 +225,42 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     const all = await withContext(ref, () => p.metrics!.listMetrics(run, { signal: query.signal }));
     const selected = selectMetrics(all, query, warnings, run.ref);
     if (selected.length === 0) return { run, series: [], warnings };
-    const result = await withContext(ref, () => p.metrics!.readMetrics(run, selected, { since: query.since, until: query.until, signal: query.signal }));
-    warnings.push(...(result.warnings ?? []));
+    const read = await readSeries(ref, p, run, selected, query);
+    warnings.push(...read.warnings);
+    if (query.since === undefined && query.until === undefined) return { run, series: read.series, warnings };
     const inWindow = (t: number) => (query.since === undefined || t >= query.since) && (query.until === undefined || t < query.until);
-    return { run, series: result.series.map((s) => ({ ...s, points: s.points.filter((pt) => inWindow(pt.timestamp)) })), warnings };
+    return { run, series: read.series.map((s) => ({ ...s, points: s.points.filter((pt) => inWindow(pt.timestamp)) })), warnings };
+  };
+
+  // The selected series, from the cache where it holds them (see SeriesCache); the rest from the provider.
+  const seriesCache = options.metricCache && options.metricCache.maxPoints > 0 ? new SeriesCache(options.metricCache.maxPoints) : undefined;
+  const readSeries = async (ref: RunRef, p: ProviderV1, run: Run, selected: readonly MetricDescriptor[], query: MetricQuery): Promise<{ series: readonly MetricSeries[]; warnings: readonly Warning[] }> => {
+    const source = p.metrics!;
+    const direct = async () => {
+      const result = await withContext(ref, () => source.readMetrics(run, selected, { since: query.since, until: query.until, signal: query.signal }));
+      return { series: result.series, warnings: result.warnings ?? [] };
+    };
+    if (!seriesCache || !source.seriesVersions || !isTerminal(run.status)) return direct();
+    const versions = await withContext(ref, () => source.seriesVersions!(run, selected, { signal: query.signal }));
+    const identity = p.identity?.(run) ?? run.ref;
+    const keys = selected.map((d, i) => (versions[i] === undefined ? undefined : JSON.stringify([identity, d.name, d.node ?? null, d.kind, d.providerName, versions[i]])));
+    const found = keys.map((key) => (key === undefined ? undefined : seriesCache.get(key)));
+    const missing = selected.filter((_, i) => !found[i]);
+    // Read whole (no window): what is kept must be the whole series; metricsOf applies the window.
+    const result = missing.length === 0 ? { series: [] } : await withContext(ref, () => source.readMetrics(run, missing, { signal: query.signal }));
+    // The adapter's promise (one series per descriptor, in order) not kept: nothing is cached, nothing mixed.
+    if (result.series.length !== missing.length) return direct();
+    const warnings = result.warnings ?? [];
+    let next = 0;
+    const series = selected.map((descriptor, i) => {
+      const cached = found[i];
+      if (cached) return { ...descriptor, points: cached };
+      const s = result.series[next++]!;
+      // A read that warned is not kept: its warnings would be lost on reuse.
+      if (keys[i] !== undefined && warnings.length === 0) seriesCache.set(keys[i]!, s.points);
+      return s;
+    });
+    return { series, warnings };
   };
 
   const artifactsOf = async (ref: RunRef, run: Run, signal?: AbortSignal): Promise<ArtifactInfo[]> => {
@@ -552,6 +591,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     stats: () => ({ ...stats }),
 
     async close() {
+      seriesCache?.clear();
       const instances = await Promise.allSettled(loaded.values());
       await Promise.all(instances.map((r) => (r.status === 'fulfilled' ? r.value.close?.() : undefined)));
     },

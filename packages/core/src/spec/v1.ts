@@ -187,6 +187,14 @@ export interface MetricSourceV1 {
   listMetrics(run: Run, options?: CallOptions): Promise<readonly MetricDescriptor[]>;
   /** Reads the given series (already filtered by core), whole, with every page followed. */
   readMetrics(run: Run, descriptors: readonly MetricDescriptor[], request: MetricReadRequest): Promise<{ series: readonly MetricSeries[]; warnings?: readonly Warning[] }>;
+  /**
+   * Optional: for each descriptor, a token that changes whenever the series' stored points may have
+   * changed (local archives: the file's size, modification time and inode), or undefined when it
+   * cannot tell. With it, core may reuse a series of an ended run that it has read (the runlens
+   * option `metricCache`); an adapter that has it returns one series per descriptor, in order, from
+   * `readMetrics`.
+   */
+  seriesVersions?(run: Run, descriptors: readonly MetricDescriptor[], options?: CallOptions): Promise<readonly (string | undefined)[]>;
 }
 
 export interface ArtifactSourceV1 {
