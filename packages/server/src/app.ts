@@ -8,7 +8,7 @@ import { downsamplePoints, formatRef, interrupted, invalidInput, mapLimit, parse
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { create as createTar } from 'tar';
-import { toColumns } from './columns.js';
+import { columnsJson, downsampleRemembered } from './columns.js';
 import { apiError, errorResponse, simpleError } from './errors.js';
 import * as S from './schemas.js';
 import { ArchiveRoots, checkArtifactPath, contentDisposition, tokenMatcher } from './security.js';
@@ -224,8 +224,11 @@ export function createApp(options: AppOptions): ServerApp {
       const q = (c.req as unknown as { valid(t: 'query'): z.infer<typeof S.MetricsQuery> }).valid('query');
       const ref = await checkRef(c.req.param('ref')!);
       const result = await runlens.metrics(ref, { names: q.metric, nodes: q.node, kind: q.kind, since: time('since', q.since), until: time('until', q.until), signal: abortOnClose(c).signal });
-      const series = q.points === undefined ? result.series : result.series.map((s) => ({ ...s, points: downsamplePoints(s.points, q.points!) }));
-      return jsonBody({ series: q.format === 'columns' ? series.map(toColumns) : series, warnings: result.warnings });
+      const series = q.points === undefined ? result.series : result.series.map((s) => ({ ...s, points: downsampleRemembered(s.points, q.points!, downsamplePoints) }));
+      if (q.format !== 'columns') return jsonBody({ series, warnings: result.warnings });
+      // Assembled from each series' columns text (remembered per points array: see columnsJson).
+      const text = `{"series":[${series.map(columnsJson).join(',')}],"warnings":${JSON.stringify(result.warnings)}}`;
+      return new Response(text, { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
     }) as never,
   );
 
