@@ -137,7 +137,7 @@ try {
     /** The compare page until its chart has drawn at least `drawn` points (a baseline build: holds them). */
     const compare = (extra, drawn, base = server.url) => async () => {
       await page.goto(`${base}/compare?${refs}&metric=loss${extra}`);
-      const attr = base === server.url ? 'data-drawn' : 'data-points';
+      const attr = base === baseline?.url ? 'data-points' : 'data-drawn';
       await page.waitForFunction(([n, a]) => Number(document.querySelector('.chart')?.getAttribute(a)) >= n, [drawn, attr], { timeout: 120_000 });
       await nextFrame();
       return timed('/metrics$');
@@ -153,6 +153,18 @@ try {
         const summary = (runs) => Object.fromEntries(Object.keys(runs[0]).map((k) => [k, median(runs.map((r) => r[k]))]));
         result.compareFullInTurns = { thisBuild: { ...summary(now), browserMsAll: now.map((r) => r.browserMs) }, baselineBuild: { ...summary(before), browserMsAll: before.map((r) => r.browserMs) } };
       }
+      // Cold, default resolution: the first view after a server starts (its own runlens: nothing read yet).
+      {
+        const fresh = createRunlens({ providers: [localProvider], cwd: root, env: {}, settings: { local: { roots } }, metricCache: { maxPoints: SERVE_METRIC_CACHE_POINTS } });
+        const coldServer = await startServer({ runlens: fresh, cwd: root, archiveRoots: roots, webDir: webAssetsDir() });
+        try {
+          result.compareDefaultCold = await compare('', 4 * Math.min(POINTS, 1000), coldServer.url)();
+        } finally {
+          await coldServer.close();
+          await fresh.close();
+        }
+      }
+      // The first of these loads is cold too (apiMsAll[0]): this server has not read the series yet.
       result.compareFull = await repeated(compare('&points=all', 4 * POINTS));
       // Default: LTTB on the server to about the chart's width in pixels.
       result.compareDefault = await repeated(compare('', 4 * Math.min(POINTS, 1000)));
