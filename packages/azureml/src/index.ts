@@ -1,4 +1,5 @@
 import type { ProviderDefinitionV1 } from '@runlens/core';
+import { fromV1 } from '@runlens/core/from-v1';
 
 // The forms in which Azure ML names a job, as its own tools print them (docs/providers/azureml.md).
 // Every form becomes the id after `azureml:`: the job's full ARM id, or a bare job name for the
@@ -43,7 +44,7 @@ export function claimAzuremlRef(text: string): string | undefined {
  * Azure Machine Learning jobs. Refs: `azureml:<job-name>` (workspace from configuration), the job's
  * ARM resource id, or its Studio URL, bare or after `azureml:` (see claimAzuremlRef for every form).
  */
-export const azuremlProvider: ProviderDefinitionV1 = {
+const azuremlV1: ProviderDefinitionV1 = {
   specificationVersion: 'v1',
   id: 'azureml',
   displayName: 'Azure Machine Learning',
@@ -52,3 +53,10 @@ export const azuremlProvider: ProviderDefinitionV1 = {
   isConfigured: ({ env, settings }) => Boolean(settings.workspace ?? (env.AZURE_SUBSCRIPTION_ID && env.AZURE_RESOURCE_GROUP && env.AZUREML_WORKSPACE_NAME)),
   load: async (environment) => (await import('./provider.js')).createAzuremlProvider(environment),
 };
+
+// TEMPORARY (issue 12): contract v1 through core's fromV1 shim until this adapter is migrated to v2.
+export const azuremlProvider = fromV1(azuremlV1, {
+  options: [{ key: 'workspace', flag: 'workspace', description: 'Azure ML workspace: a name, or its ARM resource id' }],
+  environment: [{ name: 'AZURE_*, AZUREML_*', description: 'Azure credentials, subscription, resource group and workspace' }],
+  refHelp: 'azureml:<job name>, an ARM job id or a Studio URL',
+});

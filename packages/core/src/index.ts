@@ -9,6 +9,11 @@ export { md5FromEtag, md5FromBase64 } from './model/artifact.js';
 export { localFileError, onLocalFiles, requirePath } from './local-files.js';
 export type { Warning } from './model/warning.js';
 export * from './spec/v1.js';
+export * from './spec/v2.js';
+// TEMPORARY (issue 12): wraps v1 definitions until every adapter is migrated to v2.
+export { fromV1, type FromV1Options, type V1Settings } from './query/from-v1.js';
+export { resolveSettings, settingValue } from './query/settings.js';
+export { fromQuerySource, fromStreamSource, advance, dropDelivered, type TimePosition } from './query/log-shapes.js';
 export { RunlensError, notFound, authError, throttled, invalidInput, unsupported, providerError, interrupted, isNetworkError } from './errors.js';
 export type { ErrorCode, RunlensErrorOptions } from './errors.js';
 export { redact, registerSecret } from './redact.js';
@@ -27,9 +32,9 @@ export { mapLimit } from './machinery/limit.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';
 export { LogFanout, SharedFollows, type FollowedLine, type FollowLines, type OpenFollow, type LogFanoutOptions } from './query/fanout.js';
-export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type DownloadOptions, type DownloadSummary, type ExportOptions, type ExportSummary } from './query/runlens.js';
+export { createRunlens, selectMetrics, type RunView, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type DownloadOptions, type DownloadSummary, type ExportOptions, type ExportSummary } from './query/runlens.js';
 export { findSeries, matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';
-export { PROVIDER_DEFINITION, ProviderRegistry } from './query/registry.js';
+export { PROVIDER_DEFINITION, ProviderRegistry, SUPPORTED_SPECIFICATION_VERSIONS } from './query/registry.js';
 // inversify composition (providerModule, composeProviders): `@runlens/core/inversify`, kept apart so
 // that importing core installs nothing global.
 export { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, artifactMatcher, fileSlug, type ArchiveManifest, type SkippedArtifact, type MetricFileHeader } from './archive/format.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure, createRunlens, enrichFailure, isGenericReason, parseDuration, parseTime, redact, registerSecret, RunlensError, type ProviderDefinitionV1 } from '../src/index.js';
+import { classifyFailure, createRunlens, enrichFailure, isGenericReason, parseDuration, parseTime, redact, registerSecret, RunlensError, type AnyProviderDefinition, type ProviderDefinition } from '../src/index.js';
 
 describe('durations and times', () => {
   const now = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -77,11 +77,12 @@ describe('failure classification', () => {
 });
 
 describe('registry and refs', () => {
-  const fake = (id: string, extra: Partial<ProviderDefinitionV1> = {}): ProviderDefinitionV1 => ({
-    specificationVersion: 'v1',
+  const fake = (id: string, extra: Partial<ProviderDefinition> = {}): AnyProviderDefinition => ({
+    specificationVersion: 'v2',
     id,
     displayName: id,
-    capabilities: { list: false, logs: false, follow: false, systemMetrics: false, trainingMetrics: false, metricSteps: false, artifacts: false },
+    capabilities: { list: false, logs: false, follow: false, systemMetrics: false, trainingMetrics: false, artifacts: false },
+    settings: { schema: { safeParse: (data: unknown) => ({ success: true, data }) } as unknown as ProviderDefinition['settings']['schema'], options: [] },
     load: async () => {
       throw new Error('not loaded in these tests');
     },
@@ -99,7 +100,7 @@ describe('registry and refs', () => {
     expect(() => runlens.resolve('sagemaker:')).toThrow(/nothing after 'sagemaker:'/);
   });
   it('refuses an adapter built for another specification version, with a typed error', () => {
-    const stale = { ...fake('old'), specificationVersion: 'v0' } as unknown as ProviderDefinitionV1;
+    const stale = { ...fake('old'), specificationVersion: 'v0' } as unknown as AnyProviderDefinition;
     const error = (() => {
       try {
         createRunlens({ providers: [stale] });
@@ -108,7 +109,7 @@ describe('registry and refs', () => {
       }
     })();
     expect(RunlensError.isInstance(error) && error.code).toBe('Unsupported');
-    expect((error as Error).message).toMatch(/specification "v0"; this @runlens\/core supports v1/);
+    expect((error as Error).message).toMatch(/specification "v0"; this @runlens\/core supports v2/);
   });
   it('answers an unsupported request with Unsupported, not an empty result', async () => {
     await expect(runlens.logs('sagemaker:my-job')).rejects.toMatchObject({ code: 'Unsupported' });

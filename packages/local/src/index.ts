@@ -1,17 +1,23 @@
-import type { ClaimContext, ProviderDefinitionV1 } from '@runlens/core';
+import type { ClaimContext, ProviderDefinition } from '@runlens/core';
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { localSettingsSchema, type LocalHandle, type LocalSettings } from './settings.js';
 
 /**
  * Local run archives: the embedded default. A ref is `local:<directory>`; a bare path is claimed too
  * when it starts with `./`, `../` or `/`, or names an existing directory (`examples/runs/x`, as tab
  * completion gives it). Reading needs no account and no network.
  */
-export const localProvider: ProviderDefinitionV1 = {
-  specificationVersion: 'v1',
+export const localProvider: ProviderDefinition<LocalSettings, LocalHandle> = {
+  specificationVersion: 'v2',
   id: 'local',
   displayName: 'Local run archive',
-  capabilities: { list: true, logs: true, follow: true, systemMetrics: true, trainingMetrics: true, metricSteps: true, artifacts: true },
+  capabilities: { list: true, logs: true, follow: true, systemMetrics: true, trainingMetrics: true, artifacts: true },
+  settings: {
+    schema: localSettingsSchema,
+    options: [{ key: 'roots', env: ['RUNLENS_LOCAL_ROOT'], type: 'paths', description: "directories (':'-separated) 'runlens runs' searches for local archives (default: .)" }],
+  },
+  refHelp: "local:<directory>; an existing directory or a path starting with ./ ../ or / means local",
   claim: claimPath,
   isConfigured: () => true,
   load: async (environment) => (await import('./provider.js')).createLocalProvider(environment),
@@ -32,3 +38,4 @@ export function claimPath(text: string, context: ClaimContext): string | undefin
 }
 
 export { readArchive, type ArchiveContents } from './archive.js';
+export type { LocalHandle, LocalSettings } from './settings.js';

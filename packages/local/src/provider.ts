@@ -12,14 +12,17 @@ import {
   type LogStreamInfo,
   type MetricDescriptor,
   type MetricPoint,
-  type ProviderEnvironment,
-  type ProviderV1,
+  type ProviderEnvironmentV2,
+  type ProviderV2,
   type Run,
-  type RunSummary,
+  type RunDocument,
+  type RunSummaryDocument,
+  type RunTarget,
 } from '@runlens/core';
 import { ARCHIVE_SIDE, corrupt, fileBody, listFiles, readArchive, readRunFile, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
 import { readLines, tailLines, type LinePosition } from './lines.js';
 import { readSeriesPoints } from './points.js';
+import type { LocalHandle, LocalSettings } from './settings.js';
 import { artifactManifestSchema, describeIssue, logRecordSchema, metricPointSchema } from './schema.js';
 
 const PAGE_LINES = 5_000;
@@ -32,18 +35,16 @@ const LIST_CONCURRENCY = 16;
 /** Metric series files read at once. */
 const SERIES_CONCURRENCY = 4;
 
-export function createLocalProvider(environment: ProviderEnvironment): ProviderV1 {
+type Target = RunTarget<LocalHandle>;
+
+export function createLocalProvider(environment: ProviderEnvironmentV2<LocalSettings>): ProviderV2<LocalHandle> {
   const cwd = environment.cwd;
   const dirOf = (id: string) => path.resolve(cwd, id);
-  const roots = (): string[] => {
-    const configured = environment.settings.roots as string[] | undefined;
-    if (configured && configured.length > 0) return configured;
-    const fromEnv = environment.env.RUNLENS_LOCAL_ROOT;
-    return fromEnv ? fromEnv.split(path.delimiter).filter(Boolean) : ['.'];
-  };
+  // RUNLENS_LOCAL_ROOT arrives here as the `roots` setting (core reads the variables a definition declares).
+  const roots = (): string[] => (environment.settings.roots && environment.settings.roots.length > 0 ? environment.settings.roots : ['.']);
 
   const seriesFiles = new WeakMap<MetricDescriptor, string>();
-  const logDir = (run: Run) => path.join(dirOf(run.id), ARCHIVE_FILES.logsDir);
+  const logDir = ({ handle }: Target) => path.join(handle.dir, ARCHIVE_FILES.logsDir);
 
   const parseRecord = (file: string, text: string, line: number): LogRecord => {
     let json: unknown;
@@ -64,19 +65,19 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     return first ? parseRecord(file, first.text, first.line).node : fallback;
   };
 
-  const listStreams = async (run: Run): Promise<LogStreamInfo[]> => {
-    const files = await listFiles(logDir(run), '.jsonl');
+  const listStreams = async (target: Target): Promise<LogStreamInfo[]> => {
+    const files = await listFiles(logDir(target), '.jsonl');
     return Promise.all(
       files.map(async (name) => {
-        const file = path.join(logDir(run), name);
+        const file = path.join(logDir(target), name);
         const id = name.slice(0, -'.jsonl'.length);
         return { id, node: await streamNode(file, id), size: (await stat(file)).size };
       }),
     );
   };
 
-  const seriesFilesOf = (run: Run, descriptors: readonly MetricDescriptor[]) => {
-    const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
+  const seriesFilesOf = ({ run, handle }: Target, descriptors: readonly MetricDescriptor[]) => {
+    const dir = path.join(handle.dir, ARCHIVE_FILES.metricsDir);
     return descriptors.map((descriptor) => {
       const name = seriesFiles.get(descriptor);
       if (!name) throw notFound(`metric '${descriptor.name}' was not listed for ${run.ref}`);
@@ -84,21 +85,19 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     });
   };
 
-  const describe = async (id: string): Promise<Run> => {
+  const describe = async (id: string): Promise<{ run: RunDocument; handle: LocalHandle }> => {
     const dir = dirOf(id);
     const archive = await readArchive(dir);
     const logNames = (await listFiles(path.join(dir, ARCHIVE_FILES.logsDir), '.jsonl')).map((n) => n.slice(0, -'.jsonl'.length));
-    return toLocalRun(archive, id, logNames);
+    // Core stamps ref and provider.
+    const { ref: _ref, provider: _provider, ...run } = toLocalRun(archive, id, logNames);
+    return { run, handle: { dir } };
   };
 
   return {
-    specificationVersion: 'v1',
-    id: 'local',
-    followPollMs: { min: 500, max: 5_000 },
-    statusPollMs: 1_000,
-    streamDiscoveryMs: 1_000,
+    specificationVersion: 'v2',
     // `./live`, `live` and `/abs/live` are one archive: cursors name it by its absolute path.
-    identity: (run) => `local:${dirOf(run.id)}`,
+    identity: ({ handle }) => `local:${handle.dir}`,
 
     catalog: {
       describe: (id) => onArchive(() => describe(id)),
@@ -108,7 +107,7 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
         // A root inside another one finds its archives twice: each is listed once.
         const dirs = [...new Set(await findArchives(roots().map((root) => path.resolve(cwd, root)), LIST_DEPTH))].sort();
         const heads = await mapLimit(dirs, LIST_CONCURRENCY, (dir) => readRunFile(dir).then((run) => ({ dir, run }), () => undefined));
-        const found: RunSummary[] = [];
+        const found: RunSummaryDocument[] = [];
         for (const head of heads) {
           if (!head) continue;
           const id = relativeId(cwd, head.dir);
@@ -119,8 +118,6 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
           if (filter.until !== undefined && (created === undefined || created >= filter.until)) continue;
           if (filter.nameContains && !name.includes(filter.nameContains)) continue;
           found.push({
-            ref: `local:${id}`,
-            provider: 'local',
             id,
             name,
             status: run.status,
@@ -136,26 +133,27 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     },
 
     logs: {
-      listStreams: (run) => onArchive(() => listStreams(run)),
-      readStream: (run, stream, request) => onArchive(async () => {
-        const file = path.join(logDir(run), `${stream.id}.jsonl`);
+      kind: 'positioned',
+      listStreams: (target) => onArchive(() => listStreams(target)),
+      readStream: (target, stream, request) => onArchive(async () => {
+        const file = path.join(logDir(target), `${stream.id}.jsonl`);
         const from = (request.position as LinePosition | undefined) ?? { offset: 0, line: 1 };
-        const chunk = await readLines(file, from, PAGE_LINES, isTerminal(run.status));
+        const chunk = await readLines(file, from, PAGE_LINES, isTerminal(target.run.status));
         const records = chunk.lines.map((l) => parseRecord(file, l.text, l.line));
         return { records, next: chunk.next as unknown as JsonValue, caughtUp: chunk.atEnd };
       }),
-      tailStream: (run, stream, request) => onArchive(async () => {
-        const file = path.join(logDir(run), `${stream.id}.jsonl`);
+      tailStream: (target, stream, request) => onArchive(async () => {
+        const file = path.join(logDir(target), `${stream.id}.jsonl`);
         // Reading backwards cannot know what lies before `until`: let core read forward then.
         if (request.until !== undefined) return undefined;
-        const { lines, end } = await tailLines(file, request.count, isTerminal(run.status));
+        const { lines, end } = await tailLines(file, request.count, isTerminal(target.run.status));
         return { records: lines.map((text) => parseRecord(file, text, 0)), next: { offset: end, line: 0 } };
       }),
     },
 
     metrics: {
-      listMetrics: (run) => onArchive(async () => {
-        const dir = path.join(dirOf(run.id), ARCHIVE_FILES.metricsDir);
+      listMetrics: ({ handle }) => onArchive(async () => {
+        const dir = path.join(handle.dir, ARCHIVE_FILES.metricsDir);
         const files = await listFiles(dir, '.jsonl');
         return Promise.all(
           files.map(async (name) => {
@@ -168,15 +166,15 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
       }),
       // The file's size, modification time and inode: a series written again (appended, or replaced by
       // a rename) gets another version, so core reads it again rather than reusing what it kept.
-      seriesVersions: (run, descriptors) => onArchive(async () => {
-        const files = seriesFilesOf(run, descriptors);
+      seriesVersions: (target, descriptors) => onArchive(async () => {
+        const files = seriesFilesOf(target, descriptors);
         return mapLimit(files, LIST_CONCURRENCY, async ({ file }) => {
           const info = await stat(file, { bigint: true });
           return `${info.size}:${info.mtimeNs}:${info.ino}`;
         });
       }),
-      readMetrics: (run, descriptors) => onArchive(async () => {
-        const files = seriesFilesOf(run, descriptors);
+      readMetrics: (target, descriptors) => onArchive(async () => {
+        const files = seriesFilesOf(target, descriptors);
         // A few series at once: their file reads overlap each other's decoding.
         const series = await mapLimit(files, SERIES_CONCURRENCY, async ({ descriptor, file }) => ({ ...descriptor, points: await readSeriesPoints(file, (text, line) => slowPoint(file, text, line)) }));
         return { series };
@@ -184,8 +182,8 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
     },
 
     artifacts: {
-      async *listArtifacts(run) {
-        const dir = dirOf(run.id);
+      async *listArtifacts({ handle }) {
+        const dir = handle.dir;
         const manifestFile = path.join(dir, ARCHIVE_FILES.artifactManifest);
         if (await stat(manifestFile).catch(() => undefined)) {
           const parsed = artifactManifestSchema.safeParse(await readJsonFile(manifestFile));
@@ -198,8 +196,8 @@ export function createLocalProvider(environment: ProviderEnvironment): ProviderV
         const found = await onArchive(() => walk(root).catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? [] : Promise.reject(e))));
         yield await onArchive(() => Promise.all(found.map(async (file) => ({ path: path.relative(root, file).split(path.sep).join('/'), size: (await stat(file)).size }))));
       },
-      openArtifact: (run, artifactPath) => onArchive(async () => {
-        const root = path.resolve(dirOf(run.id), ARCHIVE_FILES.artifactsDir);
+      openArtifact: ({ run, handle }, artifactPath) => onArchive(async () => {
+        const root = path.resolve(handle.dir, ARCHIVE_FILES.artifactsDir);
         const file = path.resolve(root, ...artifactPath.split('/'));
         if (!file.startsWith(root + path.sep)) throw notFound(`no artifact '${artifactPath}'`);
         const info = await stat(file).catch(() => undefined);

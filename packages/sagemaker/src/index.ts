@@ -1,4 +1,5 @@
 import type { ProviderDefinitionV1 } from '@runlens/core';
+import { fromV1 } from '@runlens/core/from-v1';
 
 const TRAINING_JOB_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:training-job\/[A-Za-z0-9-]{1,63}$/;
 /**
@@ -18,7 +19,7 @@ export function claimSagemakerRef(text: string): string | undefined {
  * AWS SageMaker training jobs. Refs: `sagemaker:<TrainingJobName>`, the job's ARN (which also
  * fixes the region) or its console URL, bare or after `sagemaker:`. The AWS SDK loads only when a SageMaker ref is used.
  */
-export const sagemakerProvider: ProviderDefinitionV1 = {
+const sagemakerV1: ProviderDefinitionV1 = {
   specificationVersion: 'v1',
   id: 'sagemaker',
   displayName: 'AWS SageMaker',
@@ -28,4 +29,11 @@ export const sagemakerProvider: ProviderDefinitionV1 = {
     Boolean(settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? env.AWS_PROFILE ?? env.AWS_ENDPOINT_URL ?? env.AWS_ENDPOINT_URL_SAGEMAKER),
   load: async (environment) => (await import('./provider.js')).createSagemakerProvider(environment),
 };
+
+// TEMPORARY (issue 12): contract v1 through core's fromV1 shim until this adapter is migrated to v2.
+export const sagemakerProvider = fromV1(sagemakerV1, {
+  options: [{ key: 'region', flag: 'region', description: 'AWS region of SageMaker jobs (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)' }],
+  environment: [{ name: 'AWS_*', description: 'credentials, profile, region and endpoints, as the AWS SDK reads them' }],
+  refHelp: 'sagemaker:<job name>, a training job ARN or console URL',
+});
 

@@ -8,7 +8,8 @@ import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
 import { isTerminal, type Run } from '../model/run.js';
 import { formatDuration } from '../time.js';
 import type { Warning } from '../model/warning.js';
-import type { JsonValue, LogTail, ProviderV1, RunLogSourceV1 } from '../spec/v1.js';
+import type { FollowPolicy, JsonValue, LogTailV2, RunTarget } from '../spec/v2.js';
+import type { NormalizedLogSource } from './log-shapes.js';
 
 const DEFAULT_POLL = { min: 2_000, max: 30_000 };
 /** How long a follow keeps trying to reach an unreachable provider before it gives up (LogQuery.reconnectForMs). */
@@ -42,11 +43,16 @@ interface HandedPage {
 
 /** Everything the reader needs from the query API, so it can be tested and reused by export. */
 export interface LogReaderDeps {
-  readonly provider: ProviderV1;
-  readonly source: RunLogSourceV1;
-  readonly run: Run;
+  /** The provider's log source, as core reads it (query- and stream-shaped ones through log-shapes.ts). */
+  readonly source: NormalizedLogSource;
+  /** The run and the adapter's handle for it. */
+  readonly target: RunTarget<unknown>;
+  /** The run's identity (cursors are bound to it); default `run.ref`. */
+  readonly identity?: string;
   /** Re-describes the run while following, to notice that it ended. */
-  readonly describe: () => Promise<Run>;
+  readonly describe: () => Promise<RunTarget<unknown>>;
+  /** Core's follow policy (RunlensOptions.follow). */
+  readonly policy?: FollowPolicy;
   /** Milliseconds on a monotonic clock (tests pass a fake one). Default: performance.now. */
   readonly now?: () => number;
 }
@@ -77,7 +83,10 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private nextOrder = 0;
   private iterated = false;
   /** The run as last described: reads after it ended see it ended (an unterminated last line is final then). */
-  private run: Run;
+  private target: RunTarget<unknown>;
+  private get run(): Run {
+    return this.target.run;
+  }
   /** Records read from the provider (before since/until/grep), to explain an empty answer. */
   private seen = 0;
   private outage?: Outage;
@@ -91,7 +100,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     private readonly deps: LogReaderDeps,
     private readonly query: LogQuery = {},
   ) {
-    this.run = deps.run;
+    this.target = deps.target;
     this.now = deps.now ?? (() => performance.now());
     if (query.reconnectForMs !== undefined && !(query.reconnectForMs >= 0)) throw invalidInput(`invalid reconnect time '${query.reconnectForMs}' (use a duration such as 30s or 10m)`);
     if (query.grep !== undefined) this.grep = compileGrep(query.grep, query.ignoreCase);
@@ -110,7 +119,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   private identity(): string {
-    return this.deps.provider.identity?.(this.deps.run) ?? this.deps.run.ref;
+    return this.deps.identity ?? this.deps.target.run.ref;
   }
 
   /** Collects a warning once and passes it on at once (a follow may wait long before the next line). */
@@ -150,7 +159,16 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private start(): AsyncGenerator<Chunk> {
     if (this.iterated) throw invalidInput('a LogReader can be iterated only once');
     this.iterated = true;
-    return this.read();
+    return this.closing(this.read());
+  }
+
+  /** Open connections of the source close when the read ends, however it ends. */
+  private async *closing(chunks: AsyncGenerator<Chunk>): AsyncGenerator<Chunk> {
+    try {
+      yield* chunks;
+    } finally {
+      this.deps.source.close?.();
+    }
   }
 
   /** Chunks of records; a chunk from the merge is marked delivered only as its records are taken. */
@@ -158,7 +176,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     const { query } = this;
     const resume = query.cursor ? decodeCursor(query.cursor) : undefined;
     // Cursors from before identities were kept name the run by its ref.
-    if (resume && resume.ref !== this.identity() && resume.ref !== this.deps.run.ref) throw invalidInput(`the cursor belongs to ${resume.ref}, not ${this.deps.run.ref}`);
+    if (resume && resume.ref !== this.identity() && resume.ref !== this.deps.target.run.ref) throw invalidInput(`the cursor belongs to ${resume.ref}, not ${this.deps.target.run.ref}`);
     this.resumed = resume?.streams ?? {};
     await this.discover(resume?.streams);
     this.warnUnknownNodes();
@@ -175,10 +193,12 @@ export class LogReader implements AsyncIterable<LogRecord> {
     if (!query.follow) return;
 
     // A run that had already ended before the first read needs no second look.
-    if (isTerminal(this.deps.run.status)) return;
+    if (isTerminal(this.deps.target.run.status)) return;
     const poll = this.poll();
-    const statusEvery = this.deps.provider.statusPollMs ?? Math.max(poll.min, 5_000);
-    const discoverEvery = this.deps.provider.streamDiscoveryMs ?? Math.max(poll.min, 10_000);
+    const policy = this.deps.policy ?? {};
+    const statusEvery = policy.statusPollMs ?? Math.max(poll.min, 5_000);
+    const discoverEvery = policy.streamDiscoveryMs ?? Math.max(poll.min, 10_000);
+    this.deps.source.following?.();
     let interval = poll.min;
     let lastStatus = Number.NEGATIVE_INFINITY;
     let lastDiscovery = this.now();
@@ -186,18 +206,18 @@ export class LogReader implements AsyncIterable<LogRecord> {
     for (;;) {
       if (isTerminal(this.run.status)) {
         // Lines written just before the end can reach the provider late: wait once, drain once, stop.
-        await sleep(poll.min, query.signal);
+        await sleep(policy.drainDelayMs ?? poll.min, query.signal);
         await this.resilient(() => this.discover());
         yield* this.passes();
         return;
       }
       if (query.until !== undefined && Date.now() >= query.until) return;
       if (idle || this.now() - lastStatus >= statusEvery) {
-        this.run = await this.resilient(() => this.deps.describe());
+        this.target = await this.resilient(() => this.deps.describe());
         lastStatus = this.now();
         if (isTerminal(this.run.status)) continue;
       }
-      await sleep(interval, query.signal);
+      await this.pause(interval);
       if (this.now() - lastDiscovery >= discoverEvery || this.states.size < this.run.nodes.length) {
         await this.resilient(() => this.discover());
         lastDiscovery = this.now();
@@ -211,7 +231,24 @@ export class LogReader implements AsyncIterable<LogRecord> {
   }
 
   private poll(): { readonly min: number; readonly max: number } {
-    return this.query.pollIntervalMs ?? this.deps.provider.followPollMs ?? DEFAULT_POLL;
+    return this.query.pollIntervalMs ?? this.deps.policy?.pollMs ?? DEFAULT_POLL;
+  }
+
+  /** The wait between follow passes, cut short when a stream-shaped source's connection has new lines. */
+  private async pause(ms: number): Promise<void> {
+    const wake = this.deps.source.wake?.();
+    if (!wake) return sleep(ms, this.query.signal);
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    this.query.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([sleep(ms, controller.signal), wake.then(() => controller.abort())]).catch((e) => {
+        if (this.query.signal?.aborted) throw e;
+      });
+    } finally {
+      this.query.signal?.removeEventListener('abort', onAbort);
+      controller.abort();
+    }
   }
 
   /** Merged passes until one completes; a follow rides out network loss in between (see rideOut). */
@@ -248,14 +285,14 @@ export class LogReader implements AsyncIterable<LogRecord> {
    */
   private async rideOut(error: unknown): Promise<void> {
     if (!this.query.follow || !isOutage(error) || this.query.signal?.aborted) throw error;
-    const budget = this.query.reconnectForMs ?? DEFAULT_RECONNECT_MS;
+    const budget = this.query.reconnectForMs ?? this.deps.policy?.reconnectForMs ?? DEFAULT_RECONNECT_MS;
     const now = this.now();
     const first = this.outage === undefined;
     const outage = (this.outage ??= { since: now, delay: this.poll().min });
-    const ref = this.deps.run.ref;
+    const ref = this.deps.target.run.ref;
     if (now - outage.since >= budget) {
       throw providerError(`gave up following ${ref} after ${formatDuration(now - outage.since)} without reaching the provider: ${error.detail}`, {
-        provider: error.provider ?? this.deps.run.provider,
+        provider: error.provider ?? this.deps.target.run.provider,
         run: error.run,
         cause: error,
       });
@@ -279,7 +316,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     const { since, until, follow, nodes, tail } = this.query;
     // Filters that can leave nothing on their own (and unknown nodes are already warned about).
     if (this.seen > 0 || since !== undefined || until !== undefined || nodes !== undefined || tail === 0) return;
-    const run = this.deps.run;
+    const run = this.deps.target.run;
     const status = `status ${run.status}${run.providerStatus && run.providerStatus.toLowerCase() !== run.status ? ` (${run.providerStatus})` : ''}`;
     const silent = this.states.size > 0 ? 'its nodes wrote no log lines' : 'no node started';
     let message: string;
@@ -296,7 +333,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
 
   /** Lists streams and adds the new ones (nodes that started late join here). */
   private async discover(fromCursor?: Readonly<Record<string, StreamCursor>>): Promise<void> {
-    const listed = await this.deps.source.listStreams(this.run, { signal: this.query.signal });
+    const listed = await this.deps.source.listStreams(this.target, { signal: this.query.signal });
     const wanted = this.query.nodes;
     const fresh = listed.filter((s) => !this.states.has(s.id) && (!wanted || wanted.includes(s.node)));
     fresh.sort((a, b) => compareNatural(a.node, b.node) || compareNatural(a.id, b.id));
@@ -308,9 +345,9 @@ export class LogReader implements AsyncIterable<LogRecord> {
 
   private warnUnknownNodes(): void {
     if (!this.query.nodes) return;
-    const known = new Set([...this.deps.run.nodes.map((n) => n.name), ...[...this.states.values()].map((s) => s.info.node)]);
+    const known = new Set([...this.deps.target.run.nodes.map((n) => n.name), ...[...this.states.values()].map((s) => s.info.node)]);
     for (const node of this.query.nodes) {
-      if (!known.has(node)) this.warn({ type: 'not-found', message: `node '${node}' has no logs in ${this.deps.run.ref} (nodes: ${[...known].join(', ') || 'none'})` });
+      if (!known.has(node)) this.warn({ type: 'not-found', message: `node '${node}' has no logs in ${this.deps.target.run.ref} (nodes: ${[...known].join(', ') || 'none'})` });
     }
   }
 
@@ -383,7 +420,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     const { since, until, signal } = this.query;
     const warn = (warning: Warning) => this.warn(warning);
     // `this.run` is read at each call: after the run ends, reads see it ended.
-    const lane = ahead.lane(state.order, (position) => source.readStream(this.run, state.info, { position, since, until, signal }));
+    const lane = ahead.lane(state.order, (position) => source.readStream(this.target, state.info, { position, since, until, signal }));
     let at = state.position;
     let carry = state.skip;
     let done = false;
@@ -412,12 +449,12 @@ export class LogReader implements AsyncIterable<LogRecord> {
 
   private async tail(count: number): Promise<LogRecord[]> {
     const { source } = this.deps;
-    const run = this.run;
+    const target = this.target;
     const tailStream = source.tailStream?.bind(source);
     // The provider's own tail only knows `until`; other filters need the forward read.
     if (tailStream && this.grep === undefined && this.query.since === undefined) {
       const states = [...this.states.values()].sort((a, b) => a.order - b.order);
-      const tails = await mapLimit(states, TAIL_CONCURRENCY, (state) => tailStream(run, state.info, { count, until: this.query.until, signal: this.query.signal }));
+      const tails = await mapLimit(states, TAIL_CONCURRENCY, (state) => tailStream(target, state.info, { count, until: this.query.until, signal: this.query.signal }));
       if (tails.every((t) => t !== undefined)) return this.mergeTails(states, tails, count);
     }
     // No provider tail: read forward keeping only the last `count` lines (memory stays bounded).
@@ -435,7 +472,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
     return Array.from({ length: kept }, (_, i) => ring[(start + i) % count]!);
   }
 
-  private mergeTails(states: StreamState[], tails: readonly LogTail[], count: number): LogRecord[] {
+  private mergeTails(states: StreamState[], tails: readonly LogTailV2[], count: number): LogRecord[] {
     const tagged: { record: LogRecord; order: number; index: number }[] = [];
     tails.forEach((tail, i) => {
       this.seen += tail.records.length;

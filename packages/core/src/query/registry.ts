@@ -1,25 +1,30 @@
-import type { ServiceIdentifier } from 'inversify';
 import { invalidInput, RunlensError } from '../errors.js';
 import { splitRef, type RunRef } from '../ref.js';
-import { SUPPORTED_SPECIFICATION_VERSIONS, type ClaimContext, type ProviderDefinitionV1 } from '../spec/v1.js';
+import type { AnyProviderDefinition, ClaimContext } from '../spec/v2.js';
 
-/** The inversify token adapter modules bind their definition to (a plain symbol: no inversify needed). */
-export const PROVIDER_DEFINITION: ServiceIdentifier<ProviderDefinitionV1> = Symbol.for('runlens.ProviderDefinition');
+/** The adapter specifications this core reads. v1 definitions are wrapped with `fromV1` while they are migrated. */
+export const SUPPORTED_SPECIFICATION_VERSIONS: readonly string[] = ['v2'];
+
+/**
+ * The token adapter modules bind their definition to in an inversify container: a plain symbol, so
+ * no inversify type is part of core's public API (`@runlens/core/inversify` types it).
+ */
+export const PROVIDER_DEFINITION: symbol = Symbol.for('runlens.ProviderDefinition');
 
 /**
  * The provider definitions of one runlens instance, by id. Composition with inversify lives in
  * `@runlens/core/inversify` (see there why); this file must not import it.
  */
 export class ProviderRegistry {
-  private readonly byId = new Map<string, ProviderDefinitionV1>();
+  private readonly byId = new Map<string, AnyProviderDefinition>();
 
-  constructor(definitions: readonly ProviderDefinitionV1[]) {
+  constructor(definitions: readonly AnyProviderDefinition[]) {
     for (const definition of definitions) {
       const version = (definition as { specificationVersion?: unknown }).specificationVersion;
       if (typeof version !== 'string' || !SUPPORTED_SPECIFICATION_VERSIONS.includes(version)) {
         throw new RunlensError(
           'Unsupported',
-          `provider '${String(definition.id)}' implements adapter specification ${JSON.stringify(version)}; this @runlens/core supports ${SUPPORTED_SPECIFICATION_VERSIONS.join(', ')} (update the adapter package or @runlens/core)`,
+          `provider '${String(definition.id)}' implements adapter specification ${JSON.stringify(version)}; this @runlens/core supports ${SUPPORTED_SPECIFICATION_VERSIONS.join(', ')} (update the adapter package or @runlens/core${version === 'v1' ? "; during the migration to v2, wrap a v1 definition with fromV1()" : ''})`,
         );
       }
       if (this.byId.has(definition.id)) throw invalidInput(`provider '${definition.id}' is registered twice`);
@@ -31,11 +36,11 @@ export class ProviderRegistry {
     return [...this.byId.keys()];
   }
 
-  list(): ProviderDefinitionV1[] {
+  list(): AnyProviderDefinition[] {
     return [...this.byId.values()];
   }
 
-  get(id: string): ProviderDefinitionV1 {
+  get(id: string): AnyProviderDefinition {
     const definition = this.byId.get(id);
     if (!definition) throw invalidInput(`unknown provider '${id}' (known: ${this.ids().join(', ') || 'none'})`);
     return definition;

@@ -15,7 +15,11 @@ import { isTerminal, type Run, type RunFilter, type RunSummary } from '../model/
 import { brief, type Warning } from '../model/warning.js';
 import { redact, registerSecret } from '../redact.js';
 import type { RunRef } from '../ref.js';
-import type { ProviderCapabilities, ProviderDefinitionV1, ProviderEnvironment, ProviderV1, RequestContext } from '../spec/v1.js';
+import type { RequestContext } from '../spec/v1.js';
+import type { AnyProviderDefinition, FollowPolicy, ProviderCapabilitiesV2, ProviderEnvironmentV2, ProviderV2, RunCapabilities, RunFeature, RunTarget, TestHooks } from '../spec/v2.js';
+import { formatRef } from '../ref.js';
+import { fromQuerySource, fromStreamSource, type NormalizedLogSource } from './log-shapes.js';
+import { resolveSettings } from './settings.js';
 import { compareRuns, type Comparison, type CompareOptions } from './compare.js';
 import { compareNatural, LogReader } from './logs.js';
 import { ProviderRegistry } from './registry.js';
@@ -29,18 +33,25 @@ export interface RunlensOptions {
    * Provider definitions, e.g. `[localProvider, sagemakerProvider]`. To collect them from inversify
    * ContainerModules, use `composeProviders` from `@runlens/core/inversify`.
    */
-  readonly providers?: readonly ProviderDefinitionV1[];
+  readonly providers?: readonly AnyProviderDefinition[];
   /** Configuration source for adapters. Defaults to `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Per-provider settings, keyed by provider id. */
+  /**
+   * Per-provider settings, keyed by provider id; each is parsed by the provider's schema (over the
+   * environment variables it declares). A key that names no registered provider is refused.
+   */
   readonly settings?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** TESTS ONLY: hooks per provider id (a MockAgent dispatcher, a clock). Never settings. */
+  readonly testHooks?: Readonly<Record<string, TestHooks>>;
+  /** Core's follow policy: poll intervals, status and stream discovery intervals, drain delay, reconnect time. */
+  readonly follow?: FollowPolicy;
   readonly cwd?: string;
   /**
    * Core's one retry policy for every wire call: `budgetMs` is how long one request may keep retrying
    * throttling and transient failures (default 3 minutes; the CLI's --retry-budget).
    */
   readonly retry?: Partial<RetryPolicy>;
-  /** Default for every follow's `LogQuery.reconnectForMs` (how long to ride out an unreachable provider; 10 minutes if unset). */
+  /** Default for every follow's `LogQuery.reconnectForMs` (how long to ride out an unreachable provider; 10 minutes if unset). Same as `follow.reconnectForMs`. */
   readonly followReconnectMs?: number;
   /**
    * How long a description of a run that has ended may be reused by this instance (default 0: every
@@ -55,6 +66,13 @@ export interface RunlensOptions {
    * default: none kept. For long-lived instances that read the same series again (`runlens serve`).
    */
   readonly metricCache?: { readonly maxPoints: number };
+}
+
+/** A run with what it can do: per-run capabilities (every feature, resolved) and typed warnings from its description. */
+export interface RunView {
+  readonly run: Run;
+  readonly capabilities: { readonly [F in RunFeature]: { readonly available: boolean; readonly reason?: string } };
+  readonly warnings: readonly Warning[];
 }
 
 export interface ListOptions extends RunFilter {
@@ -113,9 +131,11 @@ export interface ExportSummary {
 export interface Runlens {
   /** Provider ids in registration order. */
   providers(): string[];
-  capabilities(provider: string): ProviderCapabilities;
+  capabilities(provider: string): ProviderCapabilitiesV2;
   resolve(ref: string): RunRef;
   describe(ref: string, options?: { signal?: AbortSignal; evidence?: boolean }): Promise<Run>;
+  /** The run (without log evidence) with its per-run capabilities and warnings. */
+  describeRun(ref: string, options?: { signal?: AbortSignal }): Promise<RunView>;
   /**
    * The run's identity, whatever text its ref was typed as (`local:./x` and `local:/abs/x` are one):
    * the provider's `identity(run)`, else `run.ref`. Cursors and copies name runs by it.
@@ -141,6 +161,20 @@ export interface Runlens {
   close(): Promise<void>;
 }
 
+/** A described run as core keeps it: the stamped run with the adapter's handle, and what the run can do. */
+interface Described {
+  readonly target: RunTarget<unknown>;
+  readonly capabilities: RunCapabilities;
+  readonly warnings: readonly Warning[];
+}
+
+/** The source of a run whose logs are gone (its per-run capabilities say so): no streams. */
+const NO_LOGS: NormalizedLogSource = {
+  kind: 'positioned',
+  listStreams: async () => [],
+  readStream: async () => ({ records: [], next: null, caughtUp: true }),
+};
+
 /** How many lines at the end of a failed run's logs are searched for evidence. */
 const EVIDENCE_TAIL = 200;
 
@@ -151,27 +185,41 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
   const debug = (message: string) => options.debug?.(redact(message));
   const budget = new RequestBudget();
   const stats = { calls: 0, retries: 0 };
-  const loaded = new Map<string, Promise<ProviderV1>>();
+  const loaded = new Map<string, Promise<ProviderV2>>();
+  const follow: FollowPolicy = { ...(options.followReconnectMs !== undefined ? { reconnectForMs: options.followReconnectMs } : {}), ...options.follow };
 
   const cwd = options.cwd ?? process.cwd();
   const resolveRef = (text: string): RunRef => registry.resolve(text, { cwd });
-  const environment = (id: string): ProviderEnvironment => ({
+  // Settings are parsed once per provider, the same way for all (settings.ts); what the caller gave
+  // is checked at once, so a bad flag fails before anything is read.
+  for (const id of Object.keys(options.settings ?? {})) {
+    if (!registry.ids().includes(id)) throw invalidInput(`settings for unknown provider '${id}' (known: ${registry.ids().join(', ') || 'none'})`);
+  }
+  const parsed = new Map<string, unknown>();
+  const settingsOf = (id: string): unknown => {
+    if (!parsed.has(id)) parsed.set(id, resolveSettings(registry.get(id), options.settings?.[id], env));
+    return parsed.get(id);
+  };
+  for (const id of Object.keys(options.settings ?? {})) settingsOf(id);
+  const environment = (id: string): ProviderEnvironmentV2<unknown> => ({
     env,
-    settings: options.settings?.[id] ?? {},
+    settings: settingsOf(id),
     cwd,
     requests: createRequestContext({ provider: id, budget, retry: options.retry, debug, stats }),
     debug,
+    testHooks: options.testHooks?.[id] ?? {},
   });
-  const provider = (id: string): Promise<ProviderV1> => {
+  const provider = (id: string): Promise<ProviderV2> => {
     let instance = loaded.get(id);
     if (!instance) {
-      instance = registry.get(id).load(environment(id));
+      const definition = registry.get(id);
+      instance = (async () => definition.load(environment(id)))();
       loaded.set(id, instance);
     }
     return instance;
   };
 
-  const capable = (ref: RunRef, feature: keyof ProviderCapabilities, what: string): void => {
+  const capable = (ref: RunRef, feature: keyof ProviderCapabilitiesV2, what: string): void => {
     if (!registry.get(ref.provider).capabilities[feature]) {
       throw unsupported(`${registry.get(ref.provider).displayName} does not support ${what}`, { provider: ref.provider, run: ref.id });
     }
@@ -194,38 +242,64 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
   // calls per copied run, against a quota of 8/s. Running runs are never reused (follow polls their
   // status).
   const reuseMs = options.reuseEndedRunsMs ?? 0;
-  const described = new Map<string, { run: Run; at: number }>();
-  const describeRaw = async (ref: RunRef, signal?: AbortSignal): Promise<Run> => {
+  const described = new Map<string, { view: Described; at: number }>();
+  // The handle of each run object handed out, so `identity(run)` can ask the adapter.
+  const handles = new WeakMap<Run, Described>();
+  const describeFull = async (ref: RunRef, signal?: AbortSignal): Promise<Described> => {
     const key = `${ref.provider}:${ref.id}`;
     const now = Date.now();
     const cached = described.get(key);
-    if (cached && now - cached.at < reuseMs) return cached.run;
-    const run = await withContext(ref, async () => (await provider(ref.provider)).catalog.describe(ref.id, { signal }));
+    if (cached && now - cached.at < reuseMs) return cached.view;
+    const answer = await withContext(ref, async () => (await provider(ref.provider)).catalog.describe(ref.id, { signal }));
+    // Identity is core's: the adapter returns the document, core stamps ref and provider.
+    const run: Run = { ...answer.run, ref: formatRef({ provider: ref.provider, id: answer.run.id }), provider: ref.provider };
+    const target: RunTarget<unknown> = { run, handle: answer.handle };
+    const view: Described = { target, capabilities: answer.capabilities ?? {}, warnings: answer.warnings ?? [] };
+    handles.set(run, view);
     if (reuseMs > 0 && isTerminal(run.status)) {
       described.delete(key);
-      described.set(key, { run, at: now });
+      described.set(key, { view, at: now });
       if (described.size > DESCRIBED_MAX) described.delete(described.keys().next().value!);
     } else described.delete(key);
-    return run;
+    return view;
+  };
+  const describeRaw = async (ref: RunRef, signal?: AbortSignal): Promise<RunTarget<unknown>> => (await describeFull(ref, signal)).target;
+
+  /** Whether this run has a feature its provider has (a run can only narrow the provider's capabilities). */
+  const runFeature = (ref: RunRef, view: Described, feature: RunFeature): { available: boolean; reason?: string } => {
+    const definition = registry.get(ref.provider);
+    if (!definition.capabilities[feature]) return { available: false, reason: `${definition.displayName} does not support ${feature}` };
+    const own = view.capabilities[feature];
+    return own && !own.available ? { available: false, ...(own.reason ? { reason: own.reason } : {}) } : { available: true };
+  };
+  const runCapable = (ref: RunRef, view: Described, feature: RunFeature, what: string): void => {
+    const state = runFeature(ref, view, feature);
+    if (!state.available) throw unsupported(`${view.target.run.ref} has no ${what}${state.reason ? `: ${state.reason}` : ''}`, { provider: ref.provider, run: ref.id });
   };
 
-  const readerFor = async (ref: RunRef, run: Run, query: LogQuery): Promise<LogReader> => {
+  const readerFor = async (ref: RunRef, target: RunTarget<unknown>, query: LogQuery): Promise<LogReader> => {
     const p = await provider(ref.provider);
     if (!p.logs) throw unsupported(`${registry.get(ref.provider).displayName} has no log source`, { provider: ref.provider, run: ref.id });
-    const reconnectForMs = query.reconnectForMs ?? options.followReconnectMs;
-    return new LogReader({ provider: p, source: p.logs, run, describe: () => describeRaw(ref, query.signal) }, reconnectForMs === undefined ? query : { ...query, reconnectForMs });
+    const logs = p.logs;
+    // Query- and stream-shaped sources are read through core's positions (log-shapes.ts).
+    const source: NormalizedLogSource = logs.kind === 'query' ? fromQuerySource(logs) : logs.kind === 'stream' ? fromStreamSource(logs, query.signal) : logs;
+    return new LogReader(
+      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: follow },
+      query,
+    );
   };
 
   // The query methods below resolve a ref and describe the run once; these do the rest with that run,
   // so composite operations (export) cost one description, not one per part.
-  const metricsOf = async (ref: RunRef, run: Run, query: MetricQuery): Promise<MetricsResult> => {
+  const metricsOf = async (ref: RunRef, target: RunTarget<unknown>, query: MetricQuery): Promise<MetricsResult> => {
+    const run = target.run;
     const p = await provider(ref.provider);
     if (!p.metrics) return { run, series: [], warnings: [{ type: 'unsupported', message: `${ref.provider} exposes no metrics` }] };
     const warnings: Warning[] = [];
-    const all = await withContext(ref, () => p.metrics!.listMetrics(run, { signal: query.signal }));
+    const all = await withContext(ref, () => p.metrics!.listMetrics(target, { signal: query.signal }));
     const selected = selectMetrics(all, query, warnings, run.ref);
     if (selected.length === 0) return { run, series: [], warnings };
-    const read = await readSeries(ref, p, run, selected, query);
+    const read = await readSeries(ref, p, target, selected, query);
     warnings.push(...read.warnings);
     if (query.since === undefined && query.until === undefined) return { run, series: read.series, warnings };
     const inWindow = (t: number) => (query.since === undefined || t >= query.since) && (query.until === undefined || t < query.until);
@@ -234,20 +308,21 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
 
   // The selected series, from the cache where it holds them (see SeriesCache); the rest from the provider.
   const seriesCache = options.metricCache && options.metricCache.maxPoints > 0 ? new SeriesCache(options.metricCache.maxPoints) : undefined;
-  const readSeries = async (ref: RunRef, p: ProviderV1, run: Run, selected: readonly MetricDescriptor[], query: MetricQuery): Promise<{ series: readonly MetricSeries[]; warnings: readonly Warning[] }> => {
+  const readSeries = async (ref: RunRef, p: ProviderV2, target: RunTarget<unknown>, selected: readonly MetricDescriptor[], query: MetricQuery): Promise<{ series: readonly MetricSeries[]; warnings: readonly Warning[] }> => {
     const source = p.metrics!;
+    const run = target.run;
     const direct = async () => {
-      const result = await withContext(ref, () => source.readMetrics(run, selected, { since: query.since, until: query.until, signal: query.signal }));
+      const result = await withContext(ref, () => source.readMetrics(target, selected, { since: query.since, until: query.until, signal: query.signal }));
       return { series: result.series, warnings: result.warnings ?? [] };
     };
     if (!seriesCache || !source.seriesVersions || !isTerminal(run.status)) return direct();
-    const versions = await withContext(ref, () => source.seriesVersions!(run, selected, { signal: query.signal }));
-    const identity = p.identity?.(run) ?? run.ref;
+    const versions = await withContext(ref, () => source.seriesVersions!(target, selected, { signal: query.signal }));
+    const identity = p.identity?.(target) ?? run.ref;
     const keys = selected.map((d, i) => (versions[i] === undefined ? undefined : JSON.stringify([identity, d.name, d.node ?? null, d.kind, d.providerName, versions[i]])));
     const found = keys.map((key) => (key === undefined ? undefined : seriesCache.get(key)));
     const missing = selected.filter((_, i) => !found[i]);
     // Read whole (no window): what is kept must be the whole series; metricsOf applies the window.
-    const result = missing.length === 0 ? { series: [] } : await withContext(ref, () => source.readMetrics(run, missing, { signal: query.signal }));
+    const result = missing.length === 0 ? { series: [] } : await withContext(ref, () => source.readMetrics(target, missing, { signal: query.signal }));
     // The adapter's promise (one series per descriptor, in order) not kept: nothing is cached, nothing mixed.
     if (result.series.length !== missing.length) return direct();
     const warnings = result.warnings ?? [];
@@ -263,12 +338,12 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     return { series, warnings };
   };
 
-  const artifactsOf = async (ref: RunRef, run: Run, signal?: AbortSignal): Promise<ArtifactInfo[]> => {
+  const artifactsOf = async (ref: RunRef, target: RunTarget<unknown>, signal?: AbortSignal): Promise<ArtifactInfo[]> => {
     const p = await provider(ref.provider);
     if (!p.artifacts) return [];
     return withContext(ref, async () => {
       const all: ArtifactInfo[] = [];
-      for await (const page of p.artifacts!.listArtifacts(run, { signal })) all.push(...page);
+      for await (const page of p.artifacts!.listArtifacts(target, { signal })) all.push(...page);
       return all;
     });
   };
@@ -278,11 +353,11 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
    * (a file already there) leaves the destination as it was. Files are streamed to a temporary name
    * and moved into place only once their size and SHA-256 are verified.
    */
-  const downloadOf = async (ref: RunRef, run: Run, dir: string, options: DownloadOptions & { select?: (path: string) => boolean; side?: string }): Promise<DownloadSummary> => {
+  const downloadOf = async (ref: RunRef, source: RunTarget<unknown>, dir: string, options: DownloadOptions & { select?: (path: string) => boolean; side?: string }): Promise<DownloadSummary> => {
     const side = options.side ?? 'download destination';
     requirePath(`the ${side}`, dir);
     const context = { provider: ref.provider, run: ref.id };
-    const listed = await artifactsOf(ref, run, options.signal);
+    const listed = await artifactsOf(ref, source, options.signal);
     const wanted = options.paths;
     const warnings: Warning[] = [];
     let chosen = wanted ? listed.filter((a) => wanted.some((w) => selectsPath(w, a.path))) : listed;
@@ -346,7 +421,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     const written: ArtifactInfo[] = [];
     for (const item of todo) {
       const { artifact, target } = item;
-      const body = await withContext(ref, () => p.artifacts!.openArtifact(run, artifact.path, { signal: options.signal }));
+      const body = await withContext(ref, () => p.artifacts!.openArtifact(source, artifact.path, { signal: options.signal }));
       let bytes = 0;
       const total = artifact.size ?? body.size;
       const file = await streamToTemp(body, target, {
@@ -386,31 +461,47 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
 
     async describe(text, describeOptions = {}) {
       const ref = resolveRef(text);
-      const run = await describeRaw(ref, describeOptions.signal);
-      if (run.status !== 'failed' || describeOptions.evidence === false || !registry.get(ref.provider).capabilities.logs) return run;
+      const view = await describeFull(ref, describeOptions.signal);
+      const run = view.target.run;
+      if (run.status !== 'failed' || describeOptions.evidence === false || !runFeature(ref, view, 'logs').available) return run;
       // A failed run's reason is often generic or empty; the end of its logs usually says why.
       const rules = (await provider(ref.provider)).failureRules;
+      const enriched = (failure: Run['failure']): Run => {
+        const out: Run = { ...run, failure };
+        handles.set(out, view);
+        return out;
+      };
       try {
-        const reader = await readerFor(ref, run, { tail: EVIDENCE_TAIL, signal: describeOptions.signal });
+        const reader = await readerFor(ref, view.target, { tail: EVIDENCE_TAIL, signal: describeOptions.signal });
         const tail: LogRecord[] = [];
         for await (const record of reader) tail.push(record);
-        return { ...run, failure: enrichFailure(run.failure, tail, rules) };
+        return enriched(enrichFailure(run.failure, tail, rules));
       } catch (e) {
         if (RunlensError.isInstance(e) && e.code === 'Interrupted') throw e;
         debug(`evidence from logs unavailable: ${(e as Error).message}`);
-        return run.failure ? run : { ...run, failure: enrichFailure(undefined, [], rules) };
+        return run.failure ? run : enriched(enrichFailure(undefined, [], rules));
       }
+    },
+
+    async describeRun(text, describeOptions = {}) {
+      const ref = resolveRef(text);
+      const view = await describeFull(ref, describeOptions.signal);
+      const features: RunFeature[] = ['logs', 'follow', 'systemMetrics', 'trainingMetrics', 'artifacts'];
+      const capabilities = Object.fromEntries(features.map((f) => [f, runFeature(ref, view, f)])) as RunView['capabilities'];
+      return { run: view.target.run, capabilities, warnings: view.warnings };
     },
 
     async identity(run) {
       const p = await provider(run.provider);
-      return p.identity?.(run) ?? run.ref;
+      if (!p.identity) return run.ref;
+      const target = handles.get(run)?.target ?? (await describeRaw(resolveRef(run.ref)));
+      return p.identity(target);
     },
 
     async list(listOptions = {}) {
       const warnings: Warning[] = [];
       const explicit = listOptions.providers !== undefined;
-      const ids = listOptions.providers ?? registry.list().filter((d) => d.isConfigured?.(environment(d.id)) ?? true).map((d) => d.id);
+      const ids = listOptions.providers ?? registry.list().filter((d) => d.isConfigured?.({ settings: settingsOf(d.id), env }) ?? true).map((d) => d.id);
       const runs: RunSummary[] = [];
       for (const id of ids) {
         const definition = registry.get(id);
@@ -423,9 +514,9 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
         let count = 0;
         try {
           for await (const page of p.catalog.list(listOptions, { signal: listOptions.signal })) {
-            for (const summary of page) {
-              if (listOptions.status && !listOptions.status.includes(summary.status)) continue;
-              runs.push(summary);
+            for (const document of page) {
+              if (listOptions.status && !listOptions.status.includes(document.status)) continue;
+              runs.push({ ...document, ref: formatRef({ provider: id, id: document.id }), provider: id });
               count++;
             }
             if (listOptions.limit !== undefined && count >= listOptions.limit) break;
@@ -443,25 +534,35 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     async logStreams(text, streamOptions = {}) {
       const ref = resolveRef(text);
       capable(ref, 'logs', 'logs');
-      const run = await describeRaw(ref, streamOptions.signal);
+      const view = await describeFull(ref, streamOptions.signal);
+      if (!runFeature(ref, view, 'logs').available) return [];
       const p = await provider(ref.provider);
-      return withContext(ref, async () => (p.logs ? p.logs.listStreams(run, streamOptions) : []));
+      return withContext(ref, async () => (p.logs ? p.logs.listStreams(view.target, streamOptions) : []));
     },
 
     async logs(text, query = {}) {
       const ref = resolveRef(text);
       capable(ref, 'logs', 'logs');
       if (query.follow) capable(ref, 'follow', 'following logs (--follow)');
-      const run = await describeRaw(ref, query.signal);
-      return readerFor(ref, run, query);
+      const view = await describeFull(ref, query.signal);
+      const logs = runFeature(ref, view, 'logs');
+      if (!logs.available) {
+        // A run whose logs are gone says why rather than printing nothing.
+        const reader = new LogReader({ source: NO_LOGS, target: view.target, describe: () => describeRaw(ref, query.signal), policy: follow }, { ...query, follow: false });
+        reader.warnings.push({ type: 'no-data', message: `no logs for ${view.target.run.ref}${logs.reason ? `: ${logs.reason}` : ''}` });
+        query.onWarning?.(reader.warnings[0]!);
+        return reader;
+      }
+      if (query.follow && !isTerminal(view.target.run.status)) runCapable(ref, view, 'follow', 'live logs to follow');
+      return readerFor(ref, view.target, query);
     },
 
     async metricDescriptors(text, descriptorOptions = {}) {
       const ref = resolveRef(text);
       const p = await provider(ref.provider);
       if (!p.metrics) throw unsupported(`${registry.get(ref.provider).displayName} has no metrics`, { provider: ref.provider, run: ref.id });
-      const run = await describeRaw(ref, descriptorOptions.signal);
-      return withContext(ref, () => p.metrics!.listMetrics(run, descriptorOptions));
+      const target = await describeRaw(ref, descriptorOptions.signal);
+      return withContext(ref, () => p.metrics!.listMetrics(target, descriptorOptions));
     },
 
     async metrics(text, query = {}) {
@@ -470,29 +571,40 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       if (query.kind === 'system') capable(ref, 'systemMetrics', 'system metrics');
       if (query.kind === 'training') capable(ref, 'trainingMetrics', 'training metrics');
       if (!caps.systemMetrics && !caps.trainingMetrics) capable(ref, 'trainingMetrics', 'metrics');
-      return metricsOf(ref, await describeRaw(ref, query.signal), query);
+      const view = await describeFull(ref, query.signal);
+      const missing = (['systemMetrics', 'trainingMetrics'] as const).filter((f) => caps[f] && !runFeature(ref, view, f).available && (!query.kind || `${query.kind}Metrics` === f));
+      const result = await metricsOf(ref, view.target, query);
+      if (missing.length === 0) return result;
+      // What the run lacks is said, once per feature, beside whatever else it has.
+      const notes: Warning[] = missing.map((f) => ({ type: 'unsupported', message: `${view.target.run.ref} has no ${f === 'systemMetrics' ? 'system' : 'training'} metrics${runFeature(ref, view, f).reason ? `: ${runFeature(ref, view, f).reason}` : ''}` }));
+      return { ...result, warnings: [...notes, ...result.warnings] };
     },
 
     async artifacts(text, artifactOptions = {}) {
       const ref = resolveRef(text);
       capable(ref, 'artifacts', 'artifacts');
-      return artifactsOf(ref, await describeRaw(ref, artifactOptions.signal), artifactOptions.signal);
+      const view = await describeFull(ref, artifactOptions.signal);
+      runCapable(ref, view, 'artifacts', 'artifacts');
+      return artifactsOf(ref, view.target, artifactOptions.signal);
     },
 
     async openArtifact(text, artifactPath, artifactOptions = {}) {
       const ref = resolveRef(text);
       capable(ref, 'artifacts', 'artifacts');
       const p = await provider(ref.provider);
-      const run = await describeRaw(ref, artifactOptions.signal);
+      const view = await describeFull(ref, artifactOptions.signal);
+      runCapable(ref, view, 'artifacts', 'artifacts');
       if (!p.artifacts) throw unsupported('no artifact source', { provider: ref.provider, run: ref.id });
-      return withContext(ref, () => p.artifacts!.openArtifact(run, artifactPath, artifactOptions));
+      return withContext(ref, () => p.artifacts!.openArtifact(view.target, artifactPath, artifactOptions));
     },
 
     async download(text, dir, downloadOptions = {}) {
       const ref = resolveRef(text);
       requirePath('the download destination', dir);
       capable(ref, 'artifacts', 'artifacts');
-      return downloadOf(ref, await describeRaw(ref, downloadOptions.signal), dir, downloadOptions);
+      const view = await describeFull(ref, downloadOptions.signal);
+      runCapable(ref, view, 'artifacts', 'artifacts');
+      return downloadOf(ref, view.target, dir, downloadOptions);
     },
 
     compare: (refs, compareOptions = {}) => compareRuns(api, refs, compareOptions),
@@ -503,6 +615,14 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       const warnings: Warning[] = [];
       const selection = exportOptions.artifacts === false ? 'none' : Array.isArray(exportOptions.artifacts) ? exportOptions.artifacts : 'all';
       const run = await api.describe(text, { signal: exportOptions.signal });
+      const view = handles.get(run) ?? (await describeFull(ref, exportOptions.signal));
+      const target = view.target;
+      // What this run lacks is left out of the archive, and said.
+      const has = (feature: RunFeature): boolean => {
+        const state = runFeature(ref, view, feature);
+        if (!state.available && state.reason && registry.get(ref.provider).capabilities[feature]) warnings.push({ type: 'no-data', message: `exported without ${feature}: ${state.reason}` });
+        return state.available;
+      };
       // Everything is written beside the target and renamed onto it at the end: an export that fails
       // or is interrupted leaves nothing that reads as an archive.
       const stage = await stageArchive(dir, { replace: exportOptions.overwrite });
@@ -511,9 +631,9 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       try {
         let logRecords = 0;
         const nodeFiles = new NodeLogFiles(path.join(out, ARCHIVE_FILES.logsDir));
-        if (caps.logs) {
+        if (caps.logs && has('logs')) {
           exportOptions.onProgress?.({ phase: 'logs', detail: 'reading logs' });
-          const reader = await readerFor(ref, run, { signal: exportOptions.signal });
+          const reader = await readerFor(ref, target, { signal: exportOptions.signal });
           try {
             for await (const record of reader) {
               await local(() => nodeFiles.write(record.node, record));
@@ -528,9 +648,9 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
         let seriesCount = 0;
         let points = 0;
         const metricFiles: string[] = [];
-        if (caps.systemMetrics || caps.trainingMetrics) {
+        if ((caps.systemMetrics && has('systemMetrics')) || (caps.trainingMetrics && has('trainingMetrics'))) {
           exportOptions.onProgress?.({ phase: 'metrics', detail: 'reading metrics' });
-          const result = await metricsOf(ref, run, { signal: exportOptions.signal });
+          const result = await metricsOf(ref, target, { signal: exportOptions.signal });
           warnings.push(...result.warnings);
           const taken = new Set<string>();
           for (const series of result.series) {
@@ -550,9 +670,9 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
 
         let artifacts: readonly ArtifactInfo[] = [];
         let skipped: readonly SkippedArtifact[] = [];
-        if (caps.artifacts && selection !== 'none') {
+        if (caps.artifacts && selection !== 'none' && has('artifacts')) {
           exportOptions.onProgress?.({ phase: 'artifacts', detail: 'downloading artifacts' });
-          const result = await downloadOf(ref, run, path.join(out, ARCHIVE_FILES.artifactsDir), {
+          const result = await downloadOf(ref, target, path.join(out, ARCHIVE_FILES.artifactsDir), {
             signal: exportOptions.signal,
             side: 'export directory',
             ...(selection === 'all' ? {} : { select: artifactMatcher(selection) }),

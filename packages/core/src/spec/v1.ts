@@ -1,3 +1,5 @@
+// The adapter contract, version 1: being replaced by v2 (spec/v2.ts, issue 12). Core reads v1
+// definitions only through the temporary `fromV1` shim (query/from-v1.ts); this file goes with it.
 // The adapter contract, version 1. Plain types; it imports nothing at runtime. Adapters translate one
 // provider's wire API into these shapes and nothing more: merging, following, cursors, retries,
 // budgets and filtering are core's (see docs/architecture.md).
@@ -10,7 +12,6 @@ import type { RunlensError } from '../errors.js';
 import type { FailureRule } from '../failure.js';
 
 export type SpecificationVersion = 'v1';
-export const SUPPORTED_SPECIFICATION_VERSIONS: readonly string[] = ['v1'];
 
 /** A JSON value: adapter positions must survive `JSON.stringify` inside a cursor. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

@@ -22,8 +22,7 @@ import type { Run, RunFilter, RunSummary } from '../model/run.js';
 import type { Warning } from '../model/warning.js';
 import type { FailureRule } from '../failure.js';
 import type { CallOptions, ClaimContext, JsonValue, RequestContext } from './v1.js';
-
-// Shared with v1 until v1 is deleted; then they move here.
+// Shared with v1; they move here when v1 is deleted.
 export type { BudgetSpec, CallOptions, ClaimContext, JsonValue, RequestContext, Requester, RequesterOptions, RequestSpec } from './v1.js';
 
 export type SpecificationVersionV2 = 'v2';
@@ -70,8 +69,8 @@ export interface SettingOption {
   readonly valueName?: string;
   /** Environment variables, first set one wins; a flag or a setting given by the caller overrides them. */
   readonly env?: readonly string[];
-  /** `list`: comma- or path-delimiter-separated. Default `string`. */
-  readonly type?: 'string' | 'number' | 'boolean' | 'list';
+  /** `list`: comma-separated; `paths`: separated by the platform's path delimiter (`:`). Default `string`. */
+  readonly type?: 'string' | 'number' | 'boolean' | 'list' | 'paths';
   /** One line of help (`cloud region for SageMaker jobs`). */
   readonly description: string;
 }
@@ -119,11 +118,19 @@ export interface ProviderDefinition<Settings = unknown, Handle = unknown> {
    * console URL`). Optional.
    */
   readonly refHelp?: string;
+  /** Environment variables the adapter reads itself (credentials through an SDK's chain), for help. */
+  readonly environment?: readonly EnvironmentHelp[];
   /** As in v1: recognises a native identifier and returns the id part of this provider's ref. */
   claim?(text: string, context: ClaimContext): string | undefined;
   /** Whether enough configuration is present to list runs without being asked by name. */
   isConfigured?(environment: ConfigurationView<Settings>): boolean;
   load(environment: ProviderEnvironmentV2<Settings>): Promise<ProviderV2<Handle>>;
+}
+
+export interface EnvironmentHelp {
+  /** A variable, several, or a pattern (`AWS_*`). */
+  readonly name: string;
+  readonly description: string;
 }
 
 /** Parsed settings and the environment, for `isConfigured` (before anything is loaded). */
@@ -294,6 +301,13 @@ export interface MetricSourceV2<Handle> {
   listMetrics(target: RunTarget<Handle>, options?: CallOptions): Promise<readonly MetricDescriptor[]>;
   /** Reads the given series (already filtered by core), whole, with every page followed. */
   readMetrics(target: RunTarget<Handle>, descriptors: readonly MetricDescriptor[], request: MetricReadRequestV2): Promise<{ series: readonly MetricSeries[]; warnings?: readonly Warning[] }>;
+  /**
+   * Optional: for each descriptor, a token that changes whenever the series' stored points may have
+   * changed (local archives: size, modification time, inode), or undefined when it cannot tell. With
+   * it core may reuse a series of an ended run it has read (`metricCache`); an adapter that has it
+   * returns one series per descriptor, in order, from `readMetrics`.
+   */
+  seriesVersions?(target: RunTarget<Handle>, descriptors: readonly MetricDescriptor[], options?: CallOptions): Promise<readonly (string | undefined)[]>;
 }
 
 export interface ArtifactSourceV2<Handle> {

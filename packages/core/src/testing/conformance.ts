@@ -10,7 +10,7 @@ import { encodeCursor } from '../machinery/cursor.js';
 import type { LogRecord } from '../model/log.js';
 import type { RunStatus } from '../model/run.js';
 import { createRunlens, type Runlens } from '../query/runlens.js';
-import type { ProviderDefinitionV1 } from '../spec/v1.js';
+import type { AnyProviderDefinition, TestHooks } from '../spec/v2.js';
 import { expectedTimeline, interleavedFixture, type RunFixture } from './fixtures.js';
 
 export interface ConformanceBackend {
@@ -21,13 +21,15 @@ export interface ConformanceBackend {
   setStatus?(ref: string, status: RunStatus): Promise<void>;
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly settings?: Readonly<Record<string, unknown>>;
+  /** Test hooks for the provider (a MockAgent dispatcher, a clock): never in settings. */
+  readonly testHooks?: TestHooks;
   readonly cwd?: string;
   close(): Promise<void>;
 }
 
 export interface ConformanceOptions {
   readonly name: string;
-  readonly provider: ProviderDefinitionV1;
+  readonly provider: AnyProviderDefinition;
   start(): Promise<ConformanceBackend>;
   /** A ref of this provider that does not exist. */
   readonly missingRef: string;
@@ -38,7 +40,7 @@ export interface ConformanceOptions {
   /** Which fixture parts the backend can seed (metrics and artifacts when the provider has them). */
   readonly seeds?: { readonly metrics?: boolean; readonly artifacts?: boolean };
   /** Provider for reading exported archives back (pass @runlens/local's `localProvider`). */
-  readonly archiveProvider?: ProviderDefinitionV1;
+  readonly archiveProvider?: AnyProviderDefinition;
   /** Follow polling used by the suite; keep it short. */
   readonly pollMs?: number;
 }
@@ -76,7 +78,7 @@ export function runConformance(options: ConformanceOptions): void {
 
     beforeAll(async () => {
       backend = await options.start();
-      runlens = createRunlens({ providers: [options.provider, ...(options.archiveProvider && options.archiveProvider.id !== options.provider.id ? [options.archiveProvider] : [])], env: backend.env ?? {}, settings: { [options.provider.id]: backend.settings ?? {} }, cwd: backend.cwd, retry: { baseDelayMs: 5, maxDelayMs: 50 } });
+      runlens = createRunlens({ providers: [options.provider, ...(options.archiveProvider && options.archiveProvider.id !== options.provider.id ? [options.archiveProvider] : [])], env: backend.env ?? {}, settings: { [options.provider.id]: backend.settings ?? {} }, testHooks: { [options.provider.id]: backend.testHooks ?? {} }, follow: { pollMs: { min: poll, max: poll * 2 }, statusPollMs: poll, streamDiscoveryMs: poll }, cwd: backend.cwd, retry: { baseDelayMs: 5, maxDelayMs: 50 } });
       fixture = interleavedFixture({ name: 'conformance-completed', nodes: options.nodes, burst: options.burst ?? 1200, withMetrics: options.seeds?.metrics ? { system: caps.systemMetrics, training: caps.trainingMetrics } : false, withArtifacts: options.seeds?.artifacts });
       ref = await backend.seed(fixture);
     });
