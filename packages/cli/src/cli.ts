@@ -16,6 +16,7 @@ import { defineServe } from './commands/serve.js';
 import type { Shell } from './completion.js';
 import type { CommandContext } from './context.js';
 import { LineWriter, type OutputStream } from './output/writer.js';
+import { environmentHelp, PROVIDER_MANIFEST, providerFlags } from './provider-manifest.js';
 import { isUsageError, reportUsage } from './usage.js';
 import { version } from './version.js';
 
@@ -31,15 +32,25 @@ export interface CliIO {
 export interface GlobalOptions {
   readonly debug?: boolean;
   readonly color: boolean;
-  readonly region?: string;
-  readonly workspace?: string;
-  /** MLflow tracking server for `mlflow:` refs (else MLFLOW_TRACKING_URI). */
-  readonly trackingUri?: string;
   /** How long one request may keep retrying (a duration, checked by context.ts). */
   readonly retryBudget?: string;
+  /** The installed providers' flags (`--region`, `--workspace`, …), by commander attribute; see provider-manifest.ts. */
+  readonly [providerFlag: string]: unknown;
 }
 
-export const EXIT_CODES_HELP = `
+/** The help's tail: exit codes, the installed providers' environment variables and ref forms. */
+export const EXIT_CODES_HELP = exitCodesHelp();
+
+function exitCodesHelp(): string {
+  const rows = [
+    { name: 'NO_COLOR', description: 'disable colour (as does --no-color); colour is only used on a terminal anyway' },
+    { name: 'FORCE_COLOR', description: 'colour even when output is not a terminal' },
+    ...environmentHelp(),
+  ];
+  const width = Math.min(18, Math.max(...rows.map((r) => r.name.length)));
+  const environment = rows.map((r) => (r.name.length > width ? `  ${r.name}\n  ${' '.repeat(width)} ${r.description}` : `  ${r.name.padEnd(width)} ${r.description}`)).join('\n');
+  const refs = PROVIDER_MANIFEST.filter((p) => p.refHelp).map((p) => `  ${p.refHelp}`).join('\n');
+  return `
 Exit codes:
   0    success
   1    internal error (a bug: run again with --debug and report it)
@@ -50,16 +61,12 @@ Exit codes:
   130  interrupted (Ctrl-C)
 
 Environment:
-  NO_COLOR           disable colour (as does --no-color); colour is only used on a terminal anyway
-  FORCE_COLOR        colour even when output is not a terminal
-  RUNLENS_LOCAL_ROOT directories (':'-separated) 'runlens runs' searches for local archives
-  AWS_*, HUAWEICLOUD_*, MODELARTS_*, AZURE_*, AZUREML_*, MLFLOW_TRACKING_*
-                     provider credentials and defaults (see each adapter's README)
+${environment}
 
-Run references: provider:id (prefix in any case), e.g. local:./examples/runs/x, sagemaker:my-job,
-modelarts:<job-id>, azureml:<run-id>, mlflow:<run-id>; an existing directory or a path starting with ./ ../ or / means
-local; ARNs, ARM ids and console or Studio URLs work bare or after their prefix.
+Run references: provider:id (prefix in any case), or a native id a provider recognises:
+${refs}
 Times (--since, --until): 30m, 2h, 7d (ago) or ISO 8601 (2026-11-28T10:00:00Z; without a zone: UTC).`;
+}
 
 type Action = (context: CommandContext) => Promise<number>;
 
@@ -101,14 +108,11 @@ function statusList(value: string, previous: string[] | undefined): string[] {
 export function buildProgram(io: CliIO, execute: (command: Command, action: Action) => Promise<void>): Command {
   const program = new Command('runlens');
   program
-    .description('One query API and CLI over ML training runs: SageMaker, ModelArts, Azure ML and local run archives.')
+    .description(`One query API and CLI over ML training runs: ${PROVIDER_MANIFEST.map((p) => p.displayName).join(', ')}.`)
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .option('--debug', 'print stack traces and (redacted) provider requests to stderr')
     .option('--no-color', 'never colour the output')
-    .option('--region <region>', 'cloud region for SageMaker and ModelArts')
-    .option('--workspace <workspace>', 'Azure ML workspace')
-    .option('--tracking-uri <uri>', 'MLflow tracking server for mlflow: refs (default: MLFLOW_TRACKING_URI)')
     .option('--retry-budget <duration>', 'how long one request may retry throttling and service errors before exit 5: 30s, 10m (default 3m)')
     .exitOverride()
     .configureOutput({
@@ -120,6 +124,8 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
     .showSuggestionAfterError(true)
     .helpCommand(false)
     .addHelpText('after', EXIT_CODES_HELP);
+  // Each installed provider's flags; one flag declared by several providers is one option feeding all.
+  for (const flag of providerFlags()) program.option(`--${flag.flag} <${flag.valueName}>`, flag.description);
 
   const command = (name: string, summary: string) => program.command(name).description(summary).helpOption('-h, --help', 'show help');
 

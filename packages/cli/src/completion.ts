@@ -1,14 +1,15 @@
 // `runlens completion bash|zsh|fish`: scripts generated from the commander program itself, so a new
 // command or option completes without anyone editing this file. Loads nothing but commander.
 import type { Argument, Command, Option } from 'commander';
+import { PROVIDER_MANIFEST } from './provider-manifest.js';
 
 export type Shell = 'bash' | 'zsh' | 'fish';
 
 /**
- * Provider prefixes offered where a run reference goes. A constant rather than the registry, whose
- * import would load the adapters; a test checks it against providers.ts.
+ * Provider prefixes offered where a run reference goes: from the generated manifest rather than the
+ * registry, whose import would load the adapters.
  */
-export const REF_PREFIXES = ['local:', 'sagemaker:', 'modelarts:', 'azureml:', 'mlflow:'];
+export const REF_PREFIXES = PROVIDER_MANIFEST.map((p) => `${p.id}:`);
 
 /** What a value completes to. */
 type Values = { kind: 'none' } | { kind: 'choices'; choices: readonly string[] } | { kind: 'dir' } | { kind: 'file' } | { kind: 'ref' } | { kind: 'command' };

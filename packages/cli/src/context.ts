@@ -1,12 +1,13 @@
 // What a command gets: the runlens instance, its output, colours and the interrupt signal. This is the
 // CLI's composition root: loaded only once a command runs (never for --help or a usage error), it
 // collects the providers through inversify and hands them to core.
-import { createRunlens, invalidInput, parseDuration, RunlensError, type Runlens, type Warning } from '@runlens/core';
+import { createRunlens, invalidInput, parseDuration, RunlensError, settingValue, type Runlens, type Warning } from '@runlens/core';
 import { composeProviders } from '@runlens/core/inversify';
 import type { CliIO, GlobalOptions } from './cli.js';
 import { colorEnabled, colors, type Colors } from './output/color.js';
 import { boundHeapGrowth } from './memory.js';
 import { LineWriter, type OutputStream } from './output/writer.js';
+import { providerFlags } from './provider-manifest.js';
 import { providers } from './providers.js';
 
 export interface CommandContext {
@@ -30,15 +31,18 @@ export interface CommandContext {
   warnAll(warnings: readonly Warning[]): void;
 }
 
-/** Per-provider settings from the global flags, only for the flags given. */
+/**
+ * Per-provider settings from the installed providers' global flags, only for the flags given: a flag
+ * declared by several providers (`--region`) goes to each. Core parses them with each provider's
+ * schema, so a bad value fails the same way whichever provider it is for.
+ */
 export function providerSettings(globals: GlobalOptions): Record<string, Record<string, unknown>> {
   const settings: Record<string, Record<string, unknown>> = {};
-  if (globals.region) {
-    settings.sagemaker = { region: globals.region };
-    settings.modelarts = { region: globals.region };
+  for (const flag of providerFlags()) {
+    const text = globals[flag.attribute];
+    if (typeof text !== 'string') continue;
+    for (const { provider, option } of flag.targets) (settings[provider] ??= {})[option.key] = settingValue(option, text, `--${flag.flag}`);
   }
-  if (globals.workspace) settings.azureml = { workspace: globals.workspace };
-  if (globals.trackingUri) settings.mlflow = { trackingUri: globals.trackingUri };
   return settings;
 }
 

@@ -64,30 +64,35 @@ export function dropDelivered(at: TimePosition): (record: LogRecord) => boolean 
 const key = (p: TimePosition) => `${p.t}/${p.n}`;
 
 export function fromQuerySource(source: QueryLogSource<unknown>, pageSize = SHAPE_PAGE): NormalizedLogSource {
-  // Page tokens of this reader, by the position their page starts at; never in a cursor.
-  const tokens = new Map<string, string>();
+  // Page tokens of this reader, by the position their page starts at, with the `since` of the query
+  // they continue (a token is only good for the same filter); never in a cursor.
+  const tokens = new Map<string, { token: string; since: number | undefined }>();
   return {
     kind: 'positioned',
     listStreams: (target, options) => source.listStreams(target, options),
     async readStream(target, stream, request): Promise<LogPageV2> {
       let at = start(request.position, request.since);
       const warnings = [];
+      // Set when this read starts a fresh query: it drops what was delivered, across as many pages as that takes.
+      let keep: ((record: LogRecord) => boolean) | undefined;
       for (;;) {
-        const token = tokens.get(key(at));
-        tokens.delete(key(at));
+        const continued = tokens.get(`${stream.id}@${key(at)}`);
+        tokens.delete(`${stream.id}@${key(at)}`);
+        const since = continued ? continued.since : at.t > 0 || at.n > 0 ? at.t : request.since;
         const page = await source.query(target, stream, {
-          ...(at.t > 0 || at.n > 0 ? { since: at.t } : request.since !== undefined ? { since: request.since } : {}),
+          ...(since !== undefined ? { since } : {}),
           ...(request.until !== undefined ? { until: request.until } : {}),
-          ...(token !== undefined ? { pageToken: token } : {}),
+          ...(continued ? { pageToken: continued.token } : {}),
           pageSize,
           ...(request.signal ? { signal: request.signal } : {}),
         });
         warnings.push(...(page.warnings ?? []));
         // A continuation starts right after the previous page; a fresh query from `t` returns again what was read.
-        const records = token !== undefined ? [...page.records] : page.records.filter(dropDelivered(at));
+        if (!continued) keep = dropDelivered(at);
+        const records = keep ? page.records.filter(keep) : [...page.records];
         const before = at;
         for (const record of records) at = advance(at, record);
-        if (page.nextPageToken !== undefined) tokens.set(key(at), page.nextPageToken);
+        if (page.nextPageToken !== undefined) tokens.set(`${stream.id}@${key(at)}`, { token: page.nextPageToken, since });
         // A page of nothing new with more to come: read on rather than return a page that reads as the end.
         if (records.length === 0 && page.nextPageToken !== undefined && key(at) === key(before)) continue;
         return { records, next: { t: at.t, n: at.n }, caughtUp: page.nextPageToken === undefined, ...(warnings.length > 0 ? { warnings } : {}) };
