@@ -52,15 +52,16 @@ export function fromV1(definition: ProviderDefinitionV1, extras: FromV1Options =
       return wrap(await definition.load(v1Environment({ env, settings, testHooks }, rest)));
     },
   };
-  WRAPPED.add(wrapped);
+  // A marker by a registered symbol: the suite may load another copy of this module (sources or dist).
+  Object.defineProperty(wrapped, WRAPPED, { value: true, enumerable: false });
   return wrapped;
 }
 
-const WRAPPED = new WeakSet<object>();
+const WRAPPED = Symbol.for('runlens.fromV1');
 
 /** TEMPORARY: whether a definition is a wrapped v1 one (the conformance suite skips what v1 cannot do). */
 export function isFromV1(definition: object): boolean {
-  return WRAPPED.has(definition);
+  return (definition as Record<symbol, unknown>)[WRAPPED] === true;
 }
 
 const document = (run: Run): RunDocument => {
