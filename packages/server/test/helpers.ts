@@ -1,7 +1,7 @@
 // Real HTTP on 127.0.0.1: a server over a runlens instance, and small readers for NDJSON and SSE.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRunlens, type ProviderDefinitionV1, type Runlens, type RunlensOptions } from '@runlens/core';
+import { createRunlens, type AnyProviderDefinition, type Runlens, type RunlensOptions } from '@runlens/core';
 import { localProvider } from '@runlens/local';
 import { startServer, type RunningServer, type ServerOptions } from '../src/index.js';
 
@@ -15,7 +15,7 @@ export interface Served {
   close(): Promise<void>;
 }
 
-export async function serve(options: Partial<ServerOptions> & { providers?: ProviderDefinitionV1[]; runlensOptions?: RunlensOptions } = {}): Promise<Served> {
+export async function serve(options: Partial<ServerOptions> & { providers?: AnyProviderDefinition[]; runlensOptions?: RunlensOptions } = {}): Promise<Served> {
   const cwd = options.cwd ?? REPO;
   const roots = options.archiveRoots ?? ['./examples/runs'];
   const runlens =

@@ -5,12 +5,13 @@
 //
 // What a wrapped adapter does not get from v2 until it is migrated: typed settings (its settings pass
 // through unchecked, as in v1, and test hooks are merged into them as v1 expected), a typed handle
-// (the handle is the v1 Run itself), per-run capabilities. Its v1 follow knobs are ignored: follow
-// policy is core's.
+// (the handle is the v1 Run itself), per-run capabilities. Follow policy is core's: a wrapped
+// provider's v1 knobs serve only as defaults under RunlensOptions.follow (legacyFollowPolicy, read in
+// one marked line of runlens.ts) so its tests keep their timing until it is migrated.
 import { invalidInput } from '../errors.js';
 import type { Run } from '../model/run.js';
 import type { ProviderDefinitionV1, ProviderEnvironment, ProviderV1 } from '../spec/v1.js';
-import type { ProviderDefinition, ProviderV2, RunDocument, RunSummaryDocument, SettingOption, SettingsSpec, TestHooks } from '../spec/v2.js';
+import type { FollowPolicy, ProviderDefinition, ProviderV2, RunDocument, RunSummaryDocument, SettingOption, SettingsSpec, TestHooks } from '../spec/v2.js';
 
 export type V1Settings = Readonly<Record<string, unknown>>;
 
@@ -69,11 +70,27 @@ const document = (run: Run): RunDocument => {
   return doc;
 };
 
+const LEGACY_FOLLOW = Symbol.for('runlens.fromV1.follow');
+
+/**
+ * TEMPORARY: the follow knobs a wrapped v1 provider set (from its settings, as its tests rely on),
+ * used by core as defaults under `RunlensOptions.follow` so those tests keep their timing until the
+ * adapter is migrated. No v2 provider has any: follow policy is core's.
+ */
+export function legacyFollowPolicy(provider: ProviderV2): FollowPolicy | undefined {
+  return (provider as unknown as Record<symbol, FollowPolicy | undefined>)[LEGACY_FOLLOW];
+}
+
 function wrap(p: ProviderV1): ProviderV2<Run> {
   const logs = p.logs;
   const metrics = p.metrics;
   const artifacts = p.artifacts;
-  return {
+  const legacy: FollowPolicy = {
+    ...(p.followPollMs ? { pollMs: p.followPollMs } : {}),
+    ...(p.statusPollMs !== undefined ? { statusPollMs: p.statusPollMs } : {}),
+    ...(p.streamDiscoveryMs !== undefined ? { streamDiscoveryMs: p.streamDiscoveryMs } : {}),
+  };
+  const wrapped: ProviderV2<Run> = {
     specificationVersion: 'v2',
     catalog: {
       describe: async (id, options) => {
@@ -114,4 +131,6 @@ function wrap(p: ProviderV1): ProviderV2<Run> {
     ...(p.identity ? { identity: (t) => p.identity!(t.handle) } : {}),
     ...(p.close ? { close: () => p.close!() } : {}),
   };
+  Object.defineProperty(wrapped, LEGACY_FOLLOW, { value: legacy, enumerable: false });
+  return wrapped;
 }

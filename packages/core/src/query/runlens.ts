@@ -20,6 +20,7 @@ import type { AnyProviderDefinition, FollowPolicy, ProviderCapabilitiesV2, Provi
 import { formatRef } from '../ref.js';
 import { fromQuerySource, fromStreamSource, type NormalizedLogSource } from './log-shapes.js';
 import { resolveSettings } from './settings.js';
+import { legacyFollowPolicy } from './from-v1.js';
 import { compareRuns, type Comparison, type CompareOptions } from './compare.js';
 import { compareNatural, LogReader } from './logs.js';
 import { ProviderRegistry } from './registry.js';
@@ -284,7 +285,8 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     // Query- and stream-shaped sources are read through core's positions (log-shapes.ts).
     const source: NormalizedLogSource = logs.kind === 'query' ? fromQuerySource(logs) : logs.kind === 'stream' ? fromStreamSource(logs, query.signal) : logs;
     return new LogReader(
-      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: follow },
+      // TEMPORARY (fromV1): a wrapped v1 provider's follow knobs are defaults under core's policy.
+      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: { ...legacyFollowPolicy(p), ...follow } },
       query,
     );
   };
