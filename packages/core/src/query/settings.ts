@@ -64,7 +64,7 @@ export function resolveSettings(definition: AnyProviderDefinition, given: Readon
   const result = definition.settings.schema.safeParse(input) as ParseResult;
   if (result.success) return result.data;
   const issue = result.error?.issues[0];
-  throw invalidInput(`invalid settings for provider '${definition.id}': ${describeIssue(issue, definition.settings.options)}`, { provider: definition.id });
+  throw invalidInput(`invalid settings for provider '${definition.id}': ${describeIssue(issue, definition.settings.options)}`);
 }
 
 /** One issue in words: where, and what was expected. zod/mini ships no messages unless configured. */
