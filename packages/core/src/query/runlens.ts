@@ -550,7 +550,8 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
       const logs = runFeature(ref, view, 'logs');
       if (!logs.available) {
         // A run whose logs are gone says why rather than printing nothing.
-        const reader = new LogReader({ source: NO_LOGS, target: view.target, describe: () => describeRaw(ref, query.signal), policy: follow }, { ...query, follow: false });
+        // (`nodes: []`: no stream to read, and no second, vaguer explanation of the silence.)
+        const reader = new LogReader({ source: NO_LOGS, target: view.target, describe: () => describeRaw(ref, query.signal), policy: follow }, { ...query, follow: false, nodes: [] });
         reader.warnings.push({ type: 'no-data', message: `no logs for ${view.target.run.ref}${logs.reason ? `: ${logs.reason}` : ''}` });
         query.onWarning?.(reader.warnings[0]!);
         return reader;
