@@ -44,17 +44,67 @@ export const PROVIDER_MANIFEST: readonly ProviderManifest[] = [
       {
         "key": "region",
         "flag": "region",
-        "description": "Huawei Cloud region of ModelArts jobs (default: HUAWEICLOUD_REGION)"
+        "env": [
+          "HUAWEICLOUD_REGION"
+        ],
+        "description": "Huawei Cloud region of ModelArts jobs (e.g. cn-north-4)"
+      },
+      {
+        "key": "projectId",
+        "flag": "modelarts-project",
+        "valueName": "id",
+        "env": [
+          "HUAWEICLOUD_SDK_PROJECT_ID"
+        ],
+        "description": "Huawei Cloud project id of ModelArts jobs"
+      },
+      {
+        "key": "endpoint",
+        "flag": "modelarts-endpoint",
+        "valueName": "url",
+        "env": [
+          "MODELARTS_ENDPOINT"
+        ],
+        "description": "ModelArts API endpoint (default: from the region)"
+      },
+      {
+        "key": "obsEndpoint",
+        "flag": "obs-endpoint",
+        "valueName": "url",
+        "env": [
+          "HUAWEICLOUD_OBS_ENDPOINT"
+        ],
+        "description": "OBS endpoint for ModelArts job outputs (default: from the region)"
+      },
+      {
+        "key": "requestsPerSecond",
+        "type": "number",
+        "description": "ModelArts request rate override (requests per second)"
+      },
+      {
+        "key": "pageBytes",
+        "type": "number",
+        "description": "bytes of one ranged log read (default 1048576)"
+      },
+      {
+        "key": "pageLines",
+        "type": "number",
+        "description": "log lines per page (default 10000)"
+      },
+      {
+        "key": "logUtcOffsetMinutes",
+        "type": "number",
+        "description": "UTC offset in minutes of log timestamps without a zone (default 480)"
       }
     ],
     "environment": [
       {
-        "name": "HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK, HUAWEICLOUD_SDK_IAM_TOKEN",
-        "description": "ModelArts credentials"
+        "name": "HUAWEICLOUD_SDK_AK, HUAWEICLOUD_SDK_SK (HUAWEICLOUD_SDK_SECURITY_TOKEN)",
+        "description": "ModelArts AK/SK credentials (a security token for temporary ones)"
       },
       {
-        "name": "HUAWEICLOUD_SDK_PROJECT_ID, HUAWEICLOUD_REGION, MODELARTS_ENDPOINT",
-        "description": "ModelArts project, region, endpoint"
+        "name": "HUAWEICLOUD_SDK_IAM_TOKEN",
+        "description": "ModelArts IAM token, when no AK/SK is set"
       }
     ]
   },

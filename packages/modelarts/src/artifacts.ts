@@ -2,17 +2,14 @@
 // listed with OBS's documented "Listing Objects in a Bucket" (`prefix`/`marker`/`max-keys`, paged by
 // IsTruncated and NextMarker) and downloaded as streams. With one output, artifact paths are
 // relative to its prefix; with several, they start with the output's name.
-import { invalidInput, md5FromEtag, notFound, paginate, type ArtifactBody, type ArtifactInfo, type Run } from '@runlens/core';
+import { invalidInput, md5FromEtag, notFound, paginate, type ArtifactBody, type ArtifactInfo, type RunTarget } from '@runlens/core';
 import { encode, obsQuery, xmlField, type ModelartsClient } from './client.js';
-import { asArray, asObject, str } from './json.js';
+import { asArray, asObject, str, type JsonObject } from './json.js';
 import type { JobRef } from './refs.js';
+import type { ModelartsHandle, Output } from './settings.js';
 
-export interface Output {
-  readonly name: string;
-  readonly bucket: string;
-  /** Key prefix, empty or ending with `/`. */
-  readonly prefix: string;
-}
+export type { Output };
+type Target = RunTarget<ModelartsHandle>;
 
 /** `obs://bucket/prefix/`, `s3://…`, or the API reference's `/bucket/prefix/`. */
 export function parseObsUrl(url: string): { bucket: string; prefix: string } | undefined {
@@ -22,8 +19,8 @@ export function parseObsUrl(url: string): { bucket: string; prefix: string } | u
   return { bucket: m[1]!, prefix: rest === '' || rest.endsWith('/') ? rest : `${rest}/` };
 }
 
-export function outputsOf(run: Run, ref: JobRef): Output[] {
-  const raw = asObject(run.raw) ?? {};
+/** The job's outputs, from its detail (v2) or version (v1), read once by describe into the handle. */
+export function outputsOf(raw: JsonObject, ref: JobRef): Output[] {
   const found: Output[] = [];
   if (ref.kind === 'v1') {
     const location = str(raw.train_url) && parseObsUrl(str(raw.train_url)!);
@@ -59,12 +56,12 @@ export class Artifacts {
     return this.obsEndpoint;
   }
 
-  async *list(run: Run, ref: JobRef, signal?: AbortSignal): AsyncGenerator<ArtifactInfo[]> {
-    const outputs = outputsOf(run, ref);
+  async *list(t: Target, signal?: AbortSignal): AsyncGenerator<ArtifactInfo[]> {
+    const outputs = t.handle.outputs;
     for (const output of outputs) {
       const base = outputs.length > 1 ? `${output.name}/` : '';
       const pages = paginate<ListPage, string>({
-        fetch: (marker) => this.listPage(run, output, base, marker, signal),
+        fetch: (marker) => this.listPage(t, output, base, marker, signal),
         nextToken: (page) => (page.truncated ? page.next : undefined),
         isTruncated: (page) => page.truncated,
         what: `OBS listing of obs://${output.bucket}/${output.prefix}`,
@@ -74,14 +71,14 @@ export class Artifacts {
   }
 
   /** `GET <obs>/<bucket>?prefix=&marker=&max-keys=`, the query in the order and encoding Huawei's OBS SDK uses. */
-  private async listPage(run: Run, output: Output, base: string, marker: string | undefined, signal?: AbortSignal): Promise<ListPage> {
+  private async listPage(t: Target, output: Output, base: string, marker: string | undefined, signal?: AbortSignal): Promise<ListPage> {
     const query: [string, string][] = [
       ...(output.prefix ? ([['prefix', output.prefix]] as [string, string][]) : []),
       ...(marker ? ([['marker', marker]] as [string, string][]) : []),
       ['max-keys', String(LIST_PAGE)],
     ];
     const url = `${this.endpoint()}/${encode(output.bucket)}${obsQuery(query)}`;
-    const xml = await this.client.obsRead({ operation: 'ObsListObjects', url, presigned: false, run: run.id, ...(signal ? { signal } : {}) }, (res) => res.body.text());
+    const xml = await this.client.obsRead({ operation: 'ObsListObjects', url, presigned: false, run: t.run.id, ...(signal ? { signal } : {}) }, (res) => res.body.text());
     const items: ArtifactInfo[] = [];
     let lastKey: string | undefined;
     for (const [, block] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
@@ -109,8 +106,8 @@ export class Artifacts {
     return { items, truncated, ...(next ? { next } : {}) };
   }
 
-  async open(run: Run, ref: JobRef, path: string, signal?: AbortSignal): Promise<ArtifactBody> {
-    const outputs = outputsOf(run, ref);
+  async open(t: Target, path: string, signal?: AbortSignal): Promise<ArtifactBody> {
+    const outputs = t.handle.outputs;
     const segments = path.split('/');
     if (path === '' || segments.some((s) => s === '' || s === '.' || s === '..')) throw notFound(`no artifact '${path}'`);
     const output = outputs.length === 1 ? outputs[0] : outputs.find((o) => o.name === segments[0]);
@@ -118,7 +115,7 @@ export class Artifacts {
     if (!output || rest.length === 0) throw notFound(`no artifact '${path}' (outputs: ${outputs.map((o) => o.name).join(', ') || 'none'})`);
     const key = `${output.prefix}${rest.join('/')}`;
     const url = `${this.endpoint()}/${encode(output.bucket)}/${key.split('/').map(encode).join('/')}`;
-    const res = await this.client.obs({ operation: 'ObsGetObject', url, presigned: false, run: run.id, ...(signal ? { signal } : {}) });
+    const res = await this.client.obs({ operation: 'ObsGetObject', url, presigned: false, run: t.run.id, ...(signal ? { signal } : {}) });
     const length = Number(Array.isArray(res.headers['content-length']) ? res.headers['content-length'][0] : res.headers['content-length']);
     return { ...(Number.isFinite(length) ? { size: length } : {}), body: res.body as AsyncIterable<Uint8Array> };
   }

@@ -1,7 +1,9 @@
 // Configuration of the ModelArts adapter, read only from the environment core hands us
-// (`environment.env` and `environment.settings`), never from process.env.
-import { authError, invalidInput, type ProviderEnvironment } from '@runlens/core';
+// (`environment.env` and `environment.settings`, parsed by core with settings.ts's schema), never from
+// process.env; test hooks (a MockAgent dispatcher, a clock) from `environment.testHooks`.
+import { authError, invalidInput, type TestHooks } from '@runlens/core';
 import type { Dispatcher } from 'undici';
+import type { ModelartsSettings } from './settings.js';
 
 export type Credentials =
   | { readonly kind: 'aksk'; readonly accessKey: string; readonly secretKey: string; readonly securityToken?: string }
@@ -24,9 +26,6 @@ export interface ModelartsConfig {
   readonly pageLines: number;
   /** UTC offset (minutes) of log timestamps written without a zone. Default +08:00 (China time). */
   readonly logUtcOffsetMinutes: number;
-  readonly statusPollMs: number;
-  readonly streamDiscoveryMs: number;
-  readonly followPollMs: { readonly min: number; readonly max: number };
   /** Clock for X-Sdk-Date (epoch ms). */
   readonly clock: () => number;
 }
@@ -42,9 +41,6 @@ export const ENV = {
   obsEndpoint: 'HUAWEICLOUD_OBS_ENDPOINT',
 } as const;
 
-const REGION = /^[a-z]{2}(?:-[a-z0-9]+)+$/;
-const PROJECT_ID = /^[A-Za-z0-9-]{1,64}$/;
-
 /** ModelArts endpoint of a region; `ap-southeast-1` is served under `.myhuaweicloud.cn` (the Huawei SDK's region table). */
 export function endpointForRegion(region: string): string {
   return region === 'ap-southeast-1' ? `https://modelarts.${region}.myhuaweicloud.cn` : `https://modelarts.${region}.myhuaweicloud.com`;
@@ -55,38 +51,14 @@ export function obsEndpointForRegion(region: string): string {
   return `https://obs.${region}.myhuaweicloud.com`;
 }
 
-/** `https://…`, or `http://…` only for a loopback host (127.0.0.0/8, ::1, localhost). */
-export function checkEndpoint(value: string, variable: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidInput(`${variable} is not a URL`);
-  }
-  if (url.protocol === 'http:') {
-    if (!isLoopback(url.hostname)) throw invalidInput(`${variable} must use https:// (http:// is accepted only for loopback hosts such as 127.0.0.1)`);
-  } else if (url.protocol !== 'https:') {
-    throw invalidInput(`${variable} must be an https:// URL`);
-  }
-  if (url.search || url.hash || url.username || url.password) throw invalidInput(`${variable} must be a plain base URL (no query, fragment or credentials)`);
+/** A base URL already checked by the settings schema, without a trailing `/`. */
+function baseUrl(value: string): string {
+  const url = new URL(value);
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-function positive(value: unknown, fallback: number, name: string): number {
-  if (value === undefined || value === null) return fallback;
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw invalidInput(`modelarts setting ${name} must be a positive number`);
-  return n;
-}
-
 /** Reads and checks the configuration; a missing credential is an AuthError naming the variables. */
-export function readConfig(environment: Pick<ProviderEnvironment, 'env' | 'settings'>): ModelartsConfig {
+export function readConfig(environment: { readonly env: Readonly<Record<string, string | undefined>>; readonly settings: ModelartsSettings }, hooks: TestHooks = {}): ModelartsConfig {
   const { env, settings } = environment;
   const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
 
@@ -100,37 +72,31 @@ export function readConfig(environment: Pick<ProviderEnvironment, 'env' | 'setti
   else if (ak || sk) throw authError(`ModelArts credentials are incomplete: set both ${ENV.ak} and ${ENV.sk} (or ${ENV.iamToken})`);
   else throw authError(`no ModelArts credentials: set ${ENV.ak} and ${ENV.sk} (plus ${ENV.securityToken} for temporary credentials), or ${ENV.iamToken}`);
 
-  const projectId = text(settings.projectId) ?? text(env[ENV.projectId]);
+  // Values were checked by core through the settings schema (HUAWEICLOUD_REGION, HUAWEICLOUD_SDK_PROJECT_ID,
+  // MODELARTS_ENDPOINT and HUAWEICLOUD_OBS_ENDPOINT arrive as settings); only what is missing is told here.
   // Missing configuration is a usage problem (exit 2) for every provider; only credentials are exit 4.
-  if (!projectId) throw invalidInput(`no ModelArts project: set ${ENV.projectId}`);
-  if (!PROJECT_ID.test(projectId)) throw invalidInput(`${ENV.projectId} must be 1-64 letters, digits or hyphens`);
-
-  const region = text(settings.region) ?? text(env[ENV.region]);
-  if (region !== undefined && !REGION.test(region)) throw invalidInput(`invalid region '${region}' (e.g. cn-north-4, ap-southeast-1)`);
-  const endpointSetting = text(settings.endpoint) ?? text(env[ENV.endpoint]);
+  const projectId = text(settings.projectId);
+  if (!projectId) throw invalidInput(`no ModelArts project: set ${ENV.projectId} (or --modelarts-project)`);
+  const region = text(settings.region);
+  const endpointSetting = text(settings.endpoint);
   let endpoint: string;
-  if (endpointSetting) endpoint = checkEndpoint(endpointSetting, ENV.endpoint);
+  if (endpointSetting) endpoint = baseUrl(endpointSetting);
   else if (region) endpoint = endpointForRegion(region);
   else throw invalidInput(`no ModelArts region: pass --region or set ${ENV.region} (or ${ENV.endpoint})`);
-  const obsSetting = text(settings.obsEndpoint) ?? text(env[ENV.obsEndpoint]);
-  const obsEndpoint = obsSetting ? checkEndpoint(obsSetting, ENV.obsEndpoint) : region ? obsEndpointForRegion(region) : undefined;
+  const obsSetting = text(settings.obsEndpoint);
+  const obsEndpoint = obsSetting ? baseUrl(obsSetting) : region ? obsEndpointForRegion(region) : undefined;
 
-  const pollMin = positive((settings.followPollMs as { min?: unknown } | undefined)?.min, 2_000, 'followPollMs.min');
-  const offset = settings.logUtcOffsetMinutes;
   return {
     ...(region ? { region } : {}),
     endpoint,
     ...(obsEndpoint ? { obsEndpoint } : {}),
     projectId,
     credentials,
-    ...(settings.dispatcher ? { dispatcher: settings.dispatcher as Dispatcher } : {}),
-    ...(settings.requestsPerSecond !== undefined ? { requestsPerSecond: positive(settings.requestsPerSecond, 1, 'requestsPerSecond') } : {}),
-    pageBytes: Math.floor(positive(settings.pageBytes, 1024 * 1024, 'pageBytes')),
-    pageLines: Math.floor(positive(settings.pageLines, 10_000, 'pageLines')),
-    logUtcOffsetMinutes: typeof offset === 'number' && Number.isFinite(offset) ? offset : 8 * 60,
-    statusPollMs: positive(settings.statusPollMs, 15_000, 'statusPollMs'),
-    streamDiscoveryMs: positive(settings.streamDiscoveryMs, 30_000, 'streamDiscoveryMs'),
-    followPollMs: { min: pollMin, max: Math.max(pollMin, positive((settings.followPollMs as { max?: unknown } | undefined)?.max, 30_000, 'followPollMs.max')) },
-    clock: typeof settings.clock === 'function' ? (settings.clock as () => number) : Date.now,
+    ...(hooks.dispatcher ? { dispatcher: hooks.dispatcher as Dispatcher } : {}),
+    ...(settings.requestsPerSecond !== undefined ? { requestsPerSecond: settings.requestsPerSecond } : {}),
+    pageBytes: settings.pageBytes ?? 1024 * 1024,
+    pageLines: settings.pageLines ?? 10_000,
+    logUtcOffsetMinutes: settings.logUtcOffsetMinutes ?? 8 * 60,
+    clock: hooks.clock ?? Date.now,
   };
 }

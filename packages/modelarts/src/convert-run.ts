@@ -1,5 +1,5 @@
 // ModelArts job records → core's Run and RunSummary. Pure functions of the wire data.
-import { classifyFailure, summaryFailure, toIso, type FailureCategory, type FailureRule, type Run, type RunFailure, type RunNode, type RunStatus, type RunSummary, type TimelineEvent } from '@runlens/core';
+import { classifyFailure, summaryFailure, toIso, type FailureCategory, type FailureRule, type RunDocument, type RunFailure, type RunNode, type RunStatus, type RunSummaryDocument, type TimelineEvent } from '@runlens/core';
 import { asArray, asObject, num, str, type Json, type JsonObject } from './json.js';
 
 /** v2 `status.phase` → core status. Terminating is still running (it can still log); the raw phase is kept. */
@@ -109,15 +109,13 @@ export interface ErrorEvent {
   readonly message: string;
 }
 
-export function v2Summary(detail: JsonObject): Omit<RunSummary, 'failure'> {
+export function v2Summary(detail: JsonObject): Omit<RunSummaryDocument, 'failure'> {
   const metadata = asObject(detail.metadata) ?? {};
   const status = asObject(detail.status) ?? {};
   const id = str(metadata.id) ?? '';
   const phase = str(status.phase) ?? 'Unknown';
   const times = v2Times(detail);
   return {
-    ref: `modelarts:${id}`,
-    provider: 'modelarts',
     id,
     name: str(metadata.name) ?? id,
     status: phaseStatus(phase, str(status.secondary_phase)),
@@ -132,13 +130,13 @@ export function v2Summary(detail: JsonObject): Omit<RunSummary, 'failure'> {
  * (task exit codes and messages, running records' end reasons) when that names one. The job's
  * Error events, which describe reads too, would cost a call per job.
  */
-export function v2ListSummary(detail: JsonObject): RunSummary {
+export function v2ListSummary(detail: JsonObject): RunSummaryDocument {
   const summary = v2Summary(detail);
   const failure = summary.status === 'failed' ? summaryFailure(v2Failure(asObject(detail.status) ?? {}, [])) : undefined;
   return failure ? { ...summary, failure } : summary;
 }
 
-export function v2Run(detail: JsonObject, errorEvents: readonly ErrorEvent[] = []): Run {
+export function v2Run(detail: JsonObject, errorEvents: readonly ErrorEvent[] = []): RunDocument {
   const summary = v2Summary(detail);
   const status = asObject(detail.status) ?? {};
   const spec = asObject(detail.spec);
@@ -242,12 +240,10 @@ export function v1Times(version: JsonObject): V2Times {
   return { ...(created !== undefined ? { created } : {}), ...(started !== undefined ? { started } : {}), ...(ended !== undefined ? { ended } : {}) };
 }
 
-export function v1Summary(version: JsonObject, jobId: string, versionId: string): Omit<RunSummary, 'failure'> {
+export function v1Summary(version: JsonObject, jobId: string, versionId: string): Omit<RunSummaryDocument, 'failure'> {
   const { status, name } = v1Status(num(version.status));
   const times = v1Times(version);
   return {
-    ref: `modelarts:${jobId}/${versionId}`,
-    provider: 'modelarts',
     id: `${jobId}/${versionId}`,
     name: str(version.job_name) ?? `${jobId}/${versionId}`,
     status,
@@ -257,7 +253,7 @@ export function v1Summary(version: JsonObject, jobId: string, versionId: string)
   };
 }
 
-export function v1Run(version: JsonObject, jobId: string, versionId: string): Run {
+export function v1Run(version: JsonObject, jobId: string, versionId: string): RunDocument {
   const summary = v1Summary(version, jobId, versionId);
   const started = v1Times(version).started;
   const workers = Math.max(1, Math.min(1024, num(version.worker_server_num) ?? 1));
@@ -291,7 +287,7 @@ export function v1Run(version: JsonObject, jobId: string, versionId: string): Ru
 }
 
 /** The epoch ms a run's log and metric clocks start from: its start, else its creation. */
-export function runStartMs(run: Run): number {
+export function runStartMs(run: Pick<RunDocument, 'startedAt' | 'createdAt'>): number {
   const t = Date.parse(run.startedAt ?? run.createdAt ?? '');
   return Number.isNaN(t) ? 0 : t;
 }

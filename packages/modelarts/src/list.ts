@@ -1,7 +1,7 @@
 // Listing: v2 jobs through `POST /v2/{project_id}/training-job-searches` (every page), then v1 jobs
 // through `GET /v1/{project_id}/training-jobs`. Filters are sent where the API has them and applied
 // again here (the service's filter semantics are not all documented).
-import { paginate, RunlensError, type RunFilter, type RunSummary } from '@runlens/core';
+import { paginate, RunlensError, type RunFilter, type RunSummaryDocument } from '@runlens/core';
 import { encode, type ModelartsClient } from './client.js';
 import { PHASES_OF, v1Status, v1Summary, v2ListSummary } from './convert-run.js';
 import { asArray, asObject, num, str, type JsonObject } from './json.js';
@@ -37,7 +37,7 @@ export function searchBody(filter: RunFilter, page: number): JsonObject {
   return { offset: page, limit: SEARCH_LIMIT, sort_by: 'create_time', order: 'desc', ...(filters.length > 0 ? { filters } : {}) };
 }
 
-function keep(summary: RunSummary, filter: RunFilter): boolean {
+function keep(summary: RunSummaryDocument, filter: RunFilter): boolean {
   const created = summary.createdAt ? Date.parse(summary.createdAt) : undefined;
   if (filter.since !== undefined && (created === undefined || created < filter.since)) return false;
   if (filter.until !== undefined && (created === undefined || created >= filter.until)) return false;
@@ -45,7 +45,7 @@ function keep(summary: RunSummary, filter: RunFilter): boolean {
   return true;
 }
 
-export async function* listRuns(client: ModelartsClient, filter: RunFilter, debug: (m: string) => void, signal?: AbortSignal): AsyncGenerator<RunSummary[]> {
+export async function* listRuns(client: ModelartsClient, filter: RunFilter, debug: (m: string) => void, signal?: AbortSignal): AsyncGenerator<RunSummaryDocument[]> {
   const seen = new Set<string>();
   let count = 0;
   let mode: OffsetMode = 'page';
@@ -94,7 +94,7 @@ export async function* listRuns(client: ModelartsClient, filter: RunFilter, debu
   yield* listV1(client, filter, debug, signal);
 }
 
-async function* listV1(client: ModelartsClient, filter: RunFilter, debug: (m: string) => void, signal?: AbortSignal): AsyncGenerator<RunSummary[]> {
+async function* listV1(client: ModelartsClient, filter: RunFilter, debug: (m: string) => void, signal?: AbortSignal): AsyncGenerator<RunSummaryDocument[]> {
   let received = 0;
   const pages = paginate<{ page: number; jobs: JsonObject[]; total?: number }, number>({
     fetch: async (token) => {
@@ -130,7 +130,7 @@ async function* listV1(client: ModelartsClient, filter: RunFilter, debug: (m: st
           const versionId = str(job.version_id);
           return jobId && versionId ? { job, jobId, versionId, summary: v1Summary(job, jobId, versionId) } : undefined;
         })
-        .filter((r) => r !== undefined && keep(r.summary, filter)) as { job: JsonObject; jobId: string; versionId: string; summary: RunSummary }[];
+        .filter((r) => r !== undefined && keep(r.summary, filter)) as { job: JsonObject; jobId: string; versionId: string; summary: RunSummaryDocument }[];
       // A list row has no start_time, so no end time: a finished job's version details have both (one rule, v1Times).
       const summaries = await Promise.all(
         rows.map(async (r) => {

@@ -5,14 +5,17 @@
 // that character's first byte instead (1-3 bytes earlier). Every other chunk starts exactly where the
 // previous one ended, one request per chunk; the position carries the partial line a chunk ended in,
 // so no chunk is ever requested twice.
-import { isTerminal, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run } from '@runlens/core';
+import { isTerminal, type JsonValue, type LogPageV2, type LogRecord, type LogStreamInfo, type LogTailV2, type RunTarget } from '@runlens/core';
 import { encode, type ModelartsClient } from './client.js';
 import type { ModelartsConfig } from './config.js';
-import { runStartMs, v1NodeName } from './convert-run.js';
+import { v1NodeName } from './convert-run.js';
 import { malformed } from './errors.js';
 import { asArray, asObject, num, str } from './json.js';
 import { toRecords, type LineParser } from './lines.js';
 import type { JobRef } from './refs.js';
+import type { ModelartsHandle } from './settings.js';
+
+type Target = RunTarget<ModelartsHandle>;
 
 /** The API's largest `offset`. */
 export const V1_CHUNK_BYTES = 2048;
@@ -92,8 +95,8 @@ export class V1Logs {
     return this.client.projectPath('v1', `/training-jobs/${encode(ref.jobId)}/versions/${encode(ref.versionId)}${rest}`);
   }
 
-  async listStreams(run: Run, ref: V1Ref, signal?: AbortSignal): Promise<LogStreamInfo[]> {
-    const answer = await this.client.api({ operation: 'ListTrainingJobLogFileNames', method: 'GET', path: this.path(ref, '/log/file-names'), run: run.id, ...(signal ? { signal } : {}) });
+  async listStreams(t: Target, ref: V1Ref, signal?: AbortSignal): Promise<LogStreamInfo[]> {
+    const answer = await this.client.api({ operation: 'ListTrainingJobLogFileNames', method: 'GET', path: this.path(ref, '/log/file-names'), run: t.run.id, ...(signal ? { signal } : {}) });
     if (answer.status === 204) return [];
     const files = asArray(asObject(answer.json)?.log_file_list)
       .map(str)
@@ -102,7 +105,7 @@ export class V1Logs {
   }
 
   /** One `GET …/log` request. Both documented answers: `{log, log_byte_count|count, end_byte}` and `{content, lines, start_line, end_line}`. */
-  private async chunk(run: Run, ref: V1Ref, file: string, startByte: number, offset: number, signal?: AbortSignal): Promise<Chunk> {
+  private async chunk(t: Target, ref: V1Ref, file: string, startByte: number, offset: number, signal?: AbortSignal): Promise<Chunk> {
     const answer = await this.client.api({
       operation: 'GetV1JobLog',
       method: 'GET',
@@ -112,28 +115,28 @@ export class V1Logs {
         ['start_byte', String(startByte)],
         ['offset', String(offset)],
       ],
-      run: run.id,
+      run: t.run.id,
       ...(signal ? { signal } : {}),
     });
     if (answer.status === 204) return { text: '', bytes: 0 };
     const body = asObject(answer.json);
-    if (!body) throw malformed('GetV1JobLog', 'not a JSON object', run.id);
+    if (!body) throw malformed('GetV1JobLog', 'not a JSON object', t.run.id);
     const text = str(body.log) ?? str(body.content);
-    if (text === undefined) throw malformed('GetV1JobLog', 'neither `log` nor `content`', run.id);
+    if (text === undefined) throw malformed('GetV1JobLog', 'neither `log` nor `content`', t.run.id);
     const endByte = num(body.end_byte);
     let bytes = num(body.log_byte_count) ?? num(body.count);
     if (bytes === undefined && endByte !== undefined && startByte >= 0) bytes = endByte - startByte;
     return { text, ...(bytes !== undefined ? { bytes } : {}), ...(endByte !== undefined ? { endByte } : {}) };
   }
 
-  async readStream(run: Run, ref: V1Ref, stream: LogStreamInfo, at: JsonValue | undefined, signal?: AbortSignal): Promise<LogPage> {
-    const pos = decodeV1Position(at) ?? { b: 0, p: '', t: runStartMs(run) };
-    const terminal = isTerminal(run.status);
+  async readStream(target: Target, ref: V1Ref, stream: LogStreamInfo, at: JsonValue | undefined, signal?: AbortSignal): Promise<LogPageV2> {
+    const pos = decodeV1Position(at) ?? { b: 0, p: '', t: target.handle.startMs };
+    const terminal = isTerminal(target.run.status);
     let { b, p: pending, t } = pos;
     const records: LogRecord[] = [];
     let caughtUp = false;
     for (let i = 0; i < CHUNKS_PER_PAGE; i++) {
-      const chunk = await this.chunk(run, ref, stream.id, b, V1_CHUNK_BYTES, signal);
+      const chunk = await this.chunk(target, ref, stream.id, b, V1_CHUNK_BYTES, signal);
       const { text, consumed, eof } = interpretChunk(chunk, V1_CHUNK_BYTES, terminal);
       b += consumed;
       const combined = pending + text;
@@ -162,11 +165,11 @@ export class V1Logs {
    * no character is cut where chunks meet. Declines (core reads forward) with `until`, with the line
    * answer shape (it has no byte offsets), or when a line is longer than a chunk.
    */
-  async tailStream(run: Run, ref: V1Ref, stream: LogStreamInfo, count: number, until: number | undefined, signal?: AbortSignal): Promise<LogTail | undefined> {
+  async tailStream(t: Target, ref: V1Ref, stream: LogStreamInfo, count: number, until: number | undefined, signal?: AbortSignal): Promise<LogTailV2 | undefined> {
     if (until !== undefined) return undefined;
-    const terminal = isTerminal(run.status);
-    const start = runStartMs(run);
-    const newest = await this.chunk(run, ref, stream.id, -1, V1_CHUNK_BYTES, signal);
+    const terminal = isTerminal(t.run.status);
+    const start = t.handle.startMs;
+    const newest = await this.chunk(t, ref, stream.id, -1, V1_CHUNK_BYTES, signal);
     if (newest.endByte === undefined || newest.bytes === undefined) return undefined;
     const size = newest.endByte;
     // The end of the file may cut a character still being written: keep it for the next read.
@@ -212,7 +215,7 @@ export class V1Logs {
       }
       if (++requests > MAX_TAIL_REQUESTS) return undefined;
       const from = Math.max(0, lineStart - V1_CHUNK_BYTES);
-      const chunk = await this.chunk(run, ref, stream.id, from, lineStart - from, signal);
+      const chunk = await this.chunk(t, ref, stream.id, from, lineStart - from, signal);
       chunkText = chunk.text;
       chunkFrom = from;
       windowEnd = lineStart;

@@ -4,13 +4,15 @@
 //  - the complete log behind a temporary OBS URL (`…/logs/url`, valid ~5 minutes), read with ranged GETs.
 // A position is a byte offset into the complete log, the carried timestamp of the last timestamped
 // line before it, and which source continues (`s: 'obs'` once the log outgrew one page).
-import { isTerminal, RunlensError, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run, type Warning } from '@runlens/core';
+import { isTerminal, RunlensError, type JsonValue, type LogPageV2, type LogRecord, type LogStreamInfo, type LogTailV2, type RunTarget, type Warning } from '@runlens/core';
 import { encode, type ModelartsClient } from './client.js';
 import type { ModelartsConfig } from './config.js';
-import { runStartMs } from './convert-run.js';
 import { WireError } from './errors.js';
 import { asObject, num, str } from './json.js';
 import { cutLines, decodeLines, pageRecords, type LineParser } from './lines.js';
+import type { ModelartsHandle } from './settings.js';
+
+type Target = RunTarget<ModelartsHandle>;
 
 export interface V2Position {
   /** Byte offset into the task's complete log: everything before it was delivered. */
@@ -69,27 +71,27 @@ export class V2Logs {
   }
 
   /** One stream per task of `status.tasks` (core passes the run as last described, so late tasks appear). */
-  listStreams(run: Run): LogStreamInfo[] {
-    return run.nodes.map((node) => ({ id: node.name, node: node.name }));
+  listStreams(t: Target): LogStreamInfo[] {
+    return t.run.nodes.map((node) => ({ id: node.name, node: node.name }));
   }
 
   /** The preview; undefined while there is no log (204 not ready, or a finished task that never logged). */
-  private async preview(run: Run, task: string, signal?: AbortSignal): Promise<Preview | undefined> {
+  private async preview(t: Target, task: string, signal?: AbortSignal): Promise<Preview | undefined> {
     let answer;
     try {
       answer = await this.client.api({
         operation: 'ShowTrainingJobLogsPreview',
         method: 'GET',
-        path: this.jobPath(run.id, `/tasks/${encode(task)}/logs/preview`),
-        run: run.id,
+        path: this.jobPath(t.run.id, `/tasks/${encode(task)}/logs/preview`),
+        run: t.run.id,
         // The body is up to 5 MB of text whose only numbers are byte sizes: JSON.parse is exact and fast.
         parse: 'native',
         ...(signal ? { signal } : {}),
       });
     } catch (e) {
       if (RunlensError.isInstance(e) && e.providerCode && NO_LOG.has(e.providerCode)) {
-        this.debug(`modelarts ${run.id} ${task}: no log (${e.providerCode})`);
-        this.noLog.set(`${run.id}/${task}`, e.providerCode);
+        this.debug(`modelarts ${t.run.id} ${task}: no log (${e.providerCode})`);
+        this.noLog.set(`${t.run.id}/${task}`, e.providerCode);
         return undefined;
       }
       throw e;
@@ -105,8 +107,8 @@ export class V2Logs {
   }
 
   /** The temporary download URL of a task's complete log (cached, renewed before it expires or when it has). */
-  private async logUrl(run: Run, task: string, renew: boolean, signal?: AbortSignal): Promise<string | undefined> {
-    const key = `${run.id}/${task}`;
+  private async logUrl(t: Target, task: string, renew: boolean, signal?: AbortSignal): Promise<string | undefined> {
+    const key = `${t.run.id}/${task}`;
     const cached = this.urls.get(key);
     if (cached && !renew && this.config.clock() - cached.at < URL_RENEW_MS) return cached.url;
     let answer;
@@ -114,8 +116,8 @@ export class V2Logs {
       answer = await this.client.api({
         operation: 'ShowObsUrlOfTrainingJobLogs',
         method: 'GET',
-        path: this.jobPath(run.id, `/tasks/${encode(task)}/logs/url`),
-        run: run.id,
+        path: this.jobPath(t.run.id, `/tasks/${encode(task)}/logs/url`),
+        run: t.run.id,
         ...(signal ? { signal } : {}),
       });
     } catch (e) {
@@ -133,9 +135,9 @@ export class V2Logs {
    * Bytes [from, from + length) of the complete log. An expired URL (403 "Request has expired") is
    * renewed once. A server that ignores Range (200) is read through to the range, never whole.
    */
-  private async readRange(run: Run, task: string, from: number, length: number, signal?: AbortSignal): Promise<RangeRead | undefined> {
+  private async readRange(t: Target, task: string, from: number, length: number, signal?: AbortSignal): Promise<RangeRead | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const url = await this.logUrl(run, task, attempt > 0, signal);
+      const url = await this.logUrl(t, task, attempt > 0, signal);
       if (!url) return undefined;
       try {
         return await this.client.obsRead(
@@ -145,7 +147,7 @@ export class V2Logs {
             presigned: true,
             headers: { range: `bytes=${from}-${from + length - 1}` },
             accept: [416],
-            run: run.id,
+            run: t.run.id,
             ...(signal ? { signal } : {}),
           },
           async (res): Promise<RangeRead> => {
@@ -168,7 +170,7 @@ export class V2Logs {
         );
       } catch (e) {
         if (attempt === 0 && isExpiredUrl(e)) {
-          this.debug(`modelarts ${run.id} ${task}: log URL expired, renewing it`);
+          this.debug(`modelarts ${t.run.id} ${task}: log URL expired, renewing it`);
           continue;
         }
         throw e;
@@ -176,23 +178,23 @@ export class V2Logs {
     }
   }
 
-  private noLogWarning(run: Run, task: string): { warnings?: Warning[] } {
-    const code = this.noLog.get(`${run.id}/${task}`);
+  private noLogWarning(t: Target, task: string): { warnings?: Warning[] } {
+    const code = this.noLog.get(`${t.run.id}/${task}`);
     if (!code) return {};
     const why = code === 'ModelArts.2819' ? 'has been cleared' : code === 'ModelArts.2820' ? 'is only available through the old (v1) API' : 'was not generated';
-    return { warnings: [{ type: 'degraded', message: `the log of task ${task} in ${run.ref} ${why} (${code})` }] };
+    return { warnings: [{ type: 'degraded', message: `the log of task ${task} in ${t.run.ref} ${why} (${code})` }] };
   }
 
-  async readStream(run: Run, task: string, at: JsonValue | undefined, signal?: AbortSignal): Promise<LogPage> {
-    const start = runStartMs(run);
+  async readStream(t: Target, task: string, at: JsonValue | undefined, signal?: AbortSignal): Promise<LogPageV2> {
+    const start = t.handle.startMs;
     let pos = decodeV2Position(at) ?? { o: 0, t: start };
-    const terminal = isTerminal(run.status);
+    const terminal = isTerminal(t.run.status);
     if (pos.s !== 'obs') {
-      const preview = await this.preview(run, task, signal);
-      if (!preview) return { records: [], next: position(pos), caughtUp: true, ...this.noLogWarning(run, task) };
+      const preview = await this.preview(t, task, signal);
+      if (!preview) return { records: [], next: position(pos), caughtUp: true, ...this.noLogWarning(t, task) };
       if (preview.full < pos.o) {
         // The log shrank: it was rotated or rewritten. Start again from its beginning.
-        this.debug(`modelarts ${run.id} ${task}: the log shrank (${preview.full} < ${pos.o} bytes); reading it again from the start`);
+        this.debug(`modelarts ${t.run.id} ${task}: the log shrank (${preview.full} < ${pos.o} bytes); reading it again from the start`);
         pos = { o: 0, t: start };
       }
       const window = previewWindow(preview, pos.o);
@@ -201,12 +203,12 @@ export class V2Logs {
       if (window) return this.page(window, pos, task, terminal, true, false, !this.smallWhole(preview));
       // The position lies before the preview's newest part: only the complete log has it.
     }
-    let read = await this.readRange(run, task, pos.o, this.config.pageBytes, signal);
+    let read = await this.readRange(t, task, pos.o, this.config.pageBytes, signal);
     if (!read) return { records: [], next: position(pos), caughtUp: true };
     if (read.total !== undefined && read.total < pos.o) {
-      this.debug(`modelarts ${run.id} ${task}: the log shrank (${read.total} < ${pos.o} bytes); reading it again from the start`);
+      this.debug(`modelarts ${t.run.id} ${task}: the log shrank (${read.total} < ${pos.o} bytes); reading it again from the start`);
       pos = { o: 0, t: start, s: 'obs' };
-      read = await this.readRange(run, task, 0, this.config.pageBytes, signal);
+      read = await this.readRange(t, task, 0, this.config.pageBytes, signal);
       if (!read) return { records: [], next: position(pos), caughtUp: true };
     }
     return this.page(read.bytes, { ...pos, s: 'obs' }, task, terminal, read.eof, true, true);
@@ -218,7 +220,7 @@ export class V2Logs {
   }
 
   /** Complete lines of `buf` (bytes from `pos.o`) within the page limits; `toObs`: continue from the complete log. */
-  private page(buf: Buffer, pos: V2Position, task: string, terminal: boolean, eof: boolean, fromObs: boolean, toObs: boolean): LogPage {
+  private page(buf: Buffer, pos: V2Position, task: string, terminal: boolean, eof: boolean, fromObs: boolean, toObs: boolean): LogPageV2 {
     const final = eof && terminal;
     const cut = cutLines(buf, this.config.pageLines, this.config.pageBytes, final);
     const { records, carry } = pageRecords(buf, cut.end, task, pos.t, this.parser);
@@ -233,10 +235,10 @@ export class V2Logs {
    * The last `count` lines from the preview, when it holds them (the whole log, or enough complete
    * lines of its newest part, each with a known timestamp). Otherwise undefined: core reads forward.
    */
-  async tailStream(run: Run, task: string, count: number, until: number | undefined, signal?: AbortSignal): Promise<LogTail | undefined> {
-    const start = runStartMs(run);
-    const terminal = isTerminal(run.status);
-    const preview = await this.preview(run, task, signal);
+  async tailStream(t: Target, task: string, count: number, until: number | undefined, signal?: AbortSignal): Promise<LogTailV2 | undefined> {
+    const start = t.handle.startMs;
+    const terminal = isTerminal(t.run.status);
+    const preview = await this.preview(t, task, signal);
     if (!preview) return { records: [], next: position({ o: 0, t: start }) };
     let window: Buffer;
     if (preview.whole) window = preview.bytes;

@@ -1,11 +1,12 @@
 // Running metrics: `GET …/metrics/{task_id}` per task, `{metrics:[{metric, value:[…]}]}`. Each value
 // is a one-minute average with no timestamp of its own: point i is placed at job start + i minutes.
 // `-1` (no sample) becomes null, never a number.
-import type { MetricDescriptor, MetricPoint, MetricSeries, Run, Warning } from '@runlens/core';
+import type { MetricDescriptor, MetricPoint, MetricSeries, RunTarget, Warning } from '@runlens/core';
 import { encode, type ModelartsClient } from './client.js';
-import { runStartMs } from './convert-run.js';
-import { asArray, asObject, num, str, type Json } from './json.js';
-import type { JobRef } from './refs.js';
+import { asArray, asObject, num, str, type Json, type JsonObject } from './json.js';
+import type { ModelartsHandle, RawSeries } from './settings.js';
+
+type Target = RunTarget<ModelartsHandle>;
 
 const NAMES: Readonly<Record<string, string>> = {
   cpuUsage: 'cpu.utilization',
@@ -19,11 +20,6 @@ const NAMES: Readonly<Record<string, string>> = {
 export const METRIC_NOTE = 'one-minute averages; timestamps reconstructed from the job start at one-minute spacing; -1 (no sample) is null';
 const MINUTE = 60_000;
 
-interface RawSeries {
-  readonly metric: string;
-  readonly values: readonly (number | null)[];
-}
-
 export function normalizedName(metric: string): string {
   return NAMES[metric] ?? metric;
 }
@@ -32,6 +28,13 @@ export function normalizedName(metric: string): string {
 export function sample(value: unknown): number | null {
   const n = num(value);
   return n === undefined || n < 0 ? null : n;
+}
+
+/** v1 versions carry `system_metric_list{cpuUsage, memUsage, gpuUtil}` in their detail (shape UNCONFIRMED). */
+export function v1MetricSeries(version: JsonObject): RawSeries[] {
+  const list = asObject(version.system_metric_list);
+  if (!list) return [];
+  return Object.entries(list).map(([metric, values]) => ({ metric, values: asArray(values).map(sample) }));
 }
 
 function rawSeries(metrics: Json | undefined): RawSeries[] {
@@ -48,21 +51,21 @@ function descriptor(metric: string, node: string | undefined): MetricDescriptor 
 }
 
 export class Metrics {
-  /** One fetch per run object and task: listMetrics and readMetrics of one query share it. */
-  private readonly cache = new WeakMap<Run, Map<string, Promise<RawSeries[]>>>();
+  /** One fetch per described run (its handle) and task: listMetrics and readMetrics of one query share it. */
+  private readonly cache = new WeakMap<ModelartsHandle, Map<string, Promise<readonly RawSeries[]>>>();
 
   constructor(private readonly client: ModelartsClient) {}
 
-  private task(run: Run, task: string, signal?: AbortSignal): Promise<RawSeries[]> {
-    let perRun = this.cache.get(run);
+  private task(t: Target, task: string, signal?: AbortSignal): Promise<readonly RawSeries[]> {
+    let perRun = this.cache.get(t.handle);
     if (!perRun) {
       perRun = new Map();
-      this.cache.set(run, perRun);
+      this.cache.set(t.handle, perRun);
     }
     let pending = perRun.get(task);
     if (!pending) {
       pending = this.client
-        .api({ operation: 'ShowTrainingJobMetrics', method: 'GET', path: this.client.projectPath('v2', `/training-jobs/${encode(run.id)}/metrics/${encode(task)}`), run: run.id, ...(signal ? { signal } : {}) })
+        .api({ operation: 'ShowTrainingJobMetrics', method: 'GET', path: this.client.projectPath('v2', `/training-jobs/${encode(t.run.id)}/metrics/${encode(task)}`), run: t.run.id, ...(signal ? { signal } : {}) })
         // 204 (ModelArts.2777, not ready yet): no series yet, not an error.
         .then((answer) => (answer.status === 204 ? [] : rawSeries(asObject(answer.json)?.metrics)));
       const map = perRun;
@@ -72,30 +75,23 @@ export class Metrics {
     return pending;
   }
 
-  /** v1 versions carry `system_metric_list{cpuUsage, memUsage, gpuUtil}` in their detail (shape UNCONFIRMED). */
-  private v1Series(run: Run): RawSeries[] {
-    const list = asObject(asObject(run.raw)?.system_metric_list);
-    if (!list) return [];
-    return Object.entries(list).map(([metric, values]) => ({ metric, values: asArray(values).map(sample) }));
-  }
-
-  private async all(run: Run, ref: JobRef, signal?: AbortSignal): Promise<{ node: string | undefined; series: RawSeries[] }[]> {
-    if (ref.kind === 'v1') return [{ node: undefined, series: this.v1Series(run) }];
-    return Promise.all(run.nodes.map(async (node) => ({ node: node.name, series: await this.task(run, node.name, signal) })));
+  private async all(t: Target, signal?: AbortSignal): Promise<{ node: string | undefined; series: readonly RawSeries[] }[]> {
+    if (t.handle.job.kind === 'v1') return [{ node: undefined, series: t.handle.v1Metrics ?? [] }];
+    return Promise.all(t.run.nodes.map(async (node) => ({ node: node.name, series: await this.task(t, node.name, signal) })));
   }
 
   /** Series with at least one sample (an all-`-1` GPU series on a CPU flavor is not listed). */
-  async listMetrics(run: Run, ref: JobRef, signal?: AbortSignal): Promise<MetricDescriptor[]> {
+  async listMetrics(t: Target, signal?: AbortSignal): Promise<MetricDescriptor[]> {
     const out: MetricDescriptor[] = [];
-    for (const { node, series } of await this.all(run, ref, signal)) {
+    for (const { node, series } of await this.all(t, signal)) {
       for (const s of series) if (s.values.some((v) => v !== null)) out.push(descriptor(s.metric, node));
     }
     return out;
   }
 
-  async readMetrics(run: Run, ref: JobRef, descriptors: readonly MetricDescriptor[], signal?: AbortSignal): Promise<{ series: MetricSeries[]; warnings: Warning[] }> {
-    const start = runStartMs(run);
-    const byNode = new Map((await this.all(run, ref, signal)).map((entry) => [entry.node, entry.series]));
+  async readMetrics(t: Target, descriptors: readonly MetricDescriptor[], signal?: AbortSignal): Promise<{ series: MetricSeries[]; warnings: Warning[] }> {
+    const start = t.handle.startMs;
+    const byNode = new Map((await this.all(t, signal)).map((entry) => [entry.node, entry.series]));
     const series: MetricSeries[] = [];
     const warnings: Warning[] = [];
     for (const d of descriptors) {

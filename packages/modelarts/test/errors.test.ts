@@ -81,9 +81,10 @@ describe('authentication', () => {
     expect((await failure(open({ HUAWEICLOUD_SDK_PROJECT_ID: undefined }).describe(completed))).message).toContain('HUAWEICLOUD_SDK_PROJECT_ID');
   });
 
-  it('http:// is refused for a non-loopback endpoint', async () => {
-    const error = await failure(open({ MODELARTS_ENDPOINT: 'http://modelarts.example.com' }).describe(completed));
+  it('http:// is refused for a non-loopback endpoint (by core, with the settings schema, before any request)', async () => {
+    const error = await failure(Promise.resolve().then(() => open({ MODELARTS_ENDPOINT: 'http://modelarts.example.com' }).describe(completed)));
     expect(error.code).toBe('InvalidInput');
+    expect(error.message).toContain('--modelarts-endpoint');
     expect(error.message).toContain('https://');
   });
 

@@ -9,8 +9,10 @@ import { startModelartsEmulator, type EmulatorOptions, type ModelartsEmulator, t
 export const PHASE_OF: Record<RunStatus, string> = { pending: 'Pending', running: 'Running', completed: 'Completed', failed: 'Failed', stopped: 'Terminated' };
 export const BUCKET = 'conformance-outputs';
 
-/** Settings that make tests fast: small pages (bursts span them), no budget waits, quick follow polls. */
-export const FAST_SETTINGS = { pageLines: 500, requestsPerSecond: 100_000, statusPollMs: 40, streamDiscoveryMs: 40 };
+/** Settings that make tests fast: small pages (bursts span them), no budget waits. */
+export const FAST_SETTINGS = { pageLines: 500, requestsPerSecond: 100_000 };
+/** Core's follow policy for tests (quick polls); follow knobs are core's, not the provider's. */
+export const FAST_FOLLOW = { statusPollMs: 40, streamDiscoveryMs: 40 };
 
 export function logText(lines: readonly { timestamp: number; message: string }[]): string {
   return lines.map((l) => `${new Date(l.timestamp).toISOString()} ${l.message}\n`).join('');

@@ -8,8 +8,8 @@ import { SCENARIO, startModelartsEmulator, type ModelartsEmulator, type Training
 let emulator: ModelartsEmulator;
 let runlens: Runlens;
 
-const open = (em: ModelartsEmulator, settings: Record<string, unknown> = {}) =>
-  createRunlens({ providers: [modelartsProvider], env: em.env, settings: { modelarts: { requestsPerSecond: 100_000, statusPollMs: 20, ...settings } }, retry: { baseDelayMs: 2, maxDelayMs: 20 } });
+const open = (em: ModelartsEmulator, settings: Record<string, unknown> = {}, clock?: () => number) =>
+  createRunlens({ providers: [modelartsProvider], env: em.env, settings: { modelarts: { requestsPerSecond: 100_000, ...settings } }, ...(clock ? { testHooks: { modelarts: { clock } } } : {}), follow: { statusPollMs: 20 }, retry: { baseDelayMs: 2, maxDelayMs: 20 } });
 
 beforeAll(async () => {
   emulator = await startModelartsEmulator({ scenarios: true });
@@ -175,7 +175,7 @@ describe('v2 task logs', () => {
   it('renews an expired download URL (403 "Request has expired") and loses nothing', async () => {
     let now = Date.UTC(2024, 0, 15, 8, 0, 0);
     const clocked = await startModelartsEmulator({ previewCapBytes: 1024, obsUrlTtlMs: 1000, clock: () => now });
-    const rl = open(clocked, { pageBytes: 4096, clock: () => now });
+    const rl = open(clocked, { pageBytes: 4096 }, () => now);
     try {
       const id = 'a1111111-0000-4000-8000-000000000004';
       clocked.putJob(job(id, 'Completed', ['worker-0']));

@@ -3,14 +3,14 @@ import { interleavedFixture } from '@runlens/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelartsProvider } from '../src/index.js';
 import { SCENARIO, SEED_METRICS } from '../src/testing/index.js';
-import { FAST_SETTINGS, Harness } from './harness.js';
+import { FAST_FOLLOW, FAST_SETTINGS, Harness } from './harness.js';
 
 let harness: Harness;
 let runlens: Runlens;
 
 beforeAll(async () => {
   harness = await Harness.start({ scenarios: true });
-  runlens = createRunlens({ providers: [modelartsProvider], env: harness.env, settings: { modelarts: FAST_SETTINGS } });
+  runlens = createRunlens({ providers: [modelartsProvider], env: harness.env, settings: { modelarts: FAST_SETTINGS }, follow: FAST_FOLLOW });
 });
 afterAll(async () => {
   await runlens.close();

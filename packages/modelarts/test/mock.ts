@@ -40,14 +40,15 @@ export function lowerHeaders(headers: unknown): Record<string, string> {
   return out;
 }
 
-export function mocked(options: { env?: Record<string, string | undefined>; settings?: Record<string, unknown> } = {}): Mocked {
+export function mocked(options: { env?: Record<string, string | undefined>; settings?: Record<string, unknown>; clock?: () => number } = {}): Mocked {
   const agent = new MockAgent();
   agent.disableNetConnect();
   const sent: Sent[] = [];
   const runlens = createRunlens({
     providers: [modelartsProvider],
     env: { HUAWEICLOUD_SDK_AK: AK, HUAWEICLOUD_SDK_SK: SK, HUAWEICLOUD_SDK_PROJECT_ID: PROJECT, HUAWEICLOUD_REGION: 'cn-north-4', ...options.env },
-    settings: { modelarts: { dispatcher: agent, clock: () => NOW, requestsPerSecond: 100_000, ...options.settings } },
+    settings: { modelarts: { requestsPerSecond: 100_000, ...options.settings } },
+    testHooks: { modelarts: { dispatcher: agent, clock: options.clock ?? (() => NOW) } },
     retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 },
   });
   return {

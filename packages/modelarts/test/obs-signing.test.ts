@@ -86,7 +86,7 @@ async function sdkRequests(options: Record<string, unknown>): Promise<Captured[]
 
 /** What runlens sends for the same requests, signed at the SDK's Date. */
 async function runlensRequests(date: string, env: Record<string, string> = {}): Promise<{ method: string; path: string; headers: Record<string, string> }[]> {
-  m = mocked({ env, settings: { clock: () => Date.parse(date) } });
+  m = mocked({ env, clock: () => Date.parse(date) });
   m.agent
     .get(ORIGIN)
     .intercept({ path: `/v2/${PROJECT}/training-jobs/${JOB}`, method: 'GET' })

@@ -1,9 +1,9 @@
 // Pure parts: configuration, refs, line timestamps, page cuts, v1 chunk interpretation, OBS URLs.
-import { RunlensError } from '@runlens/core';
+import { resolveSettings, RunlensError } from '@runlens/core';
 import { describe, expect, it } from 'vitest';
 import { outputsOf, parseObsUrl } from '../src/artifacts.js';
 import { endpointForRegion, readConfig } from '../src/config.js';
-import { modelartsProvider } from '../src/index.js';
+import { modelartsProvider, type ModelartsSettings } from '../src/index.js';
 import { parseLossless } from '../src/json.js';
 import { utf8Boundary } from '@runlens/core';
 import { cutLines, decodeLines, LineParser, pageRecords, splitLines, toRecords } from '../src/lines.js';
@@ -11,7 +11,10 @@ import { interpretChunk, nodeOfFile } from '../src/logs-v1.js';
 import { parseJobRef } from '../src/refs.js';
 
 const CREDS = { HUAWEICLOUD_SDK_AK: 'ak', HUAWEICLOUD_SDK_SK: 'sk', HUAWEICLOUD_SDK_PROJECT_ID: 'p1' };
-const config = (env: Record<string, string | undefined>, settings: Record<string, unknown> = {}) => readConfig({ env: { ...CREDS, ...env }, settings });
+/** Configuration as the adapter gets it: settings parsed by core (declared variables under the given settings), then readConfig. */
+const load = (env: Record<string, string | undefined>, settings: Record<string, unknown> = {}) =>
+  readConfig({ env, settings: resolveSettings(modelartsProvider, settings, env) as ModelartsSettings });
+const config = (env: Record<string, string | undefined>, settings: Record<string, unknown> = {}) => load({ ...CREDS, ...env }, settings);
 const codeOf = (f: () => unknown) => {
   try {
     f();
@@ -40,8 +43,8 @@ describe('configuration', () => {
   });
 
   it('names what is missing', () => {
-    expect(codeOf(() => readConfig({ env: { HUAWEICLOUD_REGION: 'cn-north-4' }, settings: {} }))).toBe('AuthError');
-    expect(codeOf(() => readConfig({ env: { HUAWEICLOUD_SDK_AK: 'a', HUAWEICLOUD_REGION: 'cn-north-4', HUAWEICLOUD_SDK_PROJECT_ID: 'p' }, settings: {} }))).toBe('AuthError');
+    expect(codeOf(() => load({ HUAWEICLOUD_REGION: 'cn-north-4' }))).toBe('AuthError');
+    expect(codeOf(() => load({ HUAWEICLOUD_SDK_AK: 'a', HUAWEICLOUD_REGION: 'cn-north-4', HUAWEICLOUD_SDK_PROJECT_ID: 'p' }))).toBe('AuthError');
     expect(codeOf(() => config({}))).toBe('InvalidInput');
     expect(codeOf(() => config({ HUAWEICLOUD_REGION: 'Not A Region' }))).toBe('InvalidInput');
     expect(config({ HUAWEICLOUD_REGION: 'cn-north-4', HUAWEICLOUD_SDK_AK: undefined, HUAWEICLOUD_SDK_SK: undefined, HUAWEICLOUD_SDK_IAM_TOKEN: 'tok' }).credentials).toEqual({ kind: 'token', token: 'tok' });
@@ -49,10 +52,11 @@ describe('configuration', () => {
 
   it('claims console URLs and is configured only with credentials and a project', () => {
     expect(modelartsProvider.claim?.('https://console.huaweicloud.com/modelarts/?region=cn-north-4#/trainingJobs/2cd88daa-31a4-40a8-a58f-d186b0e93e4f')).toBe('2cd88daa-31a4-40a8-a58f-d186b0e93e4f');
-    expect(modelartsProvider.isConfigured?.({ env: { ...CREDS, HUAWEICLOUD_REGION: 'cn-north-4' }, settings: {} } as never)).toBe(true);
-    expect(modelartsProvider.isConfigured?.({ env: CREDS, settings: { region: 'cn-north-4' } } as never)).toBe(true);
-    expect(modelartsProvider.isConfigured?.({ env: CREDS, settings: {} } as never)).toBe(false);
-    expect(modelartsProvider.isConfigured?.({ env: { HUAWEICLOUD_SDK_AK: 'a', HUAWEICLOUD_REGION: 'cn-north-4' }, settings: {} } as never)).toBe(false);
+    const view = (env: Record<string, string | undefined>, settings: Record<string, unknown> = {}) => ({ env, settings: resolveSettings(modelartsProvider, settings, env) as ModelartsSettings });
+    expect(modelartsProvider.isConfigured?.(view({ ...CREDS, HUAWEICLOUD_REGION: 'cn-north-4' }))).toBe(true);
+    expect(modelartsProvider.isConfigured?.(view(CREDS, { region: 'cn-north-4' }))).toBe(true);
+    expect(modelartsProvider.isConfigured?.(view(CREDS))).toBe(false);
+    expect(modelartsProvider.isConfigured?.(view({ HUAWEICLOUD_SDK_AK: 'a', HUAWEICLOUD_REGION: 'cn-north-4' }))).toBe(false);
   });
 });
 
@@ -146,8 +150,8 @@ describe('outputs', () => {
     expect(parseObsUrl('obs://bkt/a/b/')).toEqual({ bucket: 'bkt', prefix: 'a/b/' });
     expect(parseObsUrl('/bkt/a/b')).toEqual({ bucket: 'bkt', prefix: 'a/b/' });
     expect(parseObsUrl('s3://bkt')).toEqual({ bucket: 'bkt', prefix: '' });
-    const run = { id: 'x', raw: { algorithm: { outputs: [{ name: 'a', remote: { obs: { obs_url: 'obs://b1/p/' } } }, { name: 'b', remote: { obs: { obs_url: '/b2/q/' } } }] } } };
-    expect(outputsOf(run as never, { kind: 'v2', id: 'x' })).toEqual([
+    const detail = { algorithm: { outputs: [{ name: 'a', remote: { obs: { obs_url: 'obs://b1/p/' } } }, { name: 'b', remote: { obs: { obs_url: '/b2/q/' } } }] } };
+    expect(outputsOf(detail, { kind: 'v2', id: 'x' })).toEqual([
       { name: 'a', bucket: 'b1', prefix: 'p/' },
       { name: 'b', bucket: 'b2', prefix: 'q/' },
     ]);
@@ -199,5 +203,39 @@ describe('decodeLines', () => {
     const text = 'a\nb\nc\n';
     expect(decodeLines(Buffer.from(text), 4)).toEqual(['a', 'b']);
     expect(decodeLines(Buffer.alloc(0), 0)).toEqual([]);
+  });
+});
+
+describe('settings (core parses them with the definition schema)', () => {
+  const message = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return RunlensError.isInstance(e) ? `${e.code}: ${e.message}` : String(e);
+    }
+    return 'ok';
+  };
+
+  it('fails a bad value in one line naming the key and its flag, never the value of a credential', () => {
+    expect(message(() => config({}, { region: 'Not A Region' }))).toMatch(/^InvalidInput: .*'modelarts'.*region \(--region\): must be a region/);
+    expect(message(() => config({ HUAWEICLOUD_SDK_PROJECT_ID: 'bad project!' }))).toMatch(/projectId \(--modelarts-project\): must be 1-64/);
+    expect(message(() => config({ MODELARTS_ENDPOINT: 'http://10.0.0.1' }))).toMatch(/endpoint \(--modelarts-endpoint\): must use https:\/\//);
+    expect(message(() => config({ HUAWEICLOUD_REGION: 'cn-north-4' }, { pageBytes: 0 }))).toMatch(/pageBytes: must be at least 1/);
+    expect(message(() => config({ HUAWEICLOUD_REGION: 'cn-north-4' }, { pageLines: 'many' }))).toMatch(/pageLines: expected number/);
+    expect(message(() => config({ HUAWEICLOUD_REGION: 'cn-north-4', HUAWEICLOUD_SDK_SK: 'sekrit-value' }, { logUtcOffsetMinutes: 10_000 }))).not.toMatch(/sekrit/);
+  });
+
+  it('rejects unknown settings, and follow knobs and test hooks are not settings', () => {
+    for (const key of ['statusPollMs', 'followPollMs', 'streamDiscoveryMs', 'dispatcher', 'clock', 'regoin']) {
+      expect(message(() => config({ HUAWEICLOUD_REGION: 'cn-north-4' }, { [key]: 1 })), key).toMatch(new RegExp(`InvalidInput: .*unknown setting '${key}'`));
+    }
+  });
+
+  it('takes the caller settings over the declared variables', () => {
+    const c = config({ HUAWEICLOUD_REGION: 'cn-north-4', HUAWEICLOUD_SDK_PROJECT_ID: 'from-env' }, { projectId: 'from-flag', obsEndpoint: 'http://127.0.0.1:9000/' });
+    expect(c.projectId).toBe('from-flag');
+    expect(c.obsEndpoint).toBe('http://127.0.0.1:9000');
+    expect(c.pageBytes).toBe(1024 * 1024);
+    expect(c.logUtcOffsetMinutes).toBe(480);
   });
 });
