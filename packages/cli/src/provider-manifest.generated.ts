@@ -135,13 +135,26 @@ export const PROVIDER_MANIFEST: readonly ProviderManifest[] = [
         "key": "trackingUri",
         "flag": "tracking-uri",
         "valueName": "uri",
-        "description": "MLflow tracking server for mlflow: refs (default: MLFLOW_TRACKING_URI)"
+        "env": [
+          "MLFLOW_TRACKING_URI"
+        ],
+        "description": "MLflow tracking server for mlflow: refs (http(s)://, azureml://, or a SageMaker MLflow ARN)"
+      },
+      {
+        "key": "requestsPerSecond",
+        "type": "number",
+        "description": "MLflow request rate override (requests per second)"
+      },
+      {
+        "key": "logPageBytes",
+        "type": "number",
+        "description": "bytes of log artifact read per page (default 1048576)"
       }
     ],
     "environment": [
       {
-        "name": "MLFLOW_TRACKING_URI, MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD",
-        "description": "MLflow server and auth"
+        "name": "MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME/PASSWORD",
+        "description": "MLflow auth (Azure ML and SageMaker servers: their cloud credentials)"
       }
     ]
   }

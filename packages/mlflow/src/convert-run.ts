@@ -1,6 +1,6 @@
 // An MLflow run as runlens's Run: MLflow's own fields, plus what runlens copy recorded in its
 // `runlens.*` tags (source, provider status, failure, nodes) and the key map that restores names.
-import type { FailureCategory, Run, RunFailure, RunNode, RunStatus } from '@runlens/core';
+import type { FailureCategory, Run, RunDocument, RunFailure, RunNode, RunStatus } from '@runlens/core';
 import { TAGS, parseMetricKey, type SeriesEntry } from './conventions.js';
 import { toNumber, type MlflowRun } from './wire.js';
 
@@ -16,8 +16,11 @@ const CATEGORIES: ReadonlySet<string> = new Set<FailureCategory>([
   'invalid-hyperparameter', 'invalid-input-data', 'user-code-error', 'out-of-memory', 'capacity', 'setup', 'permission', 'timeout', 'stopped-by-user', 'unknown',
 ]);
 
-/** What describe fetched beside the run, kept in `Run.raw` for the log, metric and artifact readers. */
-export interface MlflowRaw {
+/**
+ * What describe fetched beside the run: the adapter's per-run handle (contract v2) for the log,
+ * metric and artifact readers. `Run.raw` is only the MLflow run document (`runs/get`), shown to users.
+ */
+export interface MlflowHandle {
   readonly run: MlflowRun;
   /** `{mlflowKey: originalKey}`. */
   readonly keymap: Readonly<Record<string, string>>;
@@ -28,6 +31,8 @@ export interface MlflowRaw {
   /** The series manifest runlens copy stored (`runlens/series.json`). */
   readonly series?: readonly SeriesEntry[];
   readonly nodes: readonly RunNode[];
+  /** The run's path under the artifacts proxy, or why the server does not serve its artifacts. */
+  readonly root: { readonly path: string } | { readonly unavailable: string };
 }
 
 export const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -46,7 +51,7 @@ export function tagMap(run: MlflowRun): Map<string, string> {
   return new Map((run.data?.tags ?? []).map((t) => [t.key, t.value ?? '']));
 }
 
-export function toRun(id: string, raw: MlflowRaw): Run {
+export function toRun(id: string, raw: Omit<MlflowHandle, 'root'>): RunDocument {
   const { run, keymap } = raw;
   const restore = (key: string) => keymap[key] ?? key;
   const tags = tagMap(run);
@@ -80,8 +85,6 @@ export function toRun(id: string, raw: MlflowRaw): Run {
   const start = toNumber(run.info.start_time);
   const end = toNumber(run.info.end_time);
   return {
-    ref: `mlflow:${id}`,
-    provider: 'mlflow',
     id,
     name: run.info.run_name ?? tags.get('mlflow.runName') ?? id,
     status,
@@ -96,7 +99,7 @@ export function toRun(id: string, raw: MlflowRaw): Run {
     ...(Object.keys(userTags).length > 0 || (raw.source ? raw.source.tags !== undefined : true) ? { tags: userTags } : {}),
     // A copy's final metrics are the source's (MLflow's latest values are per key and step, not the provider's own).
     ...(raw.source ? (raw.source.finalMetrics && typeof raw.source.finalMetrics === 'object' ? { finalMetrics: raw.source.finalMetrics } : {}) : Object.keys(finalMetrics).length ? { finalMetrics } : {}),
-    raw,
+    raw: run,
   };
 }
 

@@ -5,21 +5,26 @@ import {
   fileSlug,
   invalidInput,
   providerError,
+  unsupported,
   type ArtifactInfo,
   type LogRecord,
   type LogStreamInfo,
   type MetricDescriptor,
   type MetricPoint,
   type MetricSeries,
-  type ProviderEnvironment,
-  type ProviderV1,
+  type Described,
+  type ProviderEnvironmentV2,
+  type ProviderV2,
   type Run,
+  type RunCapabilities,
+  type RunTarget,
 } from '@runlens/core';
 import type { Dispatcher } from 'undici';
 import { MlflowClient, proxyRoot } from './client.js';
 import { authForTarget, parseTrackingTarget, type TrackingTarget } from './targets.js';
 import { ARTIFACTS, LOGS_DIR, RUNLENS_DIR, TAGS, parseMetricKey, type SeriesEntry } from './conventions.js';
-import { parseNodes, tagMap, toRun, type MlflowRaw } from './convert-run.js';
+import { parseNodes, tagMap, toRun, type MlflowHandle } from './convert-run.js';
+import type { MlflowSettings } from './settings.js';
 import { mapMlflowError } from './errors.js';
 import { toNumber, type MlflowMetric, type MlflowRun } from './wire.js';
 
@@ -27,21 +32,18 @@ const DEFAULT_PAGE_BYTES = 1024 * 1024;
 const MAX_PAGE_RECORDS = 10_000;
 const METRIC_PAGE = 25_000;
 
-const positive = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined);
+type Target = RunTarget<MlflowHandle>;
 
-export function trackingUriOf(environment: Pick<ProviderEnvironment, 'env' | 'settings'>): string | undefined {
-  const fromSettings = environment.settings.trackingUri;
-  return typeof fromSettings === 'string' && fromSettings !== '' ? fromSettings : environment.env.MLFLOW_TRACKING_URI || undefined;
-}
-
-export function createMlflowProvider(environment: ProviderEnvironment): ProviderV1 {
+export function createMlflowProvider(environment: ProviderEnvironmentV2<MlflowSettings>): ProviderV2<MlflowHandle> {
   const settings = environment.settings;
-  const uri = trackingUriOf(environment);
+  // MLFLOW_TRACKING_URI arrives here as the trackingUri setting (core reads the variables a definition declares).
+  const uri = settings.trackingUri;
+  const label = uri !== undefined && uri === environment.env.MLFLOW_TRACKING_URI?.trim() ? 'MLFLOW_TRACKING_URI' : '--tracking-uri';
   let client: MlflowClient | undefined;
   let target: TrackingTarget | undefined;
   const targetOf = (): TrackingTarget => {
     if (!uri) throw invalidInput('no MLflow tracking server: set MLFLOW_TRACKING_URI or pass --tracking-uri', { provider: 'mlflow' });
-    return (target ??= parseTrackingTarget(uri, environment.env, environment.settings.trackingUri ? '--tracking-uri' : 'MLFLOW_TRACKING_URI'));
+    return (target ??= parseTrackingTarget(uri, environment.env, label));
   };
   const clientOf = (): MlflowClient => {
     const where = targetOf();
@@ -49,14 +51,32 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
       baseUrl: where.baseUrl,
       requester: environment.requests.requester({ mapError: mapMlflowError }),
       auth: authForTarget(where, environment.env),
-      ...(settings.dispatcher ? { dispatcher: settings.dispatcher as Dispatcher } : {}),
-      ...(positive(settings.requestsPerSecond) ? { requestsPerSecond: positive(settings.requestsPerSecond) } : {}),
+      ...(environment.testHooks.dispatcher ? { dispatcher: environment.testHooks.dispatcher as Dispatcher } : {}),
+      ...(settings.requestsPerSecond !== undefined ? { requestsPerSecond: settings.requestsPerSecond } : {}),
     });
     return client;
   };
-  const pageBytes = positive(settings.logPageBytes) ?? DEFAULT_PAGE_BYTES;
-  const rawOf = (run: Run): MlflowRaw => run.raw as MlflowRaw;
-  const rootOf = (run: Run): string => proxyRoot(rawOf(run).run.info.artifact_uri, run.id);
+  const pageBytes = settings.logPageBytes ?? DEFAULT_PAGE_BYTES;
+  /** The run's path under the artifacts proxy; Unsupported (saying why) when the server does not serve them. */
+  const rootOf = ({ run, handle }: Target): string => {
+    if ('path' in handle.root) return handle.root.path;
+    throw unsupported(handle.root.unavailable, { provider: 'mlflow', run: run.id });
+  };
+  const rootFor = (run: MlflowRun, id: string): MlflowHandle['root'] => {
+    try {
+      return { path: proxyRoot(run.info.artifact_uri, id) };
+    } catch (error) {
+      if (RunlensError.isInstance(error) && error.code === 'Unsupported') return { unavailable: error.message };
+      throw error;
+    }
+  };
+  /** What a run without proxied artifacts lacks: its artifacts, and the logs runlens copy keeps among them. */
+  const capabilitiesOf = (handle: MlflowHandle): RunCapabilities =>
+    'unavailable' in handle.root ? { artifacts: { available: false, reason: handle.root.unavailable }, logs: { available: false, reason: handle.root.unavailable } } : {};
+  const described = (id: string, handle: Omit<MlflowHandle, 'root'>): Described<MlflowHandle> => {
+    const full: MlflowHandle = { ...handle, root: rootFor(handle.run, id) };
+    return { run: toRun(id, handle), handle: full, capabilities: capabilitiesOf(full) };
+  };
 
   /** A small artifact's text, or undefined when there is none. */
   const smallArtifact = async (run: MlflowRun, path: string, signal?: AbortSignal): Promise<string | undefined> => {
@@ -89,12 +109,12 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
     return Object.fromEntries(entries.flatMap(([key], i) => (values[i] === undefined ? [] : [[key, values[i]!]])));
   };
 
-  const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Run> => {
+  const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Described<MlflowHandle>> => {
     const signal = options.signal;
     const run = await clientOf().getRun(id, { run: id, ...(signal ? { signal } : {}) });
     const tags = tagMap(run);
     // Only a run runlens copied has runlens's records: MLflow's own runs cost one request.
-    if (!tags.has(TAGS.sourceRef)) return toRun(id, { run, keymap: {}, nodes: [] });
+    if (!tags.has(TAGS.sourceRef)) return described(id, { run, keymap: {}, nodes: [] });
     // What a missing artifact answers through the proxy is unverified: fetch only files the listing shows.
     let present = new Set<string>();
     try {
@@ -114,7 +134,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
     const [params, longTags] = await Promise.all([longValuesOf(run, index, 'params', signal), longValuesOf(run, index, 'tags', signal)]);
     const source = json(sourceText, ARTIFACTS.run, id);
     const series = json(seriesText, ARTIFACTS.series, id);
-    return toRun(id, {
+    return described(id, {
       run,
       keymap: strings(json(keymapText, 'key map', id)),
       nodes: parseNodes(isObject(source) ? source.nodes : undefined),
@@ -126,15 +146,11 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
 
   // ---- logs ------------------------------------------------------------------------------------
 
-  const listStreams = async (run: Run, options: { signal?: AbortSignal } = {}): Promise<LogStreamInfo[]> => {
-    let root: string;
-    try {
-      root = rootOf(run);
-    } catch {
-      return []; // artifacts the server does not proxy: no logs to read
-    }
-    const files = await clientOf().listArtifacts(`${root}/${LOGS_DIR}`, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
-    const bySlug = new Map(rawOf(run).nodes.map((n) => [fileSlug(n.name), n.name]));
+  const listStreams = async (t: Target, options: { signal?: AbortSignal } = {}): Promise<LogStreamInfo[]> => {
+    // Artifacts the server does not proxy: no logs to read (describe said so in the run's capabilities).
+    if (!('path' in t.handle.root)) return [];
+    const files = await clientOf().listArtifacts(`${t.handle.root.path}/${LOGS_DIR}`, { run: t.run.id, ...(options.signal ? { signal: options.signal } : {}) });
+    const bySlug = new Map(t.handle.nodes.map((n) => [fileSlug(n.name), n.name]));
     return files
       .filter((f) => !f.is_dir && f.path.endsWith('.jsonl'))
       .map((f) => {
@@ -164,9 +180,10 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
     };
   };
 
-  const readStream = async (run: Run, stream: LogStreamInfo, request: { position?: unknown; signal?: AbortSignal }) => {
+  const readStream = async (t: Target, stream: LogStreamInfo, request: { position?: unknown; signal?: AbortSignal }) => {
     const start = typeof request.position === 'number' && request.position >= 0 ? request.position : 0;
-    const { body, skip } = await clientOf().downloadArtifact(`${rootOf(run)}/${stream.id}`, { offset: start, run: run.id, ...(request.signal ? { signal: request.signal } : {}) });
+    const run = t.run;
+    const { body, skip } = await clientOf().downloadArtifact(`${rootOf(t)}/${stream.id}`, { offset: start, run: run.id, ...(request.signal ? { signal: request.signal } : {}) });
     const records: LogRecord[] = [];
     let toSkip = skip;
     let pending = Buffer.alloc(0);
@@ -211,8 +228,8 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   const seriesId = (d: { kind: string; name: string; node?: string }) => `${d.kind}\u0000${d.name}\u0000${d.node ?? ''}`;
 
   /** The series of a run runlens copied (its manifest), then any other MLflow metric by its key. */
-  const catalogOf = (run: Run): { descriptor: MetricDescriptor; entry?: SeriesEntry; key?: string }[] => {
-    const { run: mlflowRun, keymap, series } = rawOf(run);
+  const catalogOf = ({ handle }: Target): { descriptor: MetricDescriptor; entry?: SeriesEntry; key?: string }[] => {
+    const { run: mlflowRun, keymap, series } = handle;
     const out: { descriptor: MetricDescriptor; entry?: SeriesEntry; key?: string }[] = [];
     const covered = new Set<string>();
     for (const entry of series ?? []) {
@@ -234,7 +251,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
     return out;
   };
 
-  const listMetrics = async (run: Run): Promise<MetricDescriptor[]> => catalogOf(run).map((c) => c.descriptor);
+  const listMetrics = async (t: Target): Promise<MetricDescriptor[]> => catalogOf(t).map((c) => c.descriptor);
 
   const toPoint = (m: MlflowMetric, steps: boolean): MetricPoint => {
     const raw = m.value;
@@ -245,19 +262,20 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   };
 
   /** A text series runlens copy kept as an artifact in the archive's series format (a header line, then points). */
-  const artifactSeries = async (run: Run, path: string, signal?: AbortSignal): Promise<MetricPoint[]> => {
-    const text = await smallArtifact(rawOf(run).run, path, signal);
+  const artifactSeries = async ({ run, handle }: Target, path: string, signal?: AbortSignal): Promise<MetricPoint[]> => {
+    const text = await smallArtifact(handle.run, path, signal);
     if (text === undefined) throw providerError(`the run's series artifact '${path}' is missing`, { provider: 'mlflow', run: run.id });
     return text.split('\n').slice(1).filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as MetricPoint);
   };
 
-  const readMetrics = async (run: Run, descriptors: readonly MetricDescriptor[], request: { signal?: AbortSignal }) => {
-    const catalog = new Map(catalogOf(run).map((c) => [seriesId(c.descriptor), c]));
+  const readMetrics = async (t: Target, descriptors: readonly MetricDescriptor[], request: { signal?: AbortSignal }) => {
+    const run = t.run;
+    const catalog = new Map(catalogOf(t).map((c) => [seriesId(c.descriptor), c]));
     const signal = request.signal;
     const series = await Promise.all(
       descriptors.map(async (descriptor): Promise<MetricSeries> => {
         const found = catalog.get(seriesId(descriptor));
-        if (found?.entry?.artifact !== undefined && found.key === undefined) return { ...descriptor, points: await artifactSeries(run, found.entry.artifact, signal) };
+        if (found?.entry?.artifact !== undefined && found.key === undefined) return { ...descriptor, points: await artifactSeries(t, found.entry.artifact, signal) };
         const key = found?.key ?? descriptor.providerName;
         // Steps: as the source had them (manifest), else training series keep MLflow's and system ones drop them.
         const steps = found?.entry ? found.entry.steps !== false : descriptor.kind === 'training';
@@ -273,8 +291,9 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
 
   // ---- artifacts -------------------------------------------------------------------------------
 
-  async function* listArtifacts(run: Run, options: { signal?: AbortSignal } = {}): AsyncGenerator<readonly ArtifactInfo[]> {
-    const root = rootOf(run);
+  async function* listArtifacts(t: Target, options: { signal?: AbortSignal } = {}): AsyncGenerator<readonly ArtifactInfo[]> {
+    const run = t.run;
+    const root = rootOf(t);
     const dirs = [''];
     while (dirs.length > 0) {
       const dir = dirs.shift()!;
@@ -293,21 +312,17 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
     }
   }
 
-  const openArtifact = async (run: Run, path: string, options: { signal?: AbortSignal } = {}) => {
-    const { body, size } = await clientOf().downloadArtifact(`${rootOf(run)}/${path}`, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+  const openArtifact = async (t: Target, path: string, options: { signal?: AbortSignal } = {}) => {
+    const { body, size } = await clientOf().downloadArtifact(`${rootOf(t)}/${path}`, { run: t.run.id, ...(options.signal ? { signal: options.signal } : {}) });
     return { ...(size !== undefined ? { size } : {}), body };
   };
 
   return {
-    specificationVersion: 'v1',
-    id: 'mlflow',
+    specificationVersion: 'v2',
     // One run seen through two tracking URIs is two runs: cursors name the server too.
-    identity: (run) => `mlflow:${uri ? targetOf().uri : ''}#${run.id}`,
-    followPollMs: { min: positive(settings.followPollMinMs) ?? 2_000, max: positive(settings.followPollMaxMs) ?? 30_000 },
-    ...(positive(settings.statusPollMs) ? { statusPollMs: positive(settings.statusPollMs) } : {}),
-    ...(positive(settings.streamDiscoveryMs) ? { streamDiscoveryMs: positive(settings.streamDiscoveryMs) } : {}),
+    identity: ({ run }) => `mlflow:${uri ? targetOf().uri : ''}#${run.id}`,
     catalog: { describe },
-    logs: { listStreams, readStream },
+    logs: { kind: 'positioned', listStreams, readStream },
     metrics: { listMetrics, readMetrics },
     artifacts: { listArtifacts, openArtifact },
   };

@@ -18,7 +18,7 @@ runConformance({
     return {
       env: { MLFLOW_TRACKING_URI: emulator.url },
       // Small pages so the suite's bursts of equal timestamps span many of them.
-      settings: { logPageBytes: 4096, statusPollMs: 40, streamDiscoveryMs: 40, followPollMinMs: 40, followPollMaxMs: 80 },
+      settings: { logPageBytes: 4096 },
       async seed(fixture) {
         return `mlflow:${seedFixture(emulator, fixture)}`;
       },

@@ -1,6 +1,7 @@
 // The mlflow: provider through core's query API against the emulator: log pages from byte offsets
 // with and without Range, unterminated last lines, retries on the wire, runs MLflow made itself.
 import { createRunlens, type LogRecord } from '@runlens/core';
+import { MockAgent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TAGS, logArtifactPath, longValuePath } from '../src/conventions.js';
 import { mlflowProvider } from '../src/index.js';
@@ -108,5 +109,40 @@ describe('mlflow provider', () => {
     const described = await runlensFor(emulator).describe(`mlflow:${run.runId}`);
     expect(described.hyperparameters).toEqual({ short: '1', 'cfg[x]': longParam });
     expect(described.tags?.notes).toBe(longTag);
+  });
+});
+
+describe('contract v2', () => {
+  it('follow knobs and test hooks are not settings, and bad values fail in core, one line naming the key', () => {
+    for (const key of ['statusPollMs', 'streamDiscoveryMs', 'followPollMinMs', 'followPollMaxMs', 'dispatcher']) {
+      expect(() => createRunlens({ providers: [mlflowProvider], settings: { mlflow: { [key]: 1 } } }), key).toThrow(new RegExp(`invalid settings for provider 'mlflow': unknown setting '${key}'`));
+    }
+    expect(() => createRunlens({ providers: [mlflowProvider], settings: { mlflow: { logPageBytes: 0 } } })).toThrow(/logPageBytes: must be at least 1/);
+    expect(() => createRunlens({ providers: [mlflowProvider], settings: { mlflow: { trackingUri: 42 } } })).toThrow(/trackingUri \(--tracking-uri\): expected string/);
+  });
+
+  it('a run whose artifacts the server does not proxy says per run that it has no artifacts or logs, and why', async () => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    const origin = 'https://mlflow.example.com';
+    agent
+      .get(origin)
+      .intercept({ path: (p) => p.startsWith('/api/2.0/mlflow/runs/get?'), method: 'GET' })
+      .reply(200, { run: { info: { run_id: 'r1', run_name: 'on-s3', status: 'FINISHED', start_time: T0, end_time: T0 + 1000, artifact_uri: 's3://bucket/1/r1/artifacts' }, data: { tags: [], params: [], metrics: [] } } })
+      .persist();
+    const rl = createRunlens({ providers: [mlflowProvider], env: { MLFLOW_TRACKING_URI: origin }, testHooks: { mlflow: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+    try {
+      const view = await rl.describeRun('mlflow:r1');
+      expect(view.run).toMatchObject({ ref: 'mlflow:r1', provider: 'mlflow', name: 'on-s3' });
+      // Run.raw is MLflow's own run document, not the adapter's state.
+      expect((view.run.raw as { info: { artifact_uri: string } }).info.artifact_uri).toBe('s3://bucket/1/r1/artifacts');
+      expect(view.capabilities.artifacts).toEqual({ available: false, reason: expect.stringContaining("'s3://bucket/1/r1/artifacts'") });
+      expect(view.capabilities.logs.available).toBe(false);
+      expect(view.capabilities.trainingMetrics.available).toBe(true);
+      await expect(rl.artifacts('mlflow:r1')).rejects.toMatchObject({ code: 'Unsupported', message: expect.stringContaining('--serve-artifacts') });
+    } finally {
+      await rl.close();
+      await agent.close();
+    }
   });
 });
