@@ -11,7 +11,8 @@ import { providers } from '../src/providers.js';
 import { EXAMPLES, lines, removeDir, REPO, runlens, runlensLoading, spawns, tempDir } from './helpers.js';
 
 const CORE_OR_PROVIDER = /packages\/(core|local|sagemaker|modelarts|azureml|mlflow)\/|inversify|reflect-metadata|zod/;
-const CLOUD_SDK = /@aws-sdk|@smithy|@azure|undici|packages\/(sagemaker|modelarts|azureml|mlflow)\/src\/(?!index|limits|conventions)/;
+// An adapter's index and its settings schema (contract v2: zod/mini, no SDK) load with the definitions; nothing else may.
+const CLOUD_SDK = /@aws-sdk|@smithy|@azure|undici|packages\/(sagemaker|modelarts|azureml|mlflow)\/src\/(?!index|limits|conventions|settings)/;
 
 describe('what a command loads', () => {
   it.each([
