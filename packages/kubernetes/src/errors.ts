@@ -82,3 +82,10 @@ export function mapError(error: unknown, call: { operation: string; run?: string
   const message = error instanceof Error ? error.message : String(error);
   return providerError(`${call.operation} failed: ${message}`, { ...options, cause: error });
 }
+
+/** The KubeApiError behind a RunlensError from the requester (or itself), if any. */
+export function wireCause(error: unknown): KubeApiError | undefined {
+  if (error instanceof KubeApiError) return error;
+  if (RunlensError.isInstance(error) && error.cause instanceof KubeApiError) return error.cause;
+  return undefined;
+}

@@ -53,7 +53,10 @@ export interface ContainerStatus {
 
 export interface PodObject {
   readonly metadata?: ObjectMeta;
-  readonly spec?: { readonly containers?: ReadonlyArray<{ readonly name?: string }>; readonly nodeName?: string };
+  readonly spec?: {
+    readonly containers?: ReadonlyArray<{ readonly name?: string; readonly resources?: { readonly limits?: Readonly<Record<string, string>>; readonly requests?: Readonly<Record<string, string>> } }>;
+    readonly nodeName?: string;
+  };
   readonly status?: {
     readonly phase?: string;
     readonly conditions?: readonly Condition[];

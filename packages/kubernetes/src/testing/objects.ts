@@ -30,6 +30,8 @@ export interface PodSpec {
   readonly restartPolicy?: string;
   /** For a pending pod: the scheduler's PodScheduled=False message. */
   readonly unschedulable?: string;
+  /** Every container's `resources` (limits and requests, as quantities). */
+  readonly resources?: { readonly limits?: Record<string, string>; readonly requests?: Record<string, string> };
 }
 
 export function pod(spec: PodSpec): KubeObject {
@@ -65,7 +67,7 @@ export function pod(spec: PodSpec): KubeObject {
       }],
     },
     spec: {
-      containers: spec.containers.map((container) => ({ name: container.name, image: container.image })),
+      containers: spec.containers.map((container) => ({ name: container.name, image: container.image, ...(spec.resources === undefined ? {} : { resources: spec.resources }) })),
       restartPolicy: spec.restartPolicy ?? 'Never',
       schedulerName: 'default-scheduler',
       serviceAccountName: 'default',

@@ -68,6 +68,10 @@ interface Seed {
 
 const PYTORCH_API = 'kubeflow.org/v1';
 
+/** Resources of the training pods (one GPU each; the OOM-killed worker climbs to the 64 GiB limit) and of the CPU-only eval shards. */
+export const GPU_POD = { limits: { cpu: '4', memory: '64Gi', 'nvidia.com/gpu': '1' }, requests: { cpu: '4', memory: '64Gi', 'nvidia.com/gpu': '1' } };
+export const CPU_POD = { limits: { cpu: '4', memory: '32Gi' }, requests: { cpu: '2', memory: '16Gi' } };
+
 export function seedScenarios(seed: Seed): Scenarios {
   const { store, namespace } = seed;
   let eventSerial = 0;
@@ -103,6 +107,7 @@ export function seedScenarios(seed: Seed): Scenarios {
         namespace,
         labels: kubeflowLabels(name, role, index),
         owner: { apiVersion: PYTORCH_API, kind: 'PyTorchJob', name },
+        resources: GPU_POD,
         nodeName: `gpu-node-${index + (role === 'master' ? 0 : 1)}`,
         phase: 'Succeeded',
         created: start + 2000,
@@ -140,6 +145,7 @@ export function seedScenarios(seed: Seed): Scenarios {
         namespace,
         labels: kubeflowLabels(name, role, index),
         owner: { apiVersion: PYTORCH_API, kind: 'PyTorchJob', name },
+        resources: GPU_POD,
         nodeName: `gpu-node-${index + 1}`,
         phase: 'Failed',
         created: start + 2000,
@@ -178,6 +184,7 @@ export function seedScenarios(seed: Seed): Scenarios {
         namespace,
         labels: kubeflowLabels(name, role, index),
         owner: { apiVersion: PYTORCH_API, kind: 'PyTorchJob', name },
+        resources: GPU_POD,
         phase: 'Pending',
         created: start + 2000,
         unschedulable: message,
@@ -209,6 +216,7 @@ export function seedScenarios(seed: Seed): Scenarios {
         namespace,
         labels: kubeflowLabels(name, role, index),
         owner: { apiVersion: PYTORCH_API, kind: 'PyTorchJob', name },
+        resources: GPU_POD,
         nodeName: `gpu-node-${index + 3}`,
         phase: 'Running',
         created: start + 2000,
@@ -261,6 +269,7 @@ export function seedScenarios(seed: Seed): Scenarios {
         namespace,
         labels: kubeflowLabels(name, role, index),
         owner: { apiVersion: PYTORCH_API, kind: 'PyTorchJob', name },
+        resources: GPU_POD,
         nodeName: `gpu-node-${index + 2}`,
         phase: 'Succeeded',
         created: start + 2000,
@@ -317,6 +326,7 @@ export function seedScenarios(seed: Seed): Scenarios {
       namespace,
       labels: kubeflowLabels(name, 'master', 0),
       owner: { apiVersion: PYTORCH_API, kind: 'PyTorchJob', name },
+        resources: GPU_POD,
       nodeName: 'gpu-node-1',
       phase: 'Pending',
       created: start + 2000,
@@ -393,6 +403,7 @@ export function seedScenarios(seed: Seed): Scenarios {
         },
         annotations: { 'batch.kubernetes.io/job-completion-index': String(index) },
         owner: { apiVersion: 'batch/v1', kind: 'Job', name: jobName },
+        resources: GPU_POD,
         nodeName: `gpu-node-${index + 1}`,
         phase: 'Succeeded',
         created: start + 3000,
@@ -433,6 +444,7 @@ export function seedScenarios(seed: Seed): Scenarios {
         labels: batchLabels(name, uid, index),
         annotations: { 'batch.kubernetes.io/job-completion-index': String(index) },
         owner: { apiVersion: 'batch/v1', kind: 'Job', name },
+        resources: CPU_POD,
         nodeName: `cpu-node-${index + 1}`,
         phase: 'Succeeded',
         created: start + 1000,
