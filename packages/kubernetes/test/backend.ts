@@ -97,6 +97,13 @@ export async function startKubeBackend(options: KubernetesEmulatorOptions = {}):
       jobs.set(job, { fixture, last, status: fixture.status, nodes: new Set(fixture.status === 'running' ? Object.keys(fixture.logs) : fixture.nodes) });
       return `k8s:${NAMESPACE}/pytorchjob/${job}`;
     },
+    async seedWithoutLogs(fixture) {
+      // The job stays, its pods are deleted (cleanPodPolicy, or the backoff limit: kubeflow/trainer#3419).
+      const ref = await this.seed(fixture);
+      const job = ref.split('/').at(-1)!;
+      for (const node of fixture.nodes) kube.deletePod(NAMESPACE, `${job}-${node}`);
+      return ref;
+    },
     async appendLogs(ref, node, lines) {
       const job = ref.split('/').at(-1)!;
       const state = jobs.get(job)!;

@@ -12,4 +12,5 @@ runConformance({
   missingRef: 'k8s:ml/pytorchjob/no-such-job',
   nodes: ['master-0', 'worker-0', 'worker-1', 'worker-2'],
   archiveProvider: localProvider,
+  invalidSettings: { namespace: 'Not_A_Namespace' },
 });
