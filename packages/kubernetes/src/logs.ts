@@ -3,6 +3,7 @@
 // current one — and earlier attempts are gone (docs/providers/kubernetes.md). `open` is one
 // `pods/{pod}/log?timestamps=true` request, with `follow=true` while core follows; core resumes a
 // dropped connection from a whole-second `sinceTime` and drops what it had delivered.
+import { seg } from './client.js';
 import { jobPods } from './catalog.js';
 import { wireCause } from './errors.js';
 import { kindByRefName } from './kinds.js';
@@ -73,10 +74,30 @@ export class KubernetesLogs implements StreamLogSource<KubernetesHandle> {
     return out;
   }
 
+  /** The container's restart count now (and remembered); undefined when the pod is gone. */
+  private async restartCount(namespace: string, pod: string, container: string, run: string, signal: AbortSignal | undefined): Promise<number | undefined> {
+    let object: PodObject;
+    try {
+      object = await this.client.get<PodObject>({ operation: 'ReadPod', path: `/api/v1/namespaces/${seg(namespace)}/pods/${seg(pod)}`, run, ...(signal === undefined ? {} : { signal }) });
+    } catch (error) {
+      if (wireCause(error)?.status === 404) return undefined;
+      throw error;
+    }
+    const restarts = object.status?.containerStatuses?.find((s) => s.name === container)?.restartCount ?? 0;
+    this.restarts.set(`${namespace}/${pod}/${container}`, restarts);
+    return restarts;
+  }
+
   async *open(target: RunTarget<KubernetesHandle>, stream: LogStreamInfo, request: StreamOpenRequest): AsyncGenerator<readonly LogRecord[]> {
     const parsed = parseStreamId(stream.id);
     if (parsed === undefined) return;
     const namespace = target.handle.namespace;
+    if (request.follow) {
+      // A live container may have restarted since the streams were listed: then this attempt is
+      // now the previous one, and the plain log is the next attempt's. Ask the pod first.
+      const fresh = await this.restartCount(namespace, parsed.pod, parsed.container, target.run.id, request.signal);
+      if (fresh === undefined) return; // the pod is gone
+    }
     const restarts = this.restarts.get(`${namespace}/${parsed.pod}/${parsed.container}`) ?? parsed.attempt - 1;
     // The current attempt, or the one before it (previous=true); older attempts' logs are gone.
     const previous = parsed.attempt === restarts;

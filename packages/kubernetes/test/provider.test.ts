@@ -27,7 +27,7 @@ interface Setup {
   prometheus?: PrometheusEmulator;
 }
 
-async function setup(options: KubernetesEmulatorOptions & { settings?: Record<string, unknown>; withPrometheus?: boolean } = {}): Promise<Setup> {
+async function setup(options: KubernetesEmulatorOptions & { settings?: Record<string, unknown>; withPrometheus?: boolean; streamDiscoveryMs?: number } = {}): Promise<Setup> {
   const kube = await startKubernetesEmulator({ scenarios: true, followPollMs: 5, ...options });
   const dir = mkdtempSync(join(tmpdir(), 'runlens-k8s-provider-'));
   const kubeconfig = join(dir, 'config');
@@ -37,7 +37,7 @@ async function setup(options: KubernetesEmulatorOptions & { settings?: Record<st
     providers: [kubernetesProvider],
     env: {},
     settings: { k8s: { kubeconfig, ...(prometheus === undefined ? {} : { prometheus: prometheus.url }), ...options.settings } },
-    follow: { pollMs: { min: POLL, max: POLL * 2 }, statusPollMs: POLL, streamDiscoveryMs: POLL, drainDelayMs: POLL },
+    follow: { pollMs: { min: POLL, max: POLL * 2 }, statusPollMs: POLL, streamDiscoveryMs: options.streamDiscoveryMs ?? POLL, drainDelayMs: POLL },
     retry: { baseDelayMs: 5, maxDelayMs: 50, budgetMs: 5_000 },
   });
   return { kube, runlens, dir, ...(prometheus === undefined ? {} : { prometheus }) };
@@ -258,6 +258,47 @@ describe('Kubernetes provider: following a running job', () => {
     await teardown(s);
     s = undefined;
   });
+
+  it('follows a container that restarts: both attempts, in order, none repeated', async () => {
+    let now = Date.UTC(2026, 11, 1, 12, 0, 0);
+    // Streams are re-listed rarely, so the dropped connection of attempt 1 is reopened before the
+    // new attempt is discovered: the adapter must see for itself that attempt 1 is now `previous`.
+    s = await setup({ clock: () => now, streamDiscoveryMs: 1500 });
+    const kube = s.kube;
+    const pods = kube.scenarios!.pods['gpt-running'];
+    const podName = 'gpt-running-worker-0';
+    const reader = await s.runlens.logs('k8s:ml/pytorchjob/gpt-running', { follow: true });
+    const seen: LogRecord[] = [];
+    let phase = 0;
+    for await (const record of reader) {
+      seen.push(record);
+      if (phase === 0 && seen.length === 90) {
+        phase = 1;
+        // worker-0's container crashes now and comes back a second later with a log of its own.
+        const crash = now;
+        kube.restartContainer('ml', podName, 'pytorch', crash);
+        const object = kube.get(PODS, 'ml', podName)!;
+        const status = object['status'] as { containerStatuses: Array<Record<string, unknown>> };
+        kube.put(PODS, { ...object, status: { ...status, containerStatuses: [{ ...status.containerStatuses[0], restartCount: 1, lastState: { terminated: { exitCode: 1, reason: 'Error', startedAt: '2026-12-01T11:59:00Z', finishedAt: new Date(crash).toISOString() } }, state: { running: { startedAt: new Date(crash + 1000).toISOString() } } }] } });
+        kube.appendLog('ml', podName, 'pytorch', [1, 2, 3].map((k) => ({ timeNs: BigInt(crash + 1000 + k * 300) * 1_000_000n, text: `[worker-0] attempt 2 line ${k}` })));
+        now += 2000;
+      }
+      if (phase === 1 && record.message === '[worker-0] attempt 2 line 3') {
+        phase = 2;
+        for (const p of pods) kube.stopContainer('ml', p.name, 'pytorch', now);
+        const job = kube.get(PYTORCHJOBS, 'ml', 'gpt-running')!;
+        const status = job['status'] as { conditions: unknown[] };
+        kube.put(PYTORCHJOBS, { ...job, status: { ...status, conditions: [...status.conditions, kubeflowCondition('Succeeded', 'True', 'PyTorchJobSucceeded', 'done', now)] } });
+      }
+    }
+    expect(phase).toBe(2);
+    const worker = seen.filter((r) => r.node === 'worker-0');
+    expect(worker.map((r) => r.message)).toEqual([...(await wholeLog(kube, podName, 'pytorch', true)), ...(await wholeLog(kube, podName, 'pytorch'))]);
+    expect(worker.filter((r) => r.stream === 'pytorch attempt 2').map((r) => r.message)).toEqual([1, 2, 3].map((k) => `[worker-0] attempt 2 line ${k}`));
+    for (const p of pods.filter((x) => x.name !== podName)) {
+      expect(seen.filter((r) => r.node === p.node).map((r) => r.message)).toEqual(await wholeLog(kube, p.name, 'pytorch'));
+    }
+  }, 30_000);
 
   for (const drop of ['end', 'reset'] as const) {
     it(`follows to completion across server-side drops (${drop}): no line lost or repeated`, async () => {
