@@ -95,6 +95,8 @@ export class KubernetesCatalog implements RunCatalogV2<KubernetesHandle> {
       capabilities.systemMetrics = { available: false, reason: 'no Prometheus URL: pass --prometheus <url> (or the prometheus setting, RUNLENS_PROMETHEUS_URL)' };
     }
     if (isTerminal(state.status)) capabilities.follow ??= { available: false, reason: `the job has ended (${state.providerStatus})` };
+    // Pods deleted: a PyTorchJob's replica specs still say which pods it had (for their metrics).
+    const formerPods = pods.length === 0 && kind === 'PyTorchJob' ? replicaPods(ref.name, ref.namespace, job) : undefined;
     const run: RunDocument = {
       id: canonical,
       name: ref.name,
@@ -103,7 +105,7 @@ export class KubernetesCatalog implements RunCatalogV2<KubernetesHandle> {
       ...(state.createdAt === undefined ? {} : { createdAt: state.createdAt }),
       ...(state.startedAt === undefined ? {} : { startedAt: state.startedAt }),
       ...(state.endedAt === undefined ? {} : { endedAt: state.endedAt }),
-      nodes: pods.map((pod) => podNode(kind, pod)),
+      nodes: formerPods === undefined ? pods.map((pod) => podNode(kind, pod)) : formerPods.map((pod) => ({ name: nodeName(kind, pod), status: 'Deleted' })),
       ...(failure === undefined ? {} : { failure }),
       hyperparameters: {},
       tags: { namespace: ref.namespace, kind, ...(job.metadata?.labels ?? {}) },
@@ -112,7 +114,7 @@ export class KubernetesCatalog implements RunCatalogV2<KubernetesHandle> {
     };
     return {
       run,
-      handle: { namespace: ref.namespace, kind, name: ref.name, job, pods },
+      handle: { namespace: ref.namespace, kind, name: ref.name, job, pods, ...(formerPods === undefined ? {} : { formerPods }) },
       ...(Object.keys(capabilities).length === 0 ? {} : { capabilities }),
       ...(warnings.length === 0 ? {} : { warnings }),
     };
@@ -213,3 +215,25 @@ function sortPods(kind: JobKind, pods: readonly PodObject[]): PodObject[] {
   const collator = new Intl.Collator('en', { numeric: true });
   return [...pods].sort((a, b) => collator.compare(nodeName(kind, a), nodeName(kind, b)));
 }
+
+/**
+ * The pods a PyTorchJob's `pytorchReplicaSpecs` make: `<job>-<lower(type)>-<index>`
+ * (training-operator `GenGeneralName`), labelled like the operator's, with the template's
+ * containers. `spec.nodeName` is a placeholder: they ran somewhere.
+ */
+export function replicaPods(name: string, namespace: string, job: JobObject): PodObject[] {
+  const specs = ((job as { spec?: { pytorchReplicaSpecs?: Record<string, { replicas?: number; template?: { spec?: { containers?: PodSpecContainers } } }> } }).spec?.pytorchReplicaSpecs) ?? {};
+  const out: PodObject[] = [];
+  for (const [type, spec] of Object.entries(specs)) {
+    const role = type.toLowerCase();
+    for (let index = 0; index < (spec.replicas ?? 1); index += 1) {
+      out.push({
+        metadata: { name: `${name}-${role}-${index}`, namespace, labels: { 'training.kubeflow.org/replica-type': role, 'training.kubeflow.org/replica-index': String(index) } },
+        spec: { containers: spec.template?.spec?.containers ?? [], nodeName: 'deleted' },
+      });
+    }
+  }
+  return sortPods('PyTorchJob', out);
+}
+
+type PodSpecContainers = NonNullable<NonNullable<PodObject['spec']>['containers']>;

@@ -25,7 +25,8 @@ const PROVIDER_METRIC: Readonly<Record<string, SystemMetric>> = {
 };
 
 function podsOf(handle: KubernetesHandle): PodFacts[] {
-  return handle.pods
+  const pods = handle.pods.length === 0 && handle.formerPods !== undefined ? handle.formerPods : handle.pods;
+  return pods
     .filter((pod: PodObject) => (pod.spec?.nodeName ?? '') !== '' && pod.metadata?.name !== undefined)
     .map((pod) => ({
       pod: pod.metadata!.name!,

@@ -34,4 +34,9 @@ export interface KubernetesHandle {
   readonly job: JobObject;
   /** The job's pods when it was described (logs re-list them: nodes start late). */
   readonly pods: readonly PodObject[];
+  /**
+   * When the pods are gone: the pods a PyTorchJob's replica specs say it had (names
+   * `<job>-<type>-<index>`, resources from the template), whose metrics Prometheus may still keep.
+   */
+  readonly formerPods?: readonly PodObject[];
 }

@@ -148,6 +148,18 @@ describe('Kubernetes provider: finished scenarios', () => {
     expect(reader.warnings.map((w) => w.message).join('\n')).toContain('pods of this job were deleted');
   });
 
+  it('a job whose pods were deleted still has the metrics Prometheus kept, under the pods its replica specs name', async () => {
+    const view = await s.runlens.describeRun('k8s:ml/pytorchjob/vit-pods-gone');
+    expect(view.run.nodes).toEqual([{ name: 'master-0', status: 'Deleted' }, { name: 'worker-0', status: 'Deleted' }]);
+    const start = Date.parse(view.run.startedAt!);
+    s.prometheus!.addSeries({ labels: { __name__: 'container_memory_working_set_bytes', namespace: 'ml', pod: 'vit-pods-gone-worker-0', container: 'pytorch' }, samples: [0, 1, 2, 3, 4, 5, 6, 7, 8].map((i) => [start + i * 60_000, 16 * 2 ** 30] as const) });
+    const { series, warnings } = await s.runlens.metrics(view.run.ref, { names: ['memory.utilization'] });
+    const worker = series.find((x) => x.node === 'worker-0')!;
+    expect(worker.points.length).toBeGreaterThan(0);
+    expect(worker.points.every((p) => p.value === 25)).toBe(true); // 16 GiB of the 64 GiB limit
+    expect(warnings.map((w) => w.message).join('\n')).toContain('master-0');
+  });
+
   it('keeps a restarted container\'s attempts apart: the previous run (previous=true) and the current one', async () => {
     const records = await collect(await s.runlens.logs('k8s:ml/pytorchjob/t5-restarted', { nodes: ['worker-0'] }));
     const first = records.filter((r) => r.stream === 'pytorch attempt 1');

@@ -474,7 +474,7 @@ function pytorchJob(namespace: string, name: string, replicas: Record<string, nu
       pytorchReplicaSpecs: Object.fromEntries(Object.entries(replicas).map(([type, count]) => [type, {
         replicas: count,
         restartPolicy: 'OnFailure',
-        template: { spec: { containers: [{ name: 'pytorch', image: 'ghcr.io/example/train:latest' }] } },
+        template: { spec: { containers: [{ name: 'pytorch', image: 'ghcr.io/example/train:latest', resources: GPU_POD }] } },
       }])),
     },
     status: { ...status, lastReconcileTime: status.completionTime ?? rfc3339(created) },
