@@ -4,6 +4,8 @@
 // (kubernetes.io/docs/reference/access-authn-authz/authentication/#client-go-credential-plugins).
 import { readFileSync } from 'node:fs';
 
+import { registerSecret } from '@runlens/core';
+
 import { KubeconfigError, runExecPlugin } from './kubeconfig.js';
 
 import type { ClusterAccess, ExecCredential } from './kubeconfig.js';
@@ -86,6 +88,9 @@ export class Credentials {
         break;
       }
     }
+    // Whatever prints an error never prints the credential (core redacts registered secrets).
+    registerSecret(value.authorization?.replace(/^(Bearer|Basic) /, ''));
+    registerSecret(value.clientKey);
     this.cached = { value, until };
     return value;
   }

@@ -33,6 +33,7 @@ export const kubernetesProvider: ProviderDefinition<KubernetesSettings, Kubernet
   environment: [
     { name: 'KUBECONFIG', description: "Kubernetes: kubeconfig files (':'-separated, merged as kubectl does)" },
     { name: 'KUBERNETES_SERVICE_HOST', description: "Kubernetes: set in a pod; with the service account's token, used when no kubeconfig gives a context" },
+    { name: 'RUNLENS_PROMETHEUS_TOKEN', description: 'Kubernetes: bearer token for a Prometheus behind an authenticating proxy' },
   ],
   refHelp: 'k8s:<namespace>/<pytorchjob|trainjob|job>/<name>',
   claim(text) {

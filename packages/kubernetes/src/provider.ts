@@ -1,7 +1,7 @@
 // The loaded Kubernetes provider (contract v2): describe and list from the job, its pods and their
 // events (run model in ./model), stream-shaped logs from `pods/{pod}/log`, system metrics from
 // Prometheus when configured. Core owns follow, cursors, retries and merging.
-import { invalidInput } from '@runlens/core';
+import { invalidInput, registerSecret } from '@runlens/core';
 
 import { KubeClient } from './client.js';
 import { mapError } from './errors.js';
@@ -35,6 +35,7 @@ export async function createKubernetesProvider(environment: ProviderEnvironmentV
   const dispatcher = environment.testHooks.dispatcher as Dispatcher | undefined;
   const clock = environment.testHooks.clock;
   const client = new KubeClient({ access, requester, ...(dispatcher === undefined ? {} : { dispatcher }), ...(clock === undefined ? {} : { clock }) });
+  registerSecret(environment.env['RUNLENS_PROMETHEUS_TOKEN']);
   const prometheus = settings.prometheus === undefined
     ? undefined
     : new PrometheusClient({ url: settings.prometheus, requester, ...(dispatcher === undefined ? {} : { dispatcher }), ...(clock === undefined ? {} : { clock }), ...(environment.env['RUNLENS_PROMETHEUS_TOKEN'] ? { token: environment.env['RUNLENS_PROMETHEUS_TOKEN'] } : {}) });

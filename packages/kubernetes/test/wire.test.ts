@@ -178,6 +178,15 @@ describe('KubeClient against the emulator', () => {
   });
 });
 
+describe('secrets', () => {
+  it('a token in use is redacted from any error message', async () => {
+    const credentials = new Credentials({ source: 'kubeconfig', context: 'c', server: 'https://x', namespace: 'ml', ca: undefined, insecureSkipTlsVerify: false, tlsServerName: undefined, clientCert: undefined, clientKey: undefined, auth: { kind: 'token', token: 'kube-token-0123456789' } });
+    expect((await credentials.current()).authorization).toBe('Bearer kube-token-0123456789');
+    const error = new RunlensError('ProviderError', 'the proxy echoed Authorization: kube-token-0123456789');
+    expect(error.message).not.toContain('kube-token-0123456789');
+  });
+});
+
 describe('log lines', () => {
   it('parses the kubelet prefix to the millisecond and keeps the text', () => {
     expect(parseLogLine('2026-11-30T09:00:10.123456789Z hello world', 0)).toEqual({ timestamp: Date.UTC(2026, 10, 30, 9, 0, 10, 123), message: 'hello world' });
