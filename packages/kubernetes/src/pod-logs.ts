@@ -40,6 +40,9 @@ export function wholeSecond(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+let lastSecond = '';
+let lastBase = Number.NaN;
+
 const PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d) /;
 
 /**
@@ -49,7 +52,13 @@ const PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d) /;
 export function parseLogLine(line: string, fallback: number): { timestamp: number; message: string } {
   const match = PREFIX.exec(line);
   if (match === null) return { timestamp: fallback, message: line };
-  const base = Date.parse(`${match[1]!}${match[3]!}`);
+  const second = `${match[1]!}${match[3]!}`;
+  // Lines come many to a second: parse each second once.
+  if (second !== lastSecond) {
+    lastSecond = second;
+    lastBase = Date.parse(second);
+  }
+  const base = lastBase;
   if (Number.isNaN(base)) return { timestamp: fallback, message: line };
   const fraction = match[2] === undefined ? 0 : Math.floor(Number(`0${match[2]}`) * 1000);
   return { timestamp: base + fraction, message: line.slice(match[0].length) };
