@@ -255,6 +255,19 @@ describe('Kubernetes provider: settings and refs', () => {
     await missing.close();
   });
 
+  it('rides out injected faults: 500s and a throttle on describe, a dropped log connection', async () => {
+    s = await setup();
+    s.kube.faults.inject({ path: '/pytorchjobs/bert-finetune', sequence: ['500', 'throttle', '503'], times: 1 });
+    s.kube.faults.inject({ path: '/pods/bert-finetune-worker-2/log', kind: 'drop', times: 1 });
+    const run = await s.runlens.describe('k8s:ml/pytorchjob/bert-finetune');
+    expect(run.status).toBe('completed');
+    const records = await collect(await s.runlens.logs(run.ref, { nodes: ['worker-2'] }));
+    expect(records.map((r) => r.message)).toEqual(await wholeLog(s.kube, 'bert-finetune-worker-2', 'pytorch'));
+    const statuses = s.kube.requests.filter((r) => r.path.endsWith('/pytorchjobs/bert-finetune')).map((r) => r.status);
+    expect(statuses.slice(0, 4)).toEqual([500, 429, 503, 200]);
+    expect(s.kube.requests.filter((r) => r.path.endsWith('/pods/bert-finetune-worker-2/log')).length).toBe(2); // dropped, then read
+  }, 20_000);
+
   it('a 403 on the job names the verb and resource, as an AuthError', async () => {
     s = await setup();
     s.kube.forbid({ resource: 'pytorchjobs' });
