@@ -180,6 +180,20 @@ describe('Kubernetes provider: finished scenarios', () => {
     expect(failed.sort()).toEqual(['k8s:ml/pytorchjob/resnet-oom', 'k8s:ml/pytorchjob/vit-pods-gone']);
   });
 
+  it('compares two Kubernetes runs (no training metrics to line up: it still answers) and exports one', async () => {
+    const comparison = await s.runlens.compare(['k8s:ml/pytorchjob/bert-finetune', 'k8s:ml/trainjob/mnist-trainjob']);
+    expect(comparison.runs.map((r) => [r.ref, r.status])).toEqual([['k8s:ml/pytorchjob/bert-finetune', 'completed'], ['k8s:ml/trainjob/mnist-trainjob', 'completed']]);
+    expect(comparison.runs[0]!.durationMs).toBe(20 * 60_000);
+    expect(comparison.metrics).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'runlens-k8s-export-'));
+    try {
+      const summary = await s.runlens.export('k8s:ml/pytorchjob/resnet-oom', join(dir, 'archive'));
+      expect(summary.manifest.counts.logRecords).toBeGreaterThan(30);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads CPU, memory and GPU per pod from Prometheus, in percent of the pod\'s limits', async () => {
     const { series, warnings } = await s.runlens.metrics('k8s:ml/pytorchjob/resnet-oom');
     expect(warnings).toEqual([]);
