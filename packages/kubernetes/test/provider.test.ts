@@ -284,6 +284,57 @@ describe('Kubernetes provider: settings and refs', () => {
     expect(reads.map((r) => r.status)).toEqual([0, 200]);
   }, 20_000);
 
+  it('authenticates with a real exec credential plugin from a merged KUBECONFIG, choosing --context', async () => {
+    s = await setup();
+    const plugin = join(s.dir, 'plugin.mjs');
+    // Answers the emulator's token, and says it was asked non-interactively.
+    writeFileSync(plugin, `const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO);
+if (info.spec.interactive !== false) process.exit(3);
+process.stdout.write(JSON.stringify({ apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token: ${JSON.stringify(s.kube.token)} } }));
+`);
+    const first = join(s.dir, 'a.yaml');
+    const second = join(s.dir, 'b.yaml');
+    writeFileSync(first, `apiVersion: v1
+kind: Config
+current-context: elsewhere
+contexts:
+- name: elsewhere
+  context: { cluster: nowhere, user: nobody }
+clusters:
+- name: nowhere
+  cluster: { server: "https://127.0.0.1:1" }
+users:
+- name: nobody
+  user: { token: not-this-one }
+`);
+    writeFileSync(second, `apiVersion: v1
+kind: Config
+contexts:
+- name: emulator-exec
+  context: { cluster: emulator, user: exec-user, namespace: ml }
+clusters:
+- name: emulator
+  cluster: { server: ${JSON.stringify(s.kube.url)} }
+users:
+- name: exec-user
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: ${JSON.stringify(process.execPath)}
+      args: [${JSON.stringify(plugin)}]
+      interactiveMode: Never
+`);
+    const runlens = createRunlens({ providers: [kubernetesProvider], env: { KUBECONFIG: `${first}:${second}` }, settings: { k8s: { context: 'emulator-exec' } } });
+    try {
+      const run = await runlens.describe('k8s:ml/pytorchjob/bert-finetune');
+      expect(run.status).toBe('completed');
+      const listed = (await runlens.list({ providers: ['k8s'], nameContains: 'bert' })).runs.map((r) => r.ref);
+      expect(listed).toEqual(['k8s:ml/pytorchjob/bert-finetune']);
+    } finally {
+      await runlens.close();
+    }
+  });
+
   it('a 403 on the job names the verb and resource, as an AuthError', async () => {
     s = await setup();
     s.kube.forbid({ resource: 'pytorchjobs' });
