@@ -203,7 +203,7 @@ describe('following a running SageMaker job', () => {
     await s.close();
     await emulator.close();
     emulator = await startSagemakerEmulator();
-    s = await serve({ providers: [localProvider, sagemakerProvider], runlensOptions: { env: { ...emulator.env }, settings: { sagemaker: FAST }, follow: FOLLOW }, followPollMs: FAST.followPollMs });
+    s = await serve({ providers: [localProvider, sagemakerProvider], runlensOptions: { env: { ...emulator.env }, follow: FOLLOW }, followPollMs: FAST.followPollMs });
     const twenty = await run(20);
     const expected = await fullLog(RUNNING);
     // Polling makes the counts vary a little with timing; twenty separate readers would make ~20x.
