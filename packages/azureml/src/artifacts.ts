@@ -1,7 +1,8 @@
 // Artifacts: listed through MLflow artifacts/list (paged, every directory walked), downloaded from the
 // blob link the artifact service's contentinfo hands out, in ranged chunks so that each chunk is one
 // retryable request and no file is ever held whole.
-import { paginate, providerError, RunlensError, type ArtifactBody, type ArtifactInfo, type ArtifactSourceV1, type Run } from '@runlens/core';
+import { paginate, providerError, RunlensError, type ArtifactBody, type ArtifactInfo, type ArtifactSourceV2, type RunTarget } from '@runlens/core';
+import type { AzuremlHandle } from './settings.js';
 import type { AzuremlClient, CallContext, RangeRead } from './client.js';
 import type { JobLocation } from './config.js';
 import { discard } from './http.js';
@@ -10,15 +11,14 @@ import type { MlflowArtifactList } from './wire.js';
 /** Bytes per ranged request while downloading (the most held in memory at once). */
 export const CHUNK_BYTES = 8 * 1024 * 1024;
 
-export class AzuremlArtifacts implements ArtifactSourceV1 {
+export class AzuremlArtifacts implements ArtifactSourceV2<AzuremlHandle> {
   constructor(
     private readonly client: AzuremlClient,
-    private readonly locate: (id: string) => JobLocation,
     private readonly chunkBytes: number = CHUNK_BYTES,
   ) {}
 
-  async *listArtifacts(run: Run, options: { signal?: AbortSignal } = {}): AsyncGenerator<ArtifactInfo[]> {
-    const loc = this.locate(run.id);
+  async *listArtifacts({ run, handle }: RunTarget<AzuremlHandle>, options: { signal?: AbortSignal } = {}): AsyncGenerator<ArtifactInfo[]> {
+    const loc = handle.location;
     const context: CallContext = { run: run.id, ...(options.signal ? { signal: options.signal } : {}) };
     // Depth first, directories in listing order, so the output reads like a tree.
     const pending: string[] = [''];
@@ -49,8 +49,8 @@ export class AzuremlArtifacts implements ArtifactSourceV1 {
     }
   }
 
-  async openArtifact(run: Run, path: string, options: { signal?: AbortSignal } = {}): Promise<ArtifactBody> {
-    const loc = this.locate(run.id);
+  async openArtifact({ run, handle }: RunTarget<AzuremlHandle>, path: string, options: { signal?: AbortSignal } = {}): Promise<ArtifactBody> {
+    const loc = handle.location;
     const context: CallContext = { run: run.id, ...(options.signal ? { signal: options.signal } : {}) };
     const subject = `artifact '${path}'`;
     const link = async (): Promise<string> => {

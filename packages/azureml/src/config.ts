@@ -1,6 +1,11 @@
 // Configuration: which workspace a ref names, which endpoints to talk to, and the one rule for plain
-// http (loopback hosts only). Read only from the ProviderEnvironment, never from process.env.
-import { invalidInput, type ProviderEnvironment } from '@runlens/core';
+// http (loopback hosts only). Read only from the provider environment core hands over, never from
+// process.env. Settings arrive parsed and checked by core (settings.ts's schema); the workspace,
+// subscription, resource group and endpoint variables are among them.
+import { invalidInput, type ProviderEnvironmentV2 } from '@runlens/core';
+import { isLoopbackHost, type AzuremlSettings } from './settings.js';
+
+export { isLoopbackHost };
 
 export const DEFAULT_ARM_ENDPOINT = 'https://management.azure.com';
 
@@ -30,10 +35,6 @@ export interface AzuremlConfig {
   /** Token audience for ARM and the data plane (pitfall 21: the management audience). */
   readonly tokenScope: string;
   readonly defaultWorkspace?: WorkspaceId;
-  /** Follow polling, overridable for tests through settings. */
-  readonly followPollMs: { readonly min: number; readonly max: number };
-  readonly statusPollMs: number;
-  readonly streamDiscoveryMs: number;
   /** MLflow get-history `max_results` (the server may cap it). */
   readonly metricPageSize: number;
   /** Overrides every request budget's rate (requests per second), as ModelArts' setting does: tests, higher quotas. */
@@ -49,45 +50,27 @@ export function parseWorkspaceId(text: string): WorkspaceId | undefined {
   return match ? { subscriptionId: decode(match[1]!), resourceGroup: decode(match[2]!), workspace: decode(match[3]!) } : undefined;
 }
 
-export function readConfig(environment: ProviderEnvironment): AzuremlConfig {
+export function readConfig(environment: Pick<ProviderEnvironmentV2<AzuremlSettings>, 'env' | 'settings'>): AzuremlConfig {
   const { env, settings } = environment;
-  const text = (value: unknown): string | undefined => (typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined);
-  const number = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback);
+  const text = (value: string | undefined): string | undefined => (value !== undefined && value.trim() !== '' ? value.trim() : undefined);
 
-  const armEndpoint = checkEndpoint(text(settings.armEndpoint) ?? text(env.AZUREML_ARM_ENDPOINT) ?? DEFAULT_ARM_ENDPOINT, 'AZUREML_ARM_ENDPOINT');
-  const dataPlane = text(settings.dataPlaneEndpoint) ?? text(env.AZUREML_DATAPLANE_ENDPOINT);
-  const dataPlaneEndpoint = dataPlane ? checkEndpoint(dataPlane, 'AZUREML_DATAPLANE_ENDPOINT') : undefined;
+  const armEndpoint = checkEndpoint(settings.armEndpoint ?? DEFAULT_ARM_ENDPOINT, 'AZUREML_ARM_ENDPOINT');
+  const dataPlaneEndpoint = settings.dataPlaneEndpoint ? checkEndpoint(settings.dataPlaneEndpoint, 'AZUREML_DATAPLANE_ENDPOINT') : undefined;
 
-  let defaultWorkspace: WorkspaceId | undefined;
-  const configured = text(settings.workspace);
-  const subscriptionId = text(env.AZURE_SUBSCRIPTION_ID);
-  const resourceGroup = text(env.AZURE_RESOURCE_GROUP);
-  if (configured) {
-    defaultWorkspace = parseWorkspaceId(configured);
-    if (!defaultWorkspace) {
-      // A bare workspace name borrows the subscription and resource group from the environment.
-      if (configured.includes('/') || !subscriptionId || !resourceGroup) {
-        throw invalidInput(`invalid --workspace '${configured}': use the workspace's ARM id (/subscriptions/…/resourceGroups/…/providers/Microsoft.MachineLearningServices/workspaces/…), or a name with AZURE_SUBSCRIPTION_ID and AZURE_RESOURCE_GROUP set`, { provider: 'azureml' });
-      }
-      defaultWorkspace = { subscriptionId, resourceGroup, workspace: configured };
-    }
-  } else {
-    const workspace = text(env.AZUREML_WORKSPACE_NAME);
-    if (subscriptionId && resourceGroup && workspace) defaultWorkspace = { subscriptionId, resourceGroup, workspace };
-  }
+  // The schema made sure a bare name comes with a subscription and a resource group.
+  const configured = settings.workspace;
+  const defaultWorkspace: WorkspaceId | undefined = configured
+    ? (parseWorkspaceId(configured) ?? { subscriptionId: settings.subscription!, resourceGroup: settings.resourceGroup!, workspace: configured })
+    : undefined;
 
-  const pollMin = number(settings.followPollMinMs, 2_000);
   return {
     armEndpoint,
     ...(dataPlaneEndpoint ? { dataPlaneEndpoint } : {}),
     ...(text(env.AZUREML_ACCESS_TOKEN) ? { accessToken: text(env.AZUREML_ACCESS_TOKEN) } : {}),
     tokenScope: text(env.AZUREML_TOKEN_SCOPE) ?? `${new URL(armEndpoint).origin}/.default`,
     ...(defaultWorkspace ? { defaultWorkspace } : {}),
-    followPollMs: { min: pollMin, max: Math.max(pollMin, number(settings.followPollMaxMs, 30_000)) },
-    statusPollMs: number(settings.statusPollMs, 10_000),
-    streamDiscoveryMs: number(settings.streamDiscoveryMs, 15_000),
-    metricPageSize: Math.max(1, Math.floor(number(settings.metricPageSize, 10_000))),
-    ...(number(settings.requestsPerSecond, 0) > 0 ? { requestsPerSecond: number(settings.requestsPerSecond, 0) } : {}),
+    metricPageSize: settings.metricPageSize ?? 10_000,
+    ...(settings.requestsPerSecond !== undefined ? { requestsPerSecond: settings.requestsPerSecond } : {}),
     ...(text(env.AZURE_TENANT_ID) ? { tenantId: text(env.AZURE_TENANT_ID) } : {}),
     ...(text(env.AZURE_CLIENT_ID) ? { managedIdentityClientId: text(env.AZURE_CLIENT_ID) } : {}),
   };
@@ -109,7 +92,7 @@ export function locateJob(id: string, config: AzuremlConfig): JobLocation {
 }
 
 export function noWorkspaceMessage(what: string): string {
-  return `no Azure ML workspace configured for ${what}: set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME, pass --workspace <ARM id>, or use the job's ARM id or Studio URL as the ref`;
+  return `no Azure ML workspace configured for ${what}: set AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME (or --subscription, --resource-group and --workspace), pass --workspace <ARM id>, or use the job's ARM id or Studio URL as the ref`;
 }
 
 /** `/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.MachineLearningServices/workspaces/{ws}` */
@@ -120,14 +103,6 @@ export function scopePath(ws: WorkspaceId): string {
 
 export function workspaceKey(ws: WorkspaceId): string {
   return `${ws.subscriptionId}/${ws.resourceGroup}/${ws.workspace}`.toLowerCase();
-}
-
-/** 127.0.0.0/8, ::1 and localhost: the only hosts plain http is accepted for. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
-  const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return v4 !== null && v4.slice(1).every((part) => Number(part) <= 255);
 }
 
 /** An endpoint must be https, or http on a loopback host (the emulator). Returns it without a trailing slash. */

@@ -1,6 +1,6 @@
 // ARM job + Run History details (+ MLflow's latest metrics and params) → core's Run and RunSummary.
 import type { JobBase } from '@azure/arm-machinelearning';
-import { classifyFailure, compareNatural, summaryFailure, toIso, type FailureRule, type Run, type RunFailure, type RunNode, type RunStatus, type RunSummary, type TimelineEvent } from '@runlens/core';
+import { classifyFailure, compareNatural, summaryFailure, toIso, type FailureRule, type RunDocument, type RunFailure, type RunNode, type RunStatus, type RunSummaryDocument, type TimelineEvent } from '@runlens/core';
 import { logFilesOf, rankNode } from './log-files.js';
 import type { InnerError, MlflowRun, RootError, RunDetails } from './wire.js';
 
@@ -187,7 +187,7 @@ export function runState(job: JobBase, details?: RunDetails): RunState {
   return { providerStatus, status, ...(createdAt ? { createdAt } : {}), ...(startedAt ? { startedAt } : {}), ...(endedAt ? { endedAt } : {}) };
 }
 
-export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: MlflowRun): Run {
+export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: MlflowRun): RunDocument {
   const props = propsOf(job);
   const { providerStatus, status, createdAt, startedAt, endedAt } = runState(job, details);
   const failure = status === 'failed' ? failureOf(details?.error?.error) : undefined;
@@ -198,8 +198,6 @@ export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: M
   const tags = tagsOf(job, details);
   const finalMetrics = finalMetricsOf(mlflow);
   return {
-    ref: `azureml:${id}`,
-    provider: 'azureml',
     id,
     name: props.displayName || job.name || id,
     status,
@@ -221,13 +219,11 @@ export function toRun(id: string, job: JobBase, details?: RunDetails, mlflow?: M
  * A list row. ARM jobs carry no start or end time (pitfall 19): with the job's Run History details
  * the row has the same times and status as `describe`; without them it has what ARM says.
  */
-export function toSummary(job: JobBase, id: string, details?: RunDetails): RunSummary {
+export function toSummary(job: JobBase, id: string, details?: RunDetails): RunSummaryDocument {
   const { providerStatus, status, createdAt, endedAt } = runState(job, details);
   // The same Run History error describe classifies: the list reads the details anyway.
   const failure = status === 'failed' ? summaryFailure(failureOf(details?.error?.error)) : undefined;
   return {
-    ref: `azureml:${id}`,
-    provider: 'azureml',
     id,
     name: propsOf(job).displayName || job.name || id,
     status,

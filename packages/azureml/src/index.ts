@@ -1,5 +1,5 @@
-import type { ProviderDefinitionV1 } from '@runlens/core';
-import { fromV1 } from '@runlens/core/from-v1';
+import type { ProviderDefinition } from '@runlens/core';
+import { azuremlSettingsSchema, type AzuremlHandle, type AzuremlSettings } from './settings.js';
 
 // The forms in which Azure ML names a job, as its own tools print them (docs/providers/azureml.md).
 // Every form becomes the id after `azureml:`: the job's full ARM id, or a bare job name for the
@@ -44,19 +44,30 @@ export function claimAzuremlRef(text: string): string | undefined {
  * Azure Machine Learning jobs. Refs: `azureml:<job-name>` (workspace from configuration), the job's
  * ARM resource id, or its Studio URL, bare or after `azureml:` (see claimAzuremlRef for every form).
  */
-const azuremlV1: ProviderDefinitionV1 = {
-  specificationVersion: 'v1',
+export const azuremlProvider: ProviderDefinition<AzuremlSettings, AzuremlHandle> = {
+  specificationVersion: 'v2',
   id: 'azureml',
   displayName: 'Azure Machine Learning',
-  capabilities: { list: true, logs: true, follow: true, systemMetrics: false, trainingMetrics: true, metricSteps: true, artifacts: true },
+  capabilities: { list: true, logs: true, follow: true, systemMetrics: false, trainingMetrics: true, artifacts: true },
+  settings: {
+    schema: azuremlSettingsSchema,
+    options: [
+      { key: 'workspace', flag: 'workspace', env: ['AZUREML_WORKSPACE_NAME'], description: 'Azure ML workspace: a name (with a subscription and resource group), or its ARM resource id' },
+      { key: 'subscription', flag: 'subscription', valueName: 'id', env: ['AZURE_SUBSCRIPTION_ID'], description: 'Azure subscription of the Azure ML workspace' },
+      { key: 'resourceGroup', flag: 'resource-group', valueName: 'name', env: ['AZURE_RESOURCE_GROUP'], description: 'resource group of the Azure ML workspace' },
+      { key: 'armEndpoint', env: ['AZUREML_ARM_ENDPOINT'], description: 'Azure Resource Manager endpoint (default https://management.azure.com)' },
+      { key: 'dataPlaneEndpoint', env: ['AZUREML_DATAPLANE_ENDPOINT'], description: "Azure ML data-plane endpoint (default: the workspace's)" },
+    ],
+  },
+  refHelp: 'azureml:<job name>, an ARM job id or a Studio URL',
+  environment: [
+    { name: 'AZUREML_ACCESS_TOKEN', description: 'a ready bearer token (az account get-access-token); else the Azure credential chain' },
+    { name: 'AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZUREML_TOKEN_SCOPE', description: 'Azure credentials (service principal, managed identity) and token audience' },
+  ],
   claim: claimAzuremlRef,
-  isConfigured: ({ env, settings }) => Boolean(settings.workspace ?? (env.AZURE_SUBSCRIPTION_ID && env.AZURE_RESOURCE_GROUP && env.AZUREML_WORKSPACE_NAME)),
+  // The workspace variables arrive as settings (core reads the variables declared above).
+  isConfigured: ({ settings }) => settings.workspace !== undefined,
   load: async (environment) => (await import('./provider.js')).createAzuremlProvider(environment),
 };
 
-// TEMPORARY (issue 12): contract v1 through core's fromV1 shim until this adapter is migrated to v2.
-export const azuremlProvider = fromV1(azuremlV1, {
-  options: [{ key: 'workspace', flag: 'workspace', description: 'Azure ML workspace: a name, or its ARM resource id' }],
-  environment: [{ name: 'AZURE_*, AZUREML_*', description: 'Azure credentials, subscription, resource group and workspace' }],
-  refHelp: 'azureml:<job name>, an ARM job id or a Studio URL',
-});
+export type { AzuremlHandle, AzuremlSettings } from './settings.js';

@@ -1,13 +1,13 @@
 // list: ARM jobs.list, every page (the SDK builds each request from the previous page's nextLink),
 // with the time and name filters applied here (ARM has none); core applies status and limit. Each
 // row kept gets the job's Run History details, as describe does, so both show the same times.
-import { paginate, RunlensError, type RunFilter, type RunSummary } from '@runlens/core';
+import { paginate, RunlensError, type RunFilter, type RunSummaryDocument } from '@runlens/core';
 import type { JobBase } from '@azure/arm-machinelearning';
 import type { AzuremlClient } from './client.js';
 import type { JobLocation } from './config.js';
 import { toSummary } from './convert-run.js';
 
-export async function* listRuns(client: AzuremlClient, filter: RunFilter, signal?: AbortSignal): AsyncGenerator<RunSummary[]> {
+export async function* listRuns(client: AzuremlClient, filter: RunFilter, signal?: AbortSignal): AsyncGenerator<RunSummaryDocument[]> {
   const ws = client.defaultWorkspace();
   const context = signal ? { signal } : {};
   for await (const page of paginate({ fetch: (token: string | undefined) => client.listJobsPage(ws, token, context), nextToken: (page) => page.next, stopOnSameToken: 'fail', what: 'jobs.list' })) {

@@ -1,10 +1,12 @@
 // Logs: one stream per Run History log file (every rank), read with HTTP Range requests from a byte
 // offset, so following a run downloads each byte once instead of every whole file at every poll.
-import { invalidInput, isTerminal, notFound, RunlensError, utf8Boundary, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run, type RunLogSourceV1 } from '@runlens/core';
+import { invalidInput, isTerminal, notFound, RunlensError, utf8Boundary, type JsonValue, type LogPageV2, type LogRecord, type LogStreamInfo, type LogTailV2, type PositionedLogSource, type Run, type RunTarget } from '@runlens/core';
 import type { AzuremlClient, RangeRead } from './client.js';
-import type { JobLocation } from './config.js';
 import { parseLine, splitLines, type LinePosition, type ParsedLine } from './lines.js';
 import { logFilesOf } from './log-files.js';
+import type { AzuremlHandle } from './settings.js';
+
+type Target = RunTarget<AzuremlHandle>;
 
 /** Bytes asked for per page: about 8,000 lines of 128 bytes. */
 export const PAGE_BYTES = 1024 * 1024;
@@ -16,28 +18,29 @@ const TAIL_MAX_BYTES = 16 * 1024 * 1024;
 /** Runs whose log links are remembered between calls. */
 const REMEMBERED_RUNS = 32;
 
-export class AzuremlLogs implements RunLogSourceV1 {
+export class AzuremlLogs implements PositionedLogSource<AzuremlHandle> {
+  readonly kind = 'positioned' as const;
   /** Per run: log path → the latest SAS link (fresh ones come with every details call). */
   private readonly links = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly client: AzuremlClient,
-    private readonly locate: (id: string) => JobLocation,
     /** Page size in bytes (tests make it small to cross page boundaries often). */
     private readonly pageBytes: number = PAGE_BYTES,
   ) {}
 
-  async listStreams(run: Run, options: { signal?: AbortSignal } = {}): Promise<LogStreamInfo[]> {
-    const files = await this.refresh(run, options.signal);
+  async listStreams(target: Target, options: { signal?: AbortSignal } = {}): Promise<LogStreamInfo[]> {
+    const files = await this.refresh(target, options.signal);
     return logFilesOf(Object.fromEntries(files)).map((file) => ({ id: file.path, node: file.node }));
   }
 
-  async readStream(run: Run, stream: LogStreamInfo, request: { position?: JsonValue; signal?: AbortSignal }): Promise<LogPage> {
+  async readStream(target: Target, stream: LogStreamInfo, request: { position?: JsonValue; signal?: AbortSignal }): Promise<LogPageV2> {
+    const { run } = target;
     const from = positionOf(request.position, run);
     const final = isTerminal(run.status);
     let want = this.pageBytes;
     for (;;) {
-      const read = await this.read(run, stream, from.o, want, request.signal);
+      const read = await this.read(target, stream, from.o, want, request.signal);
       if (read.kind === 'end') return { records: [], next: from as unknown as JsonValue, caughtUp: true };
       const { lines, next } = splitLines(read.bytes, from, final && read.eof);
       if (lines.length > 0 || read.eof) {
@@ -59,10 +62,11 @@ export class AzuremlLogs implements RunLogSourceV1 {
    * complete lines (and a timestamp for the first of them) are in hand. Declines (undefined) for an
    * `until`, for storage that ignores Range, and for tails too large to hold.
    */
-  async tailStream(run: Run, stream: LogStreamInfo, request: { count: number; until?: number; signal?: AbortSignal }): Promise<LogTail | undefined> {
+  async tailStream(target: Target, stream: LogStreamInfo, request: { count: number; until?: number; signal?: AbortSignal }): Promise<LogTailV2 | undefined> {
+    const { run } = target;
     if (request.until !== undefined) return undefined;
     const fallback = fallbackTime(run);
-    const probe = await this.read(run, stream, 0, 1, request.signal);
+    const probe = await this.read(target, stream, 0, 1, request.signal);
     if (probe.kind === 'end') return { records: [], next: { o: 0, t: fallback } };
     if (!probe.ranged || probe.total === undefined) return undefined;
     const total = probe.total;
@@ -72,7 +76,7 @@ export class AzuremlLogs implements RunLogSourceV1 {
     let chunk = TAIL_FIRST_CHUNK;
     for (;;) {
       const from = Math.max(0, start - chunk);
-      const read = await this.read(run, stream, from, start - from, request.signal);
+      const read = await this.read(target, stream, from, start - from, request.signal);
       if (read.kind === 'end') return undefined; // the file shrank: let core read forward
       buffer = Buffer.concat([read.bytes, buffer]);
       start = from;
@@ -96,12 +100,13 @@ export class AzuremlLogs implements RunLogSourceV1 {
   }
 
   /** A byte range of one log file; an expired or revoked link (403) is replaced once by a fresh listing. */
-  private async read(run: Run, stream: LogStreamInfo, offset: number, length: number, signal?: AbortSignal): Promise<RangeRead> {
+  private async read(target: Target, stream: LogStreamInfo, offset: number, length: number, signal?: AbortSignal): Promise<RangeRead> {
+    const { run } = target;
     const subject = `log file '${stream.id}'`;
     let url = this.links.get(run.id)?.get(stream.id);
     let refreshed = false;
     if (!url) {
-      url = (await this.refresh(run, signal)).get(stream.id);
+      url = (await this.refresh(target, signal)).get(stream.id);
       refreshed = true;
     }
     for (;;) {
@@ -110,15 +115,15 @@ export class AzuremlLogs implements RunLogSourceV1 {
         return await this.client.readRange(url, offset, length, subject, { operation: 'logs.read', run: run.id, ...(signal ? { signal } : {}) });
       } catch (e) {
         if (refreshed || !RunlensError.isInstance(e) || e.code !== 'AuthError' || e.status !== 403) throw e;
-        url = (await this.refresh(run, signal)).get(stream.id);
+        url = (await this.refresh(target, signal)).get(stream.id);
         refreshed = true;
       }
     }
   }
 
   /** Fresh log links from Run History details. */
-  private async refresh(run: Run, signal?: AbortSignal): Promise<Map<string, string>> {
-    const details = await this.client.runDetails(this.locate(run.id), { run: run.id, ...(signal ? { signal } : {}) });
+  private async refresh({ run, handle }: Target, signal?: AbortSignal): Promise<Map<string, string>> {
+    const details = await this.client.runDetails(handle.location, { run: run.id, ...(signal ? { signal } : {}) });
     const files = new Map(Object.entries(details.logFiles ?? {}));
     this.links.delete(run.id);
     this.links.set(run.id, files);

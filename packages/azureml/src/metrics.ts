@@ -2,7 +2,8 @@
 // metrics/get-history, page by page. Everything else the run history metric service lists — strings
 // and booleans (`run.log(name, "text")`), lists (`run.log_list`), numbers MLflow does not show — is
 // read from the metric service's full-fidelity API (see docs/providers/azureml.md).
-import { paginate, type MetricDescriptor, type MetricPoint, type MetricSeries, type MetricSourceV1, type Run } from '@runlens/core';
+import { paginate, type MetricDescriptor, type MetricPoint, type MetricSeries, type MetricSourceV2, type RunTarget } from '@runlens/core';
+import type { AzuremlHandle } from './settings.js';
 import type { AzuremlClient, CallContext } from './client.js';
 import type { JobLocation } from './config.js';
 import type { MetricDefinition, MetricDefinitionPage, MetricV2, MetricV2Value, MlflowMetric, MlflowMetricHistory, MlflowRun } from './wire.js';
@@ -18,16 +19,13 @@ const LIST_METRIC = 'azureml.v1.list';
 /** Where a listed series is read from. */
 type Source = { readonly via: 'mlflow' } | { readonly via: 'service'; readonly column: string; readonly list: boolean };
 
-export class AzuremlMetrics implements MetricSourceV1 {
+export class AzuremlMetrics implements MetricSourceV2<AzuremlHandle> {
   private readonly sources = new WeakMap<MetricDescriptor, Source>();
 
-  constructor(
-    private readonly client: AzuremlClient,
-    private readonly locate: (id: string) => JobLocation,
-  ) {}
+  constructor(private readonly client: AzuremlClient) {}
 
-  async listMetrics(run: Run, options: { signal?: AbortSignal } = {}): Promise<MetricDescriptor[]> {
-    return this.list(this.locate(run.id), { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+  async listMetrics({ run, handle }: RunTarget<AzuremlHandle>, options: { signal?: AbortSignal } = {}): Promise<MetricDescriptor[]> {
+    return this.list(handle.location, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
   }
 
   private async list(loc: JobLocation, context: CallContext): Promise<MetricDescriptor[]> {
@@ -79,8 +77,8 @@ export class AzuremlMetrics implements MetricSourceV1 {
     return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async readMetrics(run: Run, descriptors: readonly MetricDescriptor[], request: { signal?: AbortSignal }): Promise<{ series: MetricSeries[] }> {
-    const loc = this.locate(run.id);
+  async readMetrics({ run, handle }: RunTarget<AzuremlHandle>, descriptors: readonly MetricDescriptor[], request: { signal?: AbortSignal }): Promise<{ series: MetricSeries[] }> {
+    const loc = handle.location;
     const context = { run: run.id, ...(request.signal ? { signal: request.signal } : {}) };
     // Descriptors not listed by this instance (built elsewhere) need the listing again to know their source.
     let fresh: Promise<MetricDescriptor[]> | undefined;

@@ -1,6 +1,6 @@
 // The loaded Azure ML provider: ARM for jobs, Run History for times, errors and log links, blob
 // ranges for log bytes, MLflow for metrics and artifact listings, the artifact service for downloads.
-import { RunlensError, type ProviderEnvironment, type ProviderV1, type Run } from '@runlens/core';
+import { isTerminal, RunlensError, type Described, type ProviderEnvironmentV2, type ProviderV2 } from '@runlens/core';
 import type { Dispatcher } from 'undici';
 import { AzuremlArtifacts } from './artifacts.js';
 import { AzuremlClient } from './client.js';
@@ -11,19 +11,20 @@ import { mapAzureError } from './errors.js';
 import { listRuns } from './list.js';
 import { AzuremlLogs } from './logs.js';
 import { AzuremlMetrics } from './metrics.js';
+import type { AzuremlHandle, AzuremlSettings } from './settings.js';
 
 const WORKSPACE_MISSING = new Set(['SubscriptionNotFound', 'ResourceGroupNotFound', 'ResourceNotFound', 'WorkspaceNotFound']);
 
-export function createAzuremlProvider(environment: ProviderEnvironment): ProviderV1 {
+export function createAzuremlProvider(environment: ProviderEnvironmentV2<AzuremlSettings>): ProviderV2<AzuremlHandle> {
   const config = readConfig(environment);
   const requester = environment.requests.requester({ mapError: (error, call) => mapAzureError(error, call) });
   const settings = environment.settings;
-  const dispatcher = settings.dispatcher as Dispatcher | undefined;
+  // Tests hand a MockAgent through core's test hooks; production uses undici's global dispatcher.
+  const dispatcher = environment.testHooks.dispatcher as Dispatcher | undefined;
   const client = new AzuremlClient(config, credentialFor(config), requester, environment.debug, dispatcher);
   const locate = (id: string) => locateJob(id, config);
-  const positive = (value: unknown): number | undefined => (typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined);
 
-  const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Run> => {
+  const describe = async (id: string, options: { signal?: AbortSignal } = {}): Promise<Described<AzuremlHandle>> => {
     const loc = locate(id);
     const context = { run: id, ...(options.signal ? { signal: options.signal } : {}) };
     // ARM has the job; Run History its times, error and log links; MLflow its params and latest metric values.
@@ -47,26 +48,28 @@ export function createAzuremlProvider(environment: ProviderEnvironment): Provide
       if (!(RunlensError.isInstance(reason) && reason.code === 'NotFound')) throw reason;
       environment.debug(`azureml: no MLflow run yet for ${loc.job}: ${(reason as Error).message}`);
     }
-    return toRun(id, job.value, details.status === 'fulfilled' ? details.value : undefined, mlflow.status === 'fulfilled' ? mlflow.value : undefined);
+    const runDetails = details.status === 'fulfilled' ? details.value : undefined;
+    const run = toRun(id, job.value, runDetails, mlflow.status === 'fulfilled' ? mlflow.value : undefined);
+    // MLflow holds an Azure ML job's metrics and artifact listing: an ended job MLflow never knew has neither.
+    const noMlflow = mlflow.status === 'rejected' && isTerminal(run.status);
+    const reason = 'the workspace\'s MLflow tracking has no run for this job';
+    return {
+      run,
+      handle: { location: loc, ...(job.value.id ? { armId: job.value.id } : {}), ...(runDetails ? { details: runDetails } : {}) },
+      ...(noMlflow ? { capabilities: { trainingMetrics: { available: false, reason }, artifacts: { available: false, reason } } } : {}),
+    };
   };
 
   return {
-    specificationVersion: 'v1',
-    id: 'azureml',
+    specificationVersion: 'v2',
     // A job name, its ARM id and its Studio URL are one run: cursors name it by the ARM id (case-insensitive).
-    identity: (run) => {
-      const id = (run.raw as { job?: { id?: unknown } } | undefined)?.job?.id;
-      return typeof id === 'string' ? `azureml:${id.toLowerCase()}` : run.ref;
-    },
-    followPollMs: config.followPollMs,
-    statusPollMs: config.statusPollMs,
-    streamDiscoveryMs: config.streamDiscoveryMs,
+    identity: ({ run, handle }) => (handle.armId ? `azureml:${handle.armId.toLowerCase()}` : run.ref),
     catalog: {
       describe,
       list: (filter, options = {}) => listRuns(client, filter, options.signal),
     },
-    logs: new AzuremlLogs(client, locate, positive(settings.logPageBytes)),
-    metrics: new AzuremlMetrics(client, locate),
-    artifacts: new AzuremlArtifacts(client, locate, positive(settings.artifactChunkBytes)),
+    logs: new AzuremlLogs(client, settings.logPageBytes),
+    metrics: new AzuremlMetrics(client),
+    artifacts: new AzuremlArtifacts(client, settings.artifactChunkBytes),
   };
 }

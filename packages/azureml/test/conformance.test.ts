@@ -19,7 +19,7 @@ runConformance({
     return {
       env: emulator.env,
       // Small pages so the suite's bursts of equal timestamps span many of them.
-      settings: { logPageBytes: 4096, statusPollMs: 40, streamDiscoveryMs: 40, followPollMinMs: 40, followPollMaxMs: 80 },
+      settings: { logPageBytes: 4096 },
       async seed(fixture) {
         const name = `conformance-${++n}`;
         seedFixture(emulator, name, fixture);

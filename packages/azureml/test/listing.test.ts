@@ -35,7 +35,7 @@ describe('azureml listings', () => {
     if (!nock.isActive()) nock.activate();
     agent = new MockAgent();
     agent.disableNetConnect();
-    runlens = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, settings: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+    runlens = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, testHooks: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
   });
   afterEach(async () => {
     nock.cleanAll();

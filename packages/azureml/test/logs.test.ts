@@ -2,7 +2,7 @@
 // read backwards, storage that ignores Range, expired links, faults, cursors, and follow reading only
 // new bytes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, referenceTimeline, setup, strip, type Setup } from './support.js';
+import { collect, referenceTimeline, setup, strip, type Setup, FAST } from './support.js';
 
 const T = Date.UTC(2025, 2, 1, 8, 0, 0);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -172,7 +172,7 @@ describe('azureml log links that expire', () => {
 
   it('fetches fresh links from Run History when storage answers 403, and goes on', async () => {
     // No stream rediscovery during the test: it would bring fresh links before storage could refuse the old one.
-    const runlens = s.with({ streamDiscoveryMs: 600_000 });
+    const runlens = s.with({}, {}, {}, { ...FAST, streamDiscoveryMs: 600_000 });
     const reader = await runlens.logs('azureml:expiring', { follow: true, pollIntervalMs: { min: 20, max: 20 } });
     const seen: string[] = [];
     for await (const record of reader) {

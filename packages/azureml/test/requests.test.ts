@@ -64,7 +64,7 @@ describe('azureml request shapes', () => {
     agent.disableNetConnect();
     debug = [];
     // Core retries until a time budget runs out; capped at 5 attempts here so that the mocks can count them.
-    runlens = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, settings: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 }, debug: (m) => debug.push(m) });
+    runlens = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, testHooks: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 }, debug: (m) => debug.push(m) });
   });
   afterEach(async () => {
     nock.cleanAll();
@@ -106,7 +106,7 @@ describe('azureml request shapes', () => {
 
   it('describe by ARM id talks to that workspace, whose data plane comes from its tracking URI', async () => {
     const other = '/subscriptions/sub-2/resourceGroups/rg-2/providers/Microsoft.MachineLearningServices/workspaces/ws-2';
-    const local = createRunlens({ providers: [azuremlProvider], env: { AZUREML_ACCESS_TOKEN: TOKEN }, settings: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+    const local = createRunlens({ providers: [azuremlProvider], env: { AZUREML_ACCESS_TOKEN: TOKEN }, testHooks: { azureml: { dispatcher: agent } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
     const arm = nock(ARM)
       .get(other)
       .query({ 'api-version': '2022-10-01' })
@@ -177,7 +177,7 @@ describe('azureml request shapes', () => {
       calls++;
       return [503, { error: { code: 'ServiceUnavailable', message: 'try later' } }];
     });
-    const once = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, settings: { azureml: { dispatcher: agent } }, retry: { maxAttempts: 1 } });
+    const once = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, testHooks: { azureml: { dispatcher: agent } }, retry: { maxAttempts: 1 } });
     agent.get(DATA).intercept({ path: /.*/, method: 'GET' }).reply(404, { error_code: 'RESOURCE_DOES_NOT_EXIST' }).persist();
     try {
       const error = await once.describe('azureml:job-2').catch((e: unknown) => e as RunlensError);
@@ -201,6 +201,19 @@ describe('azureml request shapes', () => {
     data.intercept({ path: runsGet, method: 'GET' }).reply(403, { error_code: 'PERMISSION_DENIED', message: 'no' });
     const error = await runlens.describe('azureml:job-8').catch((e: unknown) => e as RunlensError);
     expect(RunlensError.isInstance(error) && [error.code, error.providerCode]).toEqual(['AuthError', 'PERMISSION_DENIED']);
+  });
+
+  it('describe: an ended job MLflow never knew has no training metrics and no artifacts, per run, and says why', async () => {
+    nock(ARM).get(`${SCOPE}/jobs/job-9`).query(true).times(2).reply(200, job('job-9', 'Failed'));
+    const data = agent.get(DATA);
+    data.intercept({ path: `/history/v1.0${SCOPE}/runs/job-9/details`, method: 'GET' }).reply(200, { runId: 'job-9', status: 'Failed' }).times(2);
+    const runsGet = `/mlflow/v2.0${SCOPE}/api/2.0/mlflow/runs/get?run_id=job-9`;
+    data.intercept({ path: runsGet, method: 'GET' }).reply(404, { error_code: 'RESOURCE_DOES_NOT_EXIST', message: "Run 'job-9' not found." }).times(2);
+    const reason = "the workspace's MLflow tracking has no run for this job";
+    const view = await runlens.describeRun('azureml:job-9');
+    expect([view.capabilities.trainingMetrics, view.capabilities.artifacts, view.capabilities.logs]).toEqual([{ available: false, reason }, { available: false, reason }, { available: true }]);
+    // Nothing more is asked of MLflow or the artifact service: core refuses from the description.
+    await expect(runlens.artifacts('azureml:job-9')).rejects.toMatchObject({ code: 'Unsupported', message: expect.stringContaining(`azureml:job-9 has no artifacts: ${reason}`) });
   });
 
   it('metrics: MLflow numbers from get-history; strings and lists from the metric service list and full calls, every page', async () => {
@@ -269,7 +282,7 @@ describe('azureml request shapes', () => {
       .reply(206, content.subarray(4, 8), { headers: { 'content-range': 'bytes 4-7/10' } });
     blob.intercept({ path: `/azureml/ExperimentRun/dcid.job-4/outputs/m.bin?${SAS}`, method: 'GET', headers: (h) => noBearer(h) && h.range === 'bytes=8-11' })
       .reply(206, content.subarray(8), { headers: { 'content-range': 'bytes 8-9/10' } });
-    const chunked = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, settings: { azureml: { dispatcher: agent, artifactChunkBytes: 4 } } });
+    const chunked = createRunlens({ providers: [azuremlProvider], env: { ...ENV, AZUREML_DATAPLANE_ENDPOINT: DATA }, settings: { azureml: { artifactChunkBytes: 4 } }, testHooks: { azureml: { dispatcher: agent } } });
     try {
       const body = await chunked.openArtifact('azureml:job-4', 'outputs/m.bin');
       expect(body.size).toBe(10);

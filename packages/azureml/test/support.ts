@@ -1,4 +1,4 @@
-import { createRunlens, type LogRecord, type RetryPolicy, type Runlens } from '@runlens/core';
+import { createRunlens, type FollowPolicy, type LogRecord, type RetryPolicy, type Runlens } from '@runlens/core';
 import { localProvider } from '@runlens/local';
 import { azuremlProvider } from '../src/index.js';
 import { startAzuremlEmulator, type AzuremlEmulator, type AzuremlEmulatorOptions } from '../src/testing/index.js';
@@ -7,18 +7,19 @@ export interface Setup {
   readonly emulator: AzuremlEmulator;
   readonly runlens: Runlens;
   /** A second instance with other settings (or retry policy) against the same emulator. */
-  with(settings: Record<string, unknown>, env?: Record<string, string>, retry?: Partial<RetryPolicy>): Runlens;
+  with(settings: Record<string, unknown>, env?: Record<string, string>, retry?: Partial<RetryPolicy>, follow?: FollowPolicy): Runlens;
   close(): Promise<void>;
 }
 
-export const FAST = { statusPollMs: 30, streamDiscoveryMs: 30, followPollMinMs: 30, followPollMaxMs: 60 };
+/** Core's follow policy for tests (RunlensOptions.follow; the adapter sets none). */
+export const FAST: FollowPolicy = { statusPollMs: 30, streamDiscoveryMs: 30, pollMs: { min: 30, max: 60 } };
 
 /** Core's default time budget per request, with back-off delays shortened for the tests. */
 export async function setup(options: AzuremlEmulatorOptions = {}, settings: Record<string, unknown> = {}): Promise<Setup> {
   const emulator = await startAzuremlEmulator(options);
   const made: Runlens[] = [];
-  const make = (extra: Record<string, unknown>, env: Record<string, string> = {}, retry: Partial<RetryPolicy> = {}) => {
-    const runlens = createRunlens({ providers: [azuremlProvider, localProvider], env: { ...emulator.env, ...env }, settings: { azureml: { ...FAST, ...settings, ...extra } }, retry: { baseDelayMs: 2, maxDelayMs: 20, ...retry } });
+  const make = (extra: Record<string, unknown>, env: Record<string, string> = {}, retry: Partial<RetryPolicy> = {}, follow: FollowPolicy = FAST) => {
+    const runlens = createRunlens({ providers: [azuremlProvider, localProvider], env: { ...emulator.env, ...env }, settings: { azureml: { ...settings, ...extra } }, follow, retry: { baseDelayMs: 2, maxDelayMs: 20, ...retry } });
     made.push(runlens);
     return runlens;
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProviderEnvironment } from '@runlens/core';
+import { createRunlens, resolveSettings } from '@runlens/core';
 import { checkEndpoint, dataPlaneFromWorkspace, isLoopbackHost, locateJob, readConfig } from '../src/config.js';
 import { failureOf, mapStatus, nodesOf } from '../src/convert-run.js';
 import { parseErrorBody, retryAfterFrom } from '../src/errors.js';
@@ -7,10 +7,10 @@ import { classifyLogFile, logFilesOf } from '../src/log-files.js';
 import { utf8Boundary } from '@runlens/core';
 import { leadingTimestamp, parseLine, splitLines } from '../src/lines.js';
 import { toPoint } from '../src/metrics.js';
-import { azuremlProvider } from '../src/index.js';
+import { azuremlProvider, type AzuremlSettings } from '../src/index.js';
 
-const env = (vars: Record<string, string>, settings: Record<string, unknown> = {}): ProviderEnvironment =>
-  ({ env: vars, settings, cwd: '/', debug: () => undefined, requests: { requester: () => ({ call: (_s: unknown, send: (s?: AbortSignal) => Promise<unknown>) => send(undefined) }) } }) as unknown as ProviderEnvironment;
+/** Settings as core parses them (the workspace variables are among them), then the adapter's config. */
+const env = (vars: Record<string, string>, settings: Record<string, unknown> = {}) => ({ env: vars, settings: resolveSettings(azuremlProvider, settings, vars) as AzuremlSettings });
 
 const WS = '/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.MachineLearningServices/workspaces/ws-1';
 
@@ -38,8 +38,21 @@ describe('configuration and refs', () => {
     expect(locateJob('j', fromSetting).workspace).toBe('ws-1');
     expect(() => locateJob('j', readConfig(env({})))).toThrow(/no Azure ML workspace configured/);
     expect(() => locateJob('a/b', fromEnv)).toThrow(/not a valid Azure ML job name/);
-    expect(() => readConfig(env({}, { workspace: 'just-a-name' }))).toThrow(/invalid --workspace/);
-    expect(() => readConfig(env({ AZUREML_ARM_ENDPOINT: 'http://management.azure.com' }))).toThrow(/https/);
+    // A bare name needs a subscription and a resource group: one InvalidInput line from core, naming the key.
+    expect(() => env({}, { workspace: 'just-a-name' })).toThrow(/invalid settings for provider 'azureml': workspace \(--workspace\): a workspace name needs a subscription/);
+    expect(() => env({ AZUREML_WORKSPACE_NAME: 'w' })).toThrow(/workspace \(--workspace\): a workspace name needs a subscription/);
+    expect(locateJob('j', readConfig(env({}, { workspace: 'w', subscription: 's', resourceGroup: 'g' })))).toEqual({ subscriptionId: 's', resourceGroup: 'g', workspace: 'w', job: 'j' });
+    expect(() => env({}, { workspace: 'a/b' })).toThrow(/workspace \(--workspace\): must be a workspace name or its ARM id/);
+    expect(() => env({ AZUREML_ARM_ENDPOINT: 'http://management.azure.com' })).toThrow(/armEndpoint: must be an https URL/);
+  });
+
+  it('rejects bad or unknown settings through core, the same way as every provider', () => {
+    const fails = (settings: Record<string, unknown>, message: RegExp) => expect(() => createRunlens({ providers: [azuremlProvider], env: {}, settings: { azureml: settings } })).toThrow(message);
+    fails({ logPageBytes: 0 }, /logPageBytes: must be a positive whole number of bytes/);
+    fails({ requestsPerSecond: 'fast' }, /requestsPerSecond: expected number/);
+    // Follow polling is core's policy now, and the dispatcher a test hook: neither is a setting.
+    fails({ followPollMinMs: 30 }, /unknown setting 'followPollMinMs'/);
+    fails({ dispatcher: {} }, /unknown setting 'dispatcher'/);
   });
 
   it('claims ARM job ids and Studio URLs as refs carrying the workspace', () => {

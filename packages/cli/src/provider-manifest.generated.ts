@@ -26,13 +26,28 @@ export const PROVIDER_MANIFEST: readonly ProviderManifest[] = [
       {
         "key": "region",
         "flag": "region",
-        "description": "AWS region of SageMaker jobs (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)"
+        "env": [
+          "AWS_REGION",
+          "AWS_DEFAULT_REGION"
+        ],
+        "description": "AWS region of SageMaker jobs named without an ARN (default: the profile's)"
+      },
+      {
+        "key": "profile",
+        "env": [
+          "AWS_PROFILE"
+        ],
+        "description": "AWS profile for credentials and region (~/.aws/config)"
       }
     ],
     "environment": [
       {
-        "name": "AWS_*",
-        "description": "credentials, profile, region and endpoints, as the AWS SDK reads them"
+        "name": "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN",
+        "description": "static credentials (else the SDK chain: profile, SSO, container and instance roles)"
+      },
+      {
+        "name": "AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "description": "endpoint overrides for SageMaker, CloudWatch Logs, CloudWatch and S3"
       }
     ]
   },
@@ -116,13 +131,52 @@ export const PROVIDER_MANIFEST: readonly ProviderManifest[] = [
       {
         "key": "workspace",
         "flag": "workspace",
-        "description": "Azure ML workspace: a name, or its ARM resource id"
+        "env": [
+          "AZUREML_WORKSPACE_NAME"
+        ],
+        "description": "Azure ML workspace: a name (with a subscription and resource group), or its ARM resource id"
+      },
+      {
+        "key": "subscription",
+        "flag": "subscription",
+        "valueName": "id",
+        "env": [
+          "AZURE_SUBSCRIPTION_ID"
+        ],
+        "description": "Azure subscription of the Azure ML workspace"
+      },
+      {
+        "key": "resourceGroup",
+        "flag": "resource-group",
+        "valueName": "name",
+        "env": [
+          "AZURE_RESOURCE_GROUP"
+        ],
+        "description": "resource group of the Azure ML workspace"
+      },
+      {
+        "key": "armEndpoint",
+        "env": [
+          "AZUREML_ARM_ENDPOINT"
+        ],
+        "description": "Azure Resource Manager endpoint (default https://management.azure.com)"
+      },
+      {
+        "key": "dataPlaneEndpoint",
+        "env": [
+          "AZUREML_DATAPLANE_ENDPOINT"
+        ],
+        "description": "Azure ML data-plane endpoint (default: the workspace's)"
       }
     ],
     "environment": [
       {
-        "name": "AZURE_*, AZUREML_*",
-        "description": "Azure credentials, subscription, resource group and workspace"
+        "name": "AZUREML_ACCESS_TOKEN",
+        "description": "a ready bearer token (az account get-access-token); else the Azure credential chain"
+      },
+      {
+        "name": "AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET, AZUREML_TOKEN_SCOPE",
+        "description": "Azure credentials (service principal, managed identity) and token audience"
       }
     ]
   },

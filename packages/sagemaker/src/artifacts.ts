@@ -4,10 +4,11 @@
 // folders. Paths are relative to that job prefix. Checkpoints (CheckpointConfig.S3Uri) are left
 // out even when they lie under it: they are large, rewritten while the job runs, and not a result.
 import type { GetObjectCommandOutput, ListObjectsV2CommandOutput } from '@aws-sdk/client-s3';
-import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
-import { RunlensError, md5FromEtag, notFound, paginate, toIso, type ArtifactInfo, type ArtifactSourceV1, type Run } from '@runlens/core';
+import { RunlensError, md5FromEtag, notFound, paginate, toIso, type ArtifactInfo, type ArtifactSourceV2, type RunTarget } from '@runlens/core';
 import type { AwsClients } from './clients.js';
-import { locateJob } from './config.js';
+import type { SagemakerHandle } from './settings.js';
+
+type Target = RunTarget<SagemakerHandle>;
 
 interface S3Location {
   readonly bucket: string;
@@ -31,10 +32,10 @@ interface Layout {
   readonly externalModel?: S3Location;
 }
 
-function layoutOf(run: Run): Layout {
-  const job = (run.raw ?? {}) as DescribeTrainingJobResponse;
+function layoutOf({ handle }: Target): Layout {
+  const { job } = handle;
   const output = parseS3Uri(job.OutputDataConfig?.S3OutputPath);
-  const root = output ? { bucket: output.bucket, key: `${output.key === '' || output.key.endsWith('/') ? output.key : `${output.key}/`}${run.name}/` } : undefined;
+  const root = output ? { bucket: output.bucket, key: `${output.key === '' || output.key.endsWith('/') ? output.key : `${output.key}/`}${handle.name}/` } : undefined;
   const excluded: string[] = [];
   const checkpoints = parseS3Uri(job.CheckpointConfig?.S3Uri);
   if (root && checkpoints && checkpoints.bucket === root.bucket && checkpoints.key.startsWith(root.key)) {
@@ -61,11 +62,11 @@ function isMissing(error: unknown): boolean {
   return RunlensError.isInstance(error) && error.code === 'NotFound';
 }
 
-export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
-  const list = (run: Run, location: S3Location, signal: AbortSignal | undefined) =>
+export function createArtifactSource(clients: AwsClients): ArtifactSourceV2<SagemakerHandle> {
+  const list = ({ run, handle }: Target, location: S3Location, signal: AbortSignal | undefined) =>
     paginate({
       fetch: (token: string | undefined) =>
-        clients.call('S3', 'ListObjectsV2', { region: locateJob(run.id).region, run: run.id, signal }, async (client, callSignal): Promise<ListObjectsV2CommandOutput> => {
+        clients.call('S3', 'ListObjectsV2', { region: handle.region, run: run.id, signal }, async (client, callSignal): Promise<ListObjectsV2CommandOutput> => {
           const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
           return client.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key, ...(token ? { ContinuationToken: token } : {}) }), { abortSignal: callSignal });
         }),
@@ -77,8 +78,8 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
     });
 
   /** Where a relative path lives in S3. */
-  const resolve = (run: Run, path: string): S3Location | undefined => {
-    const layout = layoutOf(run);
+  const resolve = (target: Target, path: string): S3Location | undefined => {
+    const layout = layoutOf(target);
     const model = layout.externalModel;
     if (model && path.startsWith('model/')) {
       const rest = path.slice('model/'.length);
@@ -90,11 +91,12 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
   };
 
   return {
-    async *listArtifacts(run, options = {}) {
-      const layout = layoutOf(run);
+    async *listArtifacts(target, options = {}) {
+      const { run, handle } = target;
+      const layout = layoutOf(target);
       const { root, excluded, externalModel } = layout;
       if (root) {
-        for await (const page of list(run, root, options.signal)) {
+        for await (const page of list(target, root, options.signal)) {
           const infos: ArtifactInfo[] = [];
           for (const object of page.Contents ?? []) {
             const key = object.Key;
@@ -108,7 +110,7 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
       }
       if (externalModel) {
         if (externalModel.key.endsWith('/')) {
-          for await (const page of list(run, externalModel, options.signal)) {
+          for await (const page of list(target, externalModel, options.signal)) {
             const infos = (page.Contents ?? [])
               .filter((object) => object.Key && !object.Key.endsWith('/'))
               .map((object) => {
@@ -119,7 +121,7 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
           }
         } else {
           try {
-            const head = await clients.call('S3', 'HeadObject', { region: locateJob(run.id).region, run: run.id, signal: options.signal }, async (client, signal) => {
+            const head = await clients.call('S3', 'HeadObject', { region: handle.region, run: run.id, signal: options.signal }, async (client, signal) => {
               const { HeadObjectCommand } = await import('@aws-sdk/client-s3');
               return client.send(new HeadObjectCommand({ Bucket: externalModel.bucket, Key: externalModel.key }), { abortSignal: signal });
             });
@@ -133,12 +135,13 @@ export function createArtifactSource(clients: AwsClients): ArtifactSourceV1 {
       }
     },
 
-    async openArtifact(run, path, options = {}) {
-      const location = safePath(path) ? resolve(run, path) : undefined;
+    async openArtifact(target, path, options = {}) {
+      const { run, handle } = target;
+      const location = safePath(path) ? resolve(target, path) : undefined;
       if (!location) throw notFound(`no artifact '${path}' in ${run.ref}`);
       let object: GetObjectCommandOutput;
       try {
-        object = await clients.call('S3', 'GetObject', { region: locateJob(run.id).region, run: run.id, signal: options.signal }, async (client, signal) => {
+        object = await clients.call('S3', 'GetObject', { region: handle.region, run: run.id, signal: options.signal }, async (client, signal) => {
           const { GetObjectCommand } = await import('@aws-sdk/client-s3');
           return client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }), { abortSignal: signal });
         });

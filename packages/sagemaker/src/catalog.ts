@@ -1,9 +1,10 @@
 // DescribeTrainingJob and ListTrainingJobs.
 import type { DescribeTrainingJobCommandOutput, ListTrainingJobsCommandInput, ListTrainingJobsCommandOutput, TrainingJobStatus } from '@aws-sdk/client-sagemaker';
-import { paginate, type RunCatalogV1, type RunStatus } from '@runlens/core';
+import { paginate, type RunCatalogV2, type RunStatus } from '@runlens/core';
+import type { SagemakerHandle } from './settings.js';
 import type { AwsClients } from './clients.js';
 import { locateJob } from './config.js';
-import { toRun, toSummary } from './convert-run.js';
+import { jobCapabilities, jobDocument, toRun, toSummary } from './convert-run.js';
 
 /** ListTrainingJobs' largest page. */
 const LIST_PAGE = 100;
@@ -11,7 +12,7 @@ const LIST_PAGE = 100;
 /** StatusEquals takes one value; only these statuses map to exactly one SageMaker status. */
 const STATUS_EQUALS: Partial<Record<RunStatus, TrainingJobStatus>> = { completed: 'Completed', failed: 'Failed', stopped: 'Stopped' };
 
-export function createCatalog(clients: AwsClients): RunCatalogV1 {
+export function createCatalog(clients: AwsClients): RunCatalogV2<SagemakerHandle> {
   return {
     async describe(id, options = {}) {
       const locator = locateJob(id);
@@ -19,7 +20,12 @@ export function createCatalog(clients: AwsClients): RunCatalogV1 {
         const { DescribeTrainingJobCommand } = await import('@aws-sdk/client-sagemaker');
         return client.send(new DescribeTrainingJobCommand({ TrainingJobName: locator.name }), { abortSignal: signal });
       });
-      return toRun(id, job);
+      const document = jobDocument(job);
+      return {
+        run: toRun(id, document),
+        handle: { name: job.TrainingJobName ?? locator.name, ...(locator.region ? { region: locator.region } : {}), job: document },
+        capabilities: jobCapabilities(document),
+      };
     },
 
     async *list(filter, options = {}) {

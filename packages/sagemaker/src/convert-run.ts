@@ -1,6 +1,7 @@
 // DescribeTrainingJob / ListTrainingJobs answers to core's Run and RunSummary.
 import type { DescribeTrainingJobResponse, TrainingJobSummary } from '@aws-sdk/client-sagemaker';
-import { classifyFailure, isGenericReason, toIso, type FailureRule, type Run, type RunFailure, type RunNode, type RunStatus, type RunSummary, type TimelineEvent } from '@runlens/core';
+import { classifyFailure, isGenericReason, toIso, type FailureRule, type RunCapabilities, type RunDocument, type RunFailure, type RunNode, type RunStatus, type RunSummaryDocument, type TimelineEvent } from '@runlens/core';
+import type { TrainingJob } from './settings.js';
 
 /**
  * SageMaker's own failure vocabulary, in front of core's common rules. Matched on FailureReason, whose
@@ -48,7 +49,7 @@ export function jobNodes(job: Pick<DescribeTrainingJobResponse, 'ResourceConfig'
   return Array.from({ length: count }, (_, i) => ({ name: `algo-${i + 1}`, ...(instanceType ? { instanceType } : {}) }));
 }
 
-function failureOf(job: DescribeTrainingJobResponse, status: RunStatus): RunFailure | undefined {
+function failureOf(job: TrainingJob, status: RunStatus): RunFailure | undefined {
   const reason = job.FailureReason?.trim();
   const transitions = job.SecondaryStatusTransitions ?? [];
   const last = transitions[transitions.length - 1];
@@ -82,7 +83,7 @@ function failureOf(job: DescribeTrainingJobResponse, status: RunStatus): RunFail
   return undefined;
 }
 
-function timeline(job: DescribeTrainingJobResponse): TimelineEvent[] {
+function timeline(job: TrainingJob): TimelineEvent[] {
   return (job.SecondaryStatusTransitions ?? []).flatMap((transition) => {
     const at = toIso(transition.StartTime?.getTime());
     if (!at || !transition.Status) return [];
@@ -90,8 +91,15 @@ function timeline(job: DescribeTrainingJobResponse): TimelineEvent[] {
   });
 }
 
-/** `id` is what the caller named the job by (a name or an ARN); the ref echoes it exactly. */
-export function toRun(id: string, job: DescribeTrainingJobResponse): Run {
+/** DescribeTrainingJob's answer without the SDK's response metadata: the run's `raw` and the handle's job. */
+export function jobDocument(job: DescribeTrainingJobResponse): TrainingJob {
+  const { $metadata: _metadata, ...document } = job as DescribeTrainingJobResponse & { $metadata?: unknown };
+  void _metadata;
+  return document;
+}
+
+/** `id` is what the caller named the job by (a name or an ARN); core stamps the ref from it, exactly. */
+export function toRun(id: string, job: TrainingJob): RunDocument {
   const ended = job.TrainingEndTime !== undefined;
   const status = mapStatus(job.TrainingJobStatus, job.SecondaryStatus, ended);
   const failure = failureOf(job, status);
@@ -99,15 +107,11 @@ export function toRun(id: string, job: DescribeTrainingJobResponse): Run {
   for (const metric of job.FinalMetricDataList ?? []) {
     if (metric.MetricName && typeof metric.Value === 'number' && Number.isFinite(metric.Value)) finalMetrics[metric.MetricName] = metric.Value;
   }
-  const { $metadata: _metadata, ...raw } = job as DescribeTrainingJobResponse & { $metadata?: unknown };
-  void _metadata;
   const createdAt = toIso(job.CreationTime?.getTime());
   const startedAt = toIso(job.TrainingStartTime?.getTime());
   const endedAt = toIso(job.TrainingEndTime?.getTime());
   const providerStatus = job.TrainingJobStatus ?? 'Unknown';
   return {
-    ref: `sagemaker:${id}`,
-    provider: 'sagemaker',
     id,
     name: job.TrainingJobName ?? id,
     status,
@@ -120,18 +124,17 @@ export function toRun(id: string, job: DescribeTrainingJobResponse): Run {
     hyperparameters: { ...(job.HyperParameters ?? {}) },
     ...(Object.keys(finalMetrics).length > 0 ? { finalMetrics } : {}),
     timeline: timeline(job),
-    raw,
+    // The provider's document, shown to users (`runlens describe --json`); the adapter reads the handle.
+    raw: job,
   };
 }
 
-export function toSummary(summary: TrainingJobSummary): RunSummary {
+export function toSummary(summary: TrainingJobSummary): RunSummaryDocument {
   const name = summary.TrainingJobName ?? '';
   const createdAt = toIso(summary.CreationTime?.getTime());
   const endedAt = toIso(summary.TrainingEndTime?.getTime());
   const status = mapStatus(summary.TrainingJobStatus, summary.SecondaryStatus, summary.TrainingEndTime !== undefined);
   return {
-    ref: `sagemaker:${name}`,
-    provider: 'sagemaker',
     id: name,
     name,
     status,
@@ -139,4 +142,27 @@ export function toSummary(summary: TrainingJobSummary): RunSummary {
     ...(createdAt ? { createdAt } : {}),
     ...(endedAt && status !== 'running' ? { endedAt } : {}),
   };
+}
+
+/**
+ * What this job lacks although SageMaker has it, known from its description alone (no further call):
+ * - a job that ended before any instance started (capacity, setup) never reported host metrics, and
+ *   its training metrics are at most the final values in the description;
+ * - artifacts need the job's S3 output path (or a model artifact).
+ * Logs are left to core, which tells "no node ever started" (with the job's reason) from "no stream
+ * yet"; whether streams expired is the log group's retention, an account setting not in the
+ * description. CloudWatch also drops metric datapoints 15 months after they were written; that is not
+ * declared here (yet) because the emulator's scenario jobs carry fixed 2025 dates that a spawned CLI
+ * cannot move with a test clock (see the package README).
+ */
+export function jobCapabilities(job: TrainingJob): RunCapabilities {
+  const caps: { -readonly [F in keyof RunCapabilities]: RunCapabilities[F] } = {};
+  const finals = (job.FinalMetricDataList ?? []).some((m) => m.MetricName && typeof m.Value === 'number');
+  if (job.TrainingStartTime === undefined && job.TrainingEndTime !== undefined) {
+    const reason = 'the job ended before any instance started, so none reported metrics to CloudWatch';
+    caps.systemMetrics = { available: false, reason };
+    if (!finals) caps.trainingMetrics = { available: false, reason };
+  }
+  if (!job.OutputDataConfig?.S3OutputPath && !job.ModelArtifacts?.S3ModelArtifacts) caps.artifacts = { available: false, reason: 'the job has no S3 output path' };
+  return caps;
 }

@@ -1,5 +1,5 @@
-import type { ProviderDefinitionV1 } from '@runlens/core';
-import { fromV1 } from '@runlens/core/from-v1';
+import type { ProviderDefinition } from '@runlens/core';
+import { sagemakerSettingsSchema, type SagemakerHandle, type SagemakerSettings } from './settings.js';
 
 const TRAINING_JOB_ARN = /^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:training-job\/[A-Za-z0-9-]{1,63}$/;
 /**
@@ -19,21 +19,27 @@ export function claimSagemakerRef(text: string): string | undefined {
  * AWS SageMaker training jobs. Refs: `sagemaker:<TrainingJobName>`, the job's ARN (which also
  * fixes the region) or its console URL, bare or after `sagemaker:`. The AWS SDK loads only when a SageMaker ref is used.
  */
-const sagemakerV1: ProviderDefinitionV1 = {
-  specificationVersion: 'v1',
+export const sagemakerProvider: ProviderDefinition<SagemakerSettings, SagemakerHandle> = {
+  specificationVersion: 'v2',
   id: 'sagemaker',
   displayName: 'AWS SageMaker',
-  capabilities: { list: true, logs: true, follow: true, systemMetrics: true, trainingMetrics: true, metricSteps: false, artifacts: true },
+  capabilities: { list: true, logs: true, follow: true, systemMetrics: true, trainingMetrics: true, artifacts: true },
+  settings: {
+    schema: sagemakerSettingsSchema,
+    options: [
+      { key: 'region', flag: 'region', env: ['AWS_REGION', 'AWS_DEFAULT_REGION'], description: "AWS region of SageMaker jobs named without an ARN (default: the profile's)" },
+      { key: 'profile', env: ['AWS_PROFILE'], description: 'AWS profile for credentials and region (~/.aws/config)' },
+    ],
+  },
+  refHelp: 'sagemaker:<job name>, a training job ARN or console URL',
+  environment: [
+    { name: 'AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN', description: 'static credentials (else the SDK chain: profile, SSO, container and instance roles)' },
+    { name: 'AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_<SERVICE>, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS', description: 'endpoint overrides for SageMaker, CloudWatch Logs, CloudWatch and S3' },
+  ],
   claim: claimSagemakerRef,
-  isConfigured: ({ env, settings }) =>
-    Boolean(settings.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? env.AWS_PROFILE ?? env.AWS_ENDPOINT_URL ?? env.AWS_ENDPOINT_URL_SAGEMAKER),
+  // AWS_REGION, AWS_DEFAULT_REGION and AWS_PROFILE arrive as settings (core reads the variables declared above).
+  isConfigured: ({ env, settings }) => Boolean(settings.region ?? settings.profile ?? env.AWS_ENDPOINT_URL ?? env.AWS_ENDPOINT_URL_SAGEMAKER),
   load: async (environment) => (await import('./provider.js')).createSagemakerProvider(environment),
 };
 
-// TEMPORARY (issue 12): contract v1 through core's fromV1 shim until this adapter is migrated to v2.
-export const sagemakerProvider = fromV1(sagemakerV1, {
-  options: [{ key: 'region', flag: 'region', description: 'AWS region of SageMaker jobs (default: AWS_REGION, AWS_DEFAULT_REGION, the profile)' }],
-  environment: [{ name: 'AWS_*', description: 'credentials, profile, region and endpoints, as the AWS SDK reads them' }],
-  refHelp: 'sagemaker:<job name>, a training job ARN or console URL',
-});
-
+export type { SagemakerHandle, SagemakerSettings, TrainingJob } from './settings.js';

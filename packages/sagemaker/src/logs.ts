@@ -3,10 +3,12 @@
 // core merges per-stream pages, and GetLogEvents' forward token is an exact position, so re-reading
 // from a position returns the same events first (FilterLogEvents has no per-stream position).
 import type { GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
-import { RunlensError, paginate, providerError, type JsonValue, type LogPage, type LogRecord, type LogStreamInfo, type LogTail, type Run, type RunLogSourceV1 } from '@runlens/core';
+import { RunlensError, paginate, providerError, type JsonValue, type LogPageV2, type LogRecord, type LogStreamInfo, type LogTailV2, type PositionedLogSource, type RunTarget } from '@runlens/core';
 import type { AwsClients } from './clients.js';
-import { locateJob } from './config.js';
 import { scanGetLogEvents, type EventsPage } from './log-events.js';
+import type { SagemakerHandle } from './settings.js';
+
+type Target = RunTarget<SagemakerHandle>;
 
 export const LOG_GROUP = '/aws/sagemaker/TrainingJobs';
 /** DescribeLogStreams' maximum page. */
@@ -118,10 +120,10 @@ function isMissing(error: unknown): boolean {
   return RunlensError.isInstance(error) && error.code === 'NotFound' && error.providerCode === 'ResourceNotFoundException';
 }
 
-export function createLogSource(clients: AwsClients): RunLogSourceV1 {
+export function createLogSource(clients: AwsClients): PositionedLogSource<SagemakerHandle> {
   const buffers = new BodyBuffers();
-  const getEvents = (run: Run, stream: string, input: { nextToken?: string; startTime?: number; endTime?: number; startFromHead: boolean; limit?: number }, signal: AbortSignal | undefined) =>
-    clients.call('CLOUDWATCH_LOGS', 'GetLogEvents', { region: locateJob(run.id).region, run: run.id, signal }, async (client, callSignal): Promise<EventsPage> => {
+  const getEvents = ({ run, handle }: Target, stream: string, input: { nextToken?: string; startTime?: number; endTime?: number; startFromHead: boolean; limit?: number }, signal: AbortSignal | undefined) =>
+    clients.call('CLOUDWATCH_LOGS', 'GetLogEvents', { region: handle.region, run: run.id, signal }, async (client, callSignal): Promise<EventsPage> => {
       const { GetLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
       const command = new GetLogEventsCommand({
         logGroupName: LOG_GROUP,
@@ -170,13 +172,13 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
    * Reads from a position expressed as (ts, k): from startTime=ts, dropping the k events at ts that
    * lie before the position. Used when the service no longer accepts the forward token.
    */
-  const readFromTimestamp = async (run: Run, info: LogStreamInfo, position: { ts: number; k: number }, until: number | undefined, signal: AbortSignal | undefined): Promise<LogPage> => {
+  const readFromTimestamp = async (target: Target, info: LogStreamInfo, position: { ts: number; k: number }, until: number | undefined, signal: AbortSignal | undefined): Promise<LogPageV2> => {
     let remaining = position.k;
     let dropped = 0;
     let token: string | undefined;
     for (let pages = 0; pages < MAX_SKIP_PAGES; pages++) {
       // The token alone continues the read (startTime is not sent with a token).
-      const page = await getEvents(run, info.id, { ...(token ? { nextToken: token } : { startTime: position.ts }), endTime: until, startFromHead: true }, signal);
+      const page = await getEvents(target, info.id, { ...(token ? { nextToken: token } : { startTime: position.ts }), endTime: until, startFromHead: true }, signal);
       const { timestamps } = page;
       let drop = 0;
       while (drop < timestamps.length && remaining > 0 && timestamps[drop] === position.ts) {
@@ -197,14 +199,15 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
   };
 
   return {
-    async listStreams(run, options = {}) {
-      const locator = locateJob(run.id);
-      const prefix = `${run.name}/`;
+    kind: 'positioned',
+
+    async listStreams({ run, handle }, options = {}) {
+      const prefix = `${handle.name}/`;
       const streams: LogStreamInfo[] = [];
       try {
         for await (const page of paginate({
           fetch: (nextToken: string | undefined) =>
-            clients.call('CLOUDWATCH_LOGS', 'DescribeLogStreams', { region: locator.region, run: run.id, signal: options.signal }, async (client, signal) => {
+            clients.call('CLOUDWATCH_LOGS', 'DescribeLogStreams', { region: handle.region, run: run.id, signal: options.signal }, async (client, signal) => {
               const { DescribeLogStreamsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
               return client.send(new DescribeLogStreamsCommand({ logGroupName: LOG_GROUP, logStreamNamePrefix: prefix, limit: STREAMS_PAGE, ...(nextToken ? { nextToken } : {}) }), { abortSignal: signal });
             }),
@@ -217,7 +220,7 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
             if (!stream.logStreamName) continue;
             streams.push({
               id: stream.logStreamName,
-              node: nodeOfStream(run.name, stream.logStreamName),
+              node: nodeOfStream(handle.name, stream.logStreamName),
               ...(typeof stream.lastEventTimestamp === 'number' ? { lastEventAt: stream.lastEventTimestamp } : {}),
             });
           }
@@ -230,27 +233,27 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
       return streams;
     },
 
-    async readStream(run, info, request) {
+    async readStream(target, info, request) {
       const position = asPosition(request.position);
       const { signal, since, until } = request;
       if (position?.t !== undefined) {
         let page: EventsPage;
         try {
-          page = await getEvents(run, info.id, { nextToken: position.t, endTime: until, startFromHead: true }, signal);
+          page = await getEvents(target, info.id, { nextToken: position.t, endTime: until, startFromHead: true }, signal);
         } catch (error) {
           if (isMissing(error)) return { records: [], next: toJson(position), caughtUp: true };
           // An expired or foreign token: continue from the same place by timestamp.
-          if (isInvalidToken(error) && position.ts !== undefined && position.k !== undefined) return readFromTimestamp(run, info, { ts: position.ts, k: position.k }, until, signal);
+          if (isInvalidToken(error) && position.ts !== undefined && position.k !== undefined) return readFromTimestamp(target, info, { ts: position.ts, k: position.k }, until, signal);
           throw error;
         }
         // The end of the stream (for now): CloudWatch hands back the token it was given.
         const caughtUp = page.timestamps.length === 0 && page.nextForwardToken === position.t;
         return { records: toRecords(page, info.node, info.id), next: toJson(advance(position, page.timestamps, page.nextForwardToken ?? position.t)), caughtUp };
       }
-      if (position?.ts !== undefined && position.k !== undefined) return readFromTimestamp(run, info, { ts: position.ts, k: position.k }, until, signal);
+      if (position?.ts !== undefined && position.k !== undefined) return readFromTimestamp(target, info, { ts: position.ts, k: position.k }, until, signal);
       let page: EventsPage;
       try {
-        page = await getEvents(run, info.id, { startTime: since, endTime: until, startFromHead: true }, signal);
+        page = await getEvents(target, info.id, { startTime: since, endTime: until, startFromHead: true }, signal);
       } catch (error) {
         if (isMissing(error)) return { records: [], next: null, caughtUp: true };
         throw error;
@@ -258,7 +261,7 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
       return { records: toRecords(page, info.node, info.id), next: toJson(advance(undefined, page.timestamps, page.nextForwardToken)), caughtUp: false };
     },
 
-    async tailStream(run, info, request): Promise<LogTail | undefined> {
+    async tailStream(target, info, request): Promise<LogTailV2 | undefined> {
       const { count, until, signal } = request;
       const collected: EventsPage[] = [];
       let total = 0;
@@ -268,7 +271,7 @@ export function createLogSource(clients: AwsClients): RunLogSourceV1 {
         // Newest page first, then older ones until `count` events are in hand or the stream's start.
         for await (const page of paginate({
           fetch: (nextToken: string | undefined) =>
-            getEvents(run, info.id, { ...(nextToken ? { nextToken } : {}), endTime: until, startFromHead: false, limit: Math.min(EVENTS_PAGE, Math.max(1, count - total)) }, signal),
+            getEvents(target, info.id, { ...(nextToken ? { nextToken } : {}), endTime: until, startFromHead: false, limit: Math.min(EVENTS_PAGE, Math.max(1, count - total)) }, signal),
           nextToken: (page) => page.nextBackwardToken,
           // GetLogEvents repeats the token at the stream's start: that is its end.
           stopOnSameToken: true,

@@ -2,11 +2,12 @@
 // host (dimension Host=<job>/algo-N) normalized to core's names and 0-100 %, and the algorithm
 // metrics of the job's MetricDefinitions (dimension TrainingJobName=<job>), plus FinalMetricDataList.
 import type { GetMetricDataCommandOutput, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import type { DescribeTrainingJobResponse } from '@aws-sdk/client-sagemaker';
-import { brief, paginate, type MetricDescriptor, type MetricPoint, type MetricSeries, type MetricSourceV1, type Run, type Warning } from '@runlens/core';
+import { brief, paginate, type MetricDescriptor, type MetricPoint, type MetricSeries, type MetricSourceV2, type Run, type RunTarget, type Warning } from '@runlens/core';
 import type { AwsClients } from './clients.js';
-import { locateJob, type AdapterConfig } from './config.js';
+import type { AdapterConfig } from './config.js';
+import { jobCapabilities } from './convert-run.js';
 import { instanceShape, type InstanceShape } from './instances.js';
+import type { SagemakerHandle, TrainingJob } from './settings.js';
 
 export const METRICS_NAMESPACE = '/aws/sagemaker/TrainingJobs';
 /** GetMetricData accepts at most 500 queries per call. */
@@ -25,10 +26,6 @@ const SYSTEM: readonly { name: string; providerName: string; scale: Scale; gpu: 
   { name: 'disk.utilization', providerName: 'DiskUtilization', scale: 'none', gpu: false },
 ];
 
-function jobOf(run: Run): DescribeTrainingJobResponse {
-  return (run.raw ?? {}) as DescribeTrainingJobResponse;
-}
-
 /** The job's instance shape when every node has the same, known instance type. */
 function shapeOf(run: Run): { type?: string; shape?: InstanceShape } {
   const types = new Set(run.nodes.map((n) => n.instanceType));
@@ -45,7 +42,7 @@ function note(scale: Scale, type: string | undefined, shape: InstanceShape | und
 }
 
 /** Training metric names: the job's MetricDefinitions, then final metrics that have no definition. */
-function trainingNames(job: DescribeTrainingJobResponse): { series: string[]; finalOnly: string[] } {
+function trainingNames(job: TrainingJob): { series: string[]; finalOnly: string[] } {
   const series = [...new Set((job.AlgorithmSpecification?.MetricDefinitions ?? []).map((d) => d.Name).filter((n): n is string => Boolean(n)))];
   const finalOnly = [...new Set((job.FinalMetricDataList ?? []).map((m) => m.MetricName).filter((n): n is string => Boolean(n) && !series.includes(n!)))];
   return { series, finalOnly };
@@ -66,8 +63,7 @@ export function periodsFor(startMs: number, now: number): number[] {
 /** GetMetricData for one batch of series over [from, until), every NextToken page; points by query Id. */
 async function queryBatchWith(
   clients: AwsClients,
-  run: Run,
-  region: string | undefined,
+  { run, handle }: RunTarget<SagemakerHandle>,
   batch: readonly MetricDescriptor[],
   period: number,
   window: { from: number; jobEnd: number; until?: number },
@@ -88,7 +84,7 @@ async function queryBatchWith(
       Metric: {
         Namespace: METRICS_NAMESPACE,
         MetricName: d.providerName,
-        Dimensions: d.kind === 'system' ? [{ Name: 'Host', Value: `${run.name}/${d.node}` }] : [{ Name: 'TrainingJobName', Value: run.name }],
+        Dimensions: d.kind === 'system' ? [{ Name: 'Host', Value: `${handle.name}/${d.node}` }] : [{ Name: 'TrainingJobName', Value: handle.name }],
       },
       Period: period,
       Stat: 'Average',
@@ -97,7 +93,7 @@ async function queryBatchWith(
   }));
   for await (const page of paginate({
     fetch: (nextToken: string | undefined) =>
-      clients.call('CLOUDWATCH', 'GetMetricData', { region, run: run.id, signal }, async (client, callSignal): Promise<GetMetricDataCommandOutput> => {
+      clients.call('CLOUDWATCH', 'GetMetricData', { region: handle.region, run: run.id, signal }, async (client, callSignal): Promise<GetMetricDataCommandOutput> => {
         const { GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch');
         return client.send(
           new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(start), EndTime: new Date(end), ScanBy: 'TimestampAscending', ...(nextToken ? { NextToken: nextToken } : {}) }),
@@ -129,12 +125,16 @@ async function queryBatchWith(
   return byId;
 }
 
-export function createMetricSource(clients: AwsClients, config: AdapterConfig, now: () => number = Date.now): MetricSourceV1 {
+export function createMetricSource(clients: AwsClients, config: AdapterConfig, now: () => number = Date.now): MetricSourceV2<SagemakerHandle> {
+  /** Whether CloudWatch can have series for the job (not when no instance started): see jobCapabilities. */
+  const onCloudWatch = (job: TrainingJob) => jobCapabilities(job).systemMetrics?.available !== false;
   return {
-    async listMetrics(run) {
+    async listMetrics({ run, handle }) {
+      const { job } = handle;
       const { type, shape } = shapeOf(run);
       const descriptors: MetricDescriptor[] = [];
-      for (const node of run.nodes) {
+      const wired = onCloudWatch(job);
+      for (const node of wired ? run.nodes : []) {
         for (const metric of SYSTEM) {
           // A type known to have no GPU has no GPU series; an unknown one may.
           if (metric.gpu && shape && shape.gpus === 0) continue;
@@ -142,15 +142,19 @@ export function createMetricSource(clients: AwsClients, config: AdapterConfig, n
           descriptors.push({ name: metric.name, node: node.name, kind: 'system', unit: 'percent', providerName: metric.providerName, ...(text ? { note: text } : {}) });
         }
       }
-      const { series, finalOnly } = trainingNames(jobOf(run));
+      const names = trainingNames(job);
+      // Without CloudWatch series, only the final values the description carries are left.
+      const series = wired ? names.series : [];
+      const finalOnly = wired ? names.finalOnly : [...new Set((job.FinalMetricDataList ?? []).flatMap((m) => (m.MetricName ? [m.MetricName] : [])))];
       for (const name of [...series, ...finalOnly]) {
         descriptors.push({ name, kind: 'training', providerName: name, ...(finalOnly.includes(name) ? { note: 'final value from DescribeTrainingJob FinalMetricDataList (no time series)' } : {}) });
       }
       return descriptors;
     },
 
-    async readMetrics(run, descriptors, request) {
-      const job = jobOf(run);
+    async readMetrics(target, descriptors, request) {
+      const { run, handle } = target;
+      const { job } = handle;
       const warnings: Warning[] = [];
       const { type, shape } = shapeOf(run);
       const { series: defined } = trainingNames(job);
@@ -161,16 +165,14 @@ export function createMetricSource(clients: AwsClients, config: AdapterConfig, n
       const from = Math.max(request.since ?? Number.NEGATIVE_INFINITY, jobStart);
       const periods = config.metricPeriodSeconds !== undefined ? [config.metricPeriodSeconds] : periodsFor(from, now());
 
-      // A job that ended before any instance started (capacity, setup) has no metrics to ask for.
-      const neverStarted = job.TrainingStartTime === undefined && job.TrainingEndTime !== undefined;
-      const wired = neverStarted ? [] : descriptors.filter((d) => d.kind === 'system' || defined.includes(d.providerName));
+      // A job that ended before any instance started (capacity, setup) has no series to ask for.
+      const wired = !onCloudWatch(job) ? [] : descriptors.filter((d) => d.kind === 'system' || defined.includes(d.providerName));
       const points = new Map<MetricDescriptor, MetricPoint[]>();
       let used = periods[0]!;
-      const locator = locateJob(run.id);
       for (let offset = 0; offset < wired.length; offset += QUERIES_PER_CALL) {
         const batch = wired.slice(offset, offset + QUERIES_PER_CALL);
         for (const period of periods) {
-          const byId = await queryBatchWith(clients, run, locator.region, batch, period, { from, jobEnd, ...(request.until !== undefined ? { until: request.until } : {}) }, request.signal, warnings);
+          const byId = await queryBatchWith(clients, target, batch, period, { from, jobEnd, ...(request.until !== undefined ? { until: request.until } : {}) }, request.signal, warnings);
           batch.forEach((d, i) => points.set(d, byId.get(`m${i}`) ?? []));
           // Old data exists only at a coarser period (CloudWatch's retention): ask again with that one.
           if ([...byId.values()].some((list) => list.length > 0)) {

@@ -1,5 +1,5 @@
 // The loaded SageMaker provider: catalog, logs, metrics and artifacts over the AWS SDK v3 clients.
-import type { ProviderEnvironment, ProviderV1 } from '@runlens/core';
+import type { ProviderEnvironmentV2, ProviderV2 } from '@runlens/core';
 import { createArtifactSource } from './artifacts.js';
 import { createCatalog } from './catalog.js';
 import { AwsClients } from './clients.js';
@@ -8,27 +8,23 @@ import { SAGEMAKER_FAILURE_RULES } from './convert-run.js';
 import { mapAwsError } from './errors.js';
 import { createLogSource } from './logs.js';
 import { createMetricSource } from './metrics.js';
+import type { SagemakerHandle, SagemakerSettings } from './settings.js';
 
-export function createSagemakerProvider(environment: ProviderEnvironment): ProviderV1 {
+export function createSagemakerProvider(environment: ProviderEnvironmentV2<SagemakerSettings>): ProviderV2<SagemakerHandle> {
   const config = readConfig(environment);
   const requester = environment.requests.requester({ mapError: mapAwsError });
   const clients = new AwsClients(config, requester);
+  // Tests fix "now" (CloudWatch's retention periods depend on a job's age); production reads the clock.
+  const now = environment.testHooks.clock ?? Date.now;
   return {
-    specificationVersion: 'v1',
-    id: 'sagemaker',
+    specificationVersion: 'v2',
     catalog: createCatalog(clients),
     logs: createLogSource(clients),
-    metrics: createMetricSource(clients, config),
+    metrics: createMetricSource(clients, config, now),
     artifacts: createArtifactSource(clients),
-    followPollMs: config.followPollMs,
-    statusPollMs: config.statusPollMs,
-    streamDiscoveryMs: config.streamDiscoveryMs,
     failureRules: SAGEMAKER_FAILURE_RULES,
     // `sagemaker:<name>` and the job's ARN are one run: cursors name it by the ARN DescribeTrainingJob returns.
-    identity: (run) => {
-      const arn = (run.raw as { TrainingJobArn?: unknown } | undefined)?.TrainingJobArn;
-      return typeof arn === 'string' ? `sagemaker:${arn}` : run.ref;
-    },
+    identity: ({ run, handle }) => (handle.job.TrainingJobArn ? `sagemaker:${handle.job.TrainingJobArn}` : run.ref),
     close: () => clients.close(),
   };
 }

@@ -1,8 +1,9 @@
 // mapAwsError on the error shapes the SDK clients produce, and configuration errors.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunlens } from '@runlens/core';
+import { createRunlens, resolveSettings } from '@runlens/core';
 import { sagemakerProvider } from '../src/index.js';
 import { readConfig } from '../src/config.js';
+import type { SagemakerSettings } from '../src/index.js';
 import { mapAwsError } from '../src/errors.js';
 
 process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] = 'true';
@@ -76,25 +77,40 @@ describe('configuration', () => {
   });
 
   it('reads region, endpoints and keys from the environment it is given, in the SDK’s precedence', () => {
-    const config = readConfig({
-      env: { AWS_DEFAULT_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://all', AWS_ENDPOINT_URL_S3: 'http://s3', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' },
-      settings: {},
-      cwd: '.',
-      debug: () => undefined,
-      requests: { requester: () => ({ call: async () => undefined as never }) },
-    });
+    // AWS_REGION / AWS_DEFAULT_REGION reach the adapter as the `region` setting, through core (settings.ts).
+    const settings = (env: Record<string, string>, given: Record<string, unknown> = {}) => resolveSettings(sagemakerProvider, given, env) as SagemakerSettings;
+    const env = { AWS_DEFAULT_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://all', AWS_ENDPOINT_URL_S3: 'http://s3', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token' };
+    const config = readConfig({ env, settings: settings(env) });
     expect(config.region).toBe('eu-west-1');
     expect([config.endpoint('S3'), config.endpoint('CLOUDWATCH_LOGS')]).toEqual(['http://s3', 'http://all']);
     expect(config.credentials).toEqual({ accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' });
-    const ignored = readConfig({ env: { AWS_ENDPOINT_URL: 'http://all', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true' }, settings: { region: 'us-west-2' }, cwd: '.', debug: () => undefined, requests: { requester: () => ({ call: async () => undefined as never }) } });
+    const both = { AWS_REGION: 'ap-south-1', AWS_DEFAULT_REGION: 'eu-west-1' };
+    expect(readConfig({ env: both, settings: settings(both) }).region).toBe('ap-south-1');
+    const ignoredEnv = { AWS_ENDPOINT_URL: 'http://all', AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: 'true', AWS_REGION: 'eu-west-1' };
+    const ignored = readConfig({ env: ignoredEnv, settings: settings(ignoredEnv, { region: 'us-west-2' }) });
     expect([ignored.endpoint('SAGEMAKER'), ignored.region]).toEqual([undefined, 'us-west-2']);
   });
 
-  it('rejects bad settings with InvalidInput', () => {
-    const environment = (settings: Record<string, unknown>) => ({ env: {}, settings, cwd: '.', debug: () => undefined, requests: { requester: () => ({ call: async () => undefined as never }) } });
-    expect(() => readConfig(environment({ metricPeriodSeconds: 45 }))).toThrow(/metricPeriodSeconds/);
-    expect(() => readConfig(environment({ rates: { GetLogEvents: -1 } }))).toThrow(/rates\.GetLogEvents/);
-    expect(() => readConfig(environment({ statusPollMs: 0 }))).toThrow(/statusPollMs/);
+  it('rejects bad settings through core: one InvalidInput line naming the provider and the key', () => {
+    const fails = (settings: Record<string, unknown>, message: RegExp) => {
+      let error: unknown;
+      try {
+        createRunlens({ providers: [sagemakerProvider], env: {}, settings: { sagemaker: settings } });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toMatchObject({ code: 'InvalidInput', message: expect.stringMatching(message) });
+      expect((error as Error).message).not.toContain('\n');
+    };
+    fails({ metricPeriodSeconds: 45 }, /invalid settings for provider 'sagemaker': metricPeriodSeconds: must be 1, 5, 10, 20, 30 or a multiple of 60$/);
+    fails({ rates: { GetLogEvents: -1 } }, /rates\.GetLogEvents: must be a positive number of requests per second/);
+    fails({ rates: { GetLogEvent: 5 } }, /unknown setting 'GetLogEvent'/);
+    fails({ region: 42 }, /region \(--region\): expected string/);
+    fails({ endpoint: 'localhost:4566' }, /endpoint: must be an http\(s\) URL/);
+    // Follow polling is core's policy now (RunlensOptions.follow): the old knobs are unknown settings.
+    fails({ statusPollMs: 50 }, /unknown setting 'statusPollMs'/);
+    // Test hooks are not settings either.
+    fails({ clock: 1 }, /unknown setting 'clock'/);
   });
 
   it('says how to set a region when none is configured anywhere', async () => {

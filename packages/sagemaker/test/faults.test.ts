@@ -21,8 +21,8 @@ const BRIEF_MS = 300;
 beforeAll(async () => {
   // 50-event pages: the completed job's ~1,800 lines take dozens of GetLogEvents calls.
   emulator = await startSagemakerEmulator({ logPageLimit: 50 });
-  runlens = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: { ...UNTHROTTLED, ...FAST_FOLLOW } }, retry: { baseDelayMs: 1, maxDelayMs: 10 } });
-  brief = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: { ...UNTHROTTLED, ...FAST_FOLLOW } }, retry: { baseDelayMs: 1, maxDelayMs: 10, budgetMs: BRIEF_MS } });
+  runlens = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: UNTHROTTLED }, follow: FAST_FOLLOW, retry: { baseDelayMs: 1, maxDelayMs: 10 } });
+  brief = createRunlens({ providers: [sagemakerProvider], env: emulator.env, settings: { sagemaker: UNTHROTTLED }, follow: FAST_FOLLOW, retry: { baseDelayMs: 1, maxDelayMs: 10, budgetMs: BRIEF_MS } });
 });
 afterEach(() => {
   emulator.faults.clear();

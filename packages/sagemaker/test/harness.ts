@@ -107,8 +107,9 @@ export function seeder(emulator: SagemakerEmulator): SeededJobs {
   };
 }
 
-/** Settings that make tests quick: follow polls every few ms, and the emulator has no quotas to respect. */
-export const FAST_FOLLOW = { statusPollMs: 50, streamDiscoveryMs: 50, followPollMs: { min: 40, max: 80 } } as const;
+/** Core's follow policy for tests: polls every few ms (RunlensOptions.follow; no provider sets it). */
+export const FAST_FOLLOW = { statusPollMs: 50, streamDiscoveryMs: 50, pollMs: { min: 40, max: 80 } } as const;
+/** Settings that make tests quick: the emulator has no quotas to respect. */
 export const UNTHROTTLED = { rates: { DescribeTrainingJob: 1000, ListTrainingJobs: 1000, DescribeLogStreams: 1000, GetLogEvents: 1000, GetMetricData: 1000, ListObjectsV2: 1000, HeadObject: 1000, GetObject: 1000 } } as const;
 
 export async function startBackend(options: EmulatorOptions = {}, settings: Record<string, unknown> = {}): Promise<ConformanceBackend & { emulator: SagemakerEmulator; jobs: SeededJobs }> {
@@ -118,7 +119,7 @@ export async function startBackend(options: EmulatorOptions = {}, settings: Reco
     emulator,
     jobs,
     env: emulator.env,
-    settings: { ...FAST_FOLLOW, ...UNTHROTTLED, ...settings },
+    settings: { ...UNTHROTTLED, ...settings },
     seed: async (fixture) => jobs.seed(fixture),
     appendLogs: async (ref, node, lines) => jobs.appendLogs(ref, node, lines),
     setStatus: async (ref, status) => jobs.setStatus(ref, status),

@@ -2,8 +2,8 @@
 // operations (X-Amz-Target), JSON bodies, page tokens, S3 paths and query strings.
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRunlens, type LogRecord, type Run, type Runlens } from '@runlens/core';
-import { sagemakerProvider } from '../src/index.js';
+import { createRunlens, resolveSettings, type LogRecord, type Run, type Runlens } from '@runlens/core';
+import { sagemakerProvider, type SagemakerSettings } from '../src/index.js';
 import { createSagemakerProvider } from '../src/provider.js';
 import { UNTHROTTLED } from './harness.js';
 
@@ -68,8 +68,14 @@ afterAll(() => {
   nock.enableNetConnect();
 });
 
-function open(env: Record<string, string> = ENV, settings: Record<string, unknown> = {}): Runlens {
-  runlens = createRunlens({ providers: [sagemakerProvider], env, settings: { sagemaker: { ...UNTHROTTLED, ...settings } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
+/**
+ * "Now" for the adapter: 100 days after the jobs here (CloudWatch's retention periods depend on a
+ * job's age: finer periods are gone after 15 and 63 days, every datapoint after 15 months).
+ */
+const NOW = T0 + 100 * 86_400_000;
+
+function open(env: Record<string, string> = ENV, settings: Record<string, unknown> = {}, now = NOW): Runlens {
+  runlens = createRunlens({ providers: [sagemakerProvider], env, settings: { sagemaker: { ...UNTHROTTLED, ...settings } }, testHooks: { sagemaker: { clock: () => now } }, retry: { baseDelayMs: 1, maxDelayMs: 5 } });
   return runlens;
 }
 
@@ -247,19 +253,21 @@ describe('CloudWatch Logs', () => {
   it('falls back to startTime plus a skip count when CloudWatch no longer accepts a forward token', async () => {
     const provider = createSagemakerProvider({
       env: ENV,
-      settings: UNTHROTTLED,
+      settings: resolveSettings(sagemakerProvider, UNTHROTTLED, ENV) as SagemakerSettings,
       cwd: process.cwd(),
       debug: () => undefined,
+      testHooks: {},
       requests: { requester: ({ mapError }) => ({ call: async (spec, send) => send(spec.signal).catch((e: unknown) => Promise.reject(mapError(e, { operation: spec.operation, run: spec.run }))) }) },
     });
-    const run = { id: JOB, name: JOB, ref: `sagemaker:${JOB}` } as Run;
+    const target = { run: { id: JOB, name: JOB, ref: `sagemaker:${JOB}` } as Run, handle: { name: JOB, job: {} } };
     const info = { id: stream1, node: 'algo-1' };
     const read = { logGroupName: GROUP, logStreamName: stream1, startFromHead: true, limit: 10_000 };
     json11('Logs_20140328.GetLogEvents', { ...read, nextToken: 'f/expired' }).reply(400, { __type: 'InvalidParameterException', message: 'The specified nextToken is invalid.' }, reply11);
     // Three events at T0+7 lie before the position: two on the first page, one on the next.
     json11('Logs_20140328.GetLogEvents', { ...read, startTime: T0 + 7 }).reply(200, { events: [event(T0 + 7, 'seen 1'), event(T0 + 7, 'seen 2')], nextForwardToken: 'f/p1', nextBackwardToken: 'b/p0' }, reply11);
     json11('Logs_20140328.GetLogEvents', { ...read, nextToken: 'f/p1' }).reply(200, { events: [event(T0 + 7, 'seen 3'), event(T0 + 7, 'new 1'), event(T0 + 9, 'new 2')], nextForwardToken: 'f/p2', nextBackwardToken: 'b/p1' }, reply11);
-    const page = await provider.logs!.readStream(run, info, { position: { t: 'f/expired', ts: T0 + 7, k: 3 } });
+    if (provider.logs?.kind !== 'positioned') throw new Error('CloudWatch logs are positioned');
+    const page = await provider.logs.readStream(target, info, { position: { t: 'f/expired', ts: T0 + 7, k: 3 } });
     expect(page.records.map((r) => r.message)).toEqual(['new 1', 'new 2']);
     expect(page.next).toEqual({ t: 'f/p2', ts: T0 + 9, k: 1 });
     expect(page.caughtUp).toBe(false);
@@ -314,6 +322,26 @@ describe('CloudWatch metrics', () => {
     expect(series.find((s) => s.name === 'train:loss')?.points).toEqual([{ timestamp: T0 + 120_000, value: 1.5 }]);
     // One short warning: a count and the first few series, never all of them.
     expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/CloudWatch has no datapoints for \d+ series: memory\.utilization@algo-1, /)]);
+  });
+
+  it('says per run that a job which never started an instance has no system metrics; final values stay', async () => {
+    describeJob(JOB, job({ TrainingStartTime: undefined, TrainingJobStatus: 'Failed', SecondaryStatus: 'Failed', FailureReason: 'CapacityError: Unable to provision requested ML compute capacity.' }));
+    describeJob(JOB, job({ TrainingStartTime: undefined, TrainingJobStatus: 'Failed', SecondaryStatus: 'Failed', FailureReason: 'CapacityError: Unable to provision requested ML compute capacity.' }));
+    const rl = open();
+    const view = await rl.describeRun(`sagemaker:${JOB}`, { evidence: false });
+    const reason = 'the job ended before any instance started, so none reported metrics to CloudWatch';
+    expect(view.capabilities.systemMetrics).toEqual({ available: false, reason });
+    // The description's FinalMetricDataList is there: training metrics stay available.
+    expect([view.capabilities.trainingMetrics, view.capabilities.logs, view.capabilities.artifacts]).toEqual([{ available: true }, { available: true }, { available: true }]);
+    const { series, warnings } = await rl.metrics(`sagemaker:${JOB}`);
+    expect(series.map((s) => [s.name, s.points.length])).toEqual([['train:loss', 1]]);
+    expect(warnings.map((w) => w.message)).toEqual([`sagemaker:${JOB} has no system metrics: ${reason}`]);
+    // No GetMetricData was sent (nock has none to answer; afterEach checks nothing is left).
+  });
+
+  it('says a job without an S3 output path has no artifacts, before asking S3', async () => {
+    describeJob(JOB, job({ OutputDataConfig: undefined, ModelArtifacts: undefined }));
+    await expect(open().artifacts(`sagemaker:${JOB}`)).rejects.toMatchObject({ code: 'Unsupported', message: expect.stringContaining(`sagemaker:${JOB} has no artifacts: the job has no S3 output path`) });
   });
 
   it('asks again at CloudWatch’s coarser retention period when old data has no 1-minute points', async () => {

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readNdjson, readSse, runPath, serve, until, type Served } from './helpers.js';
 
 const FAST = { followPollMs: { min: 20, max: 40 }, statusPollMs: 20, streamDiscoveryMs: 20 };
+// Follow timing is core's policy (contract v2): SageMaker has no follow settings.
 /** Follow policy is core's (contract v2): the same intervals as RunlensOptions.follow. */
 const FOLLOW = { pollMs: FAST.followPollMs, statusPollMs: FAST.statusPollMs, streamDiscoveryMs: FAST.streamDiscoveryMs };
 const RUNNING = `sagemaker:${RUNNING_JOB.name}`;
@@ -22,7 +23,7 @@ beforeEach(async () => {
   emulator = await startSagemakerEmulator();
   s = await serve({
     providers: [localProvider, sagemakerProvider],
-    runlensOptions: { env: { ...emulator.env }, settings: { sagemaker: FAST }, follow: FOLLOW, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } },
+    runlensOptions: { env: { ...emulator.env }, follow: FOLLOW, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 5 } },
     followPollMs: FAST.followPollMs,
     heartbeatMs: 50,
   });
@@ -202,7 +203,7 @@ describe('following a running SageMaker job', () => {
     await s.close();
     await emulator.close();
     emulator = await startSagemakerEmulator();
-    s = await serve({ providers: [localProvider, sagemakerProvider], runlensOptions: { env: { ...emulator.env }, settings: { sagemaker: FAST }, follow: FOLLOW }, followPollMs: FAST.followPollMs });
+    s = await serve({ providers: [localProvider, sagemakerProvider], runlensOptions: { env: { ...emulator.env }, follow: FOLLOW }, followPollMs: FAST.followPollMs });
     const twenty = await run(20);
     const expected = await fullLog(RUNNING);
     // Polling makes the counts vary a little with timing; twenty separate readers would make ~20x.

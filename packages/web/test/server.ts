@@ -33,7 +33,7 @@ export async function startDemo(extraRoots: string[] = [], token?: string): Prom
     providers: [localProvider, sagemakerProvider, azuremlProvider],
     cwd: REPO,
     env: { ...sagemaker.env, ...azureml.env },
-    settings: { local: { roots }, azureml: { statusPollMs: 100, streamDiscoveryMs: 100, followPollMinMs: 100, followPollMaxMs: 300 } },
+    settings: { local: { roots } },
     // Follow policy is core's (contract v2).
     follow: { pollMs: { min: 100, max: 300 }, statusPollMs: 100, streamDiscoveryMs: 100 },
     retry: { baseDelayMs: 5, maxDelayMs: 50 },
