@@ -26,6 +26,7 @@ export { sleep } from './machinery/sleep.js';
 export { mapLimit } from './machinery/limit.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';
+export { DEFAULT_READ_AHEAD_BYTES } from './query/readahead.js';
 export { LogFanout, SharedFollows, type FollowedLine, type FollowLines, type OpenFollow, type LogFanoutOptions } from './query/fanout.js';
 export { createRunlens, selectMetrics, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type DownloadOptions, type DownloadSummary, type ExportOptions, type ExportSummary } from './query/runlens.js';
 export { findSeries, matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';

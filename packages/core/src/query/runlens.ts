@@ -55,6 +55,12 @@ export interface RunlensOptions {
    * default: none kept. For long-lived instances that read the same series again (`runlens serve`).
    */
   readonly metricCache?: { readonly maxPoints: number };
+  /**
+   * Memory for log pages read ahead of the merge, all streams of a read together (default 32 MiB,
+   * DEFAULT_READ_AHEAD_BYTES): more keeps more requests in flight on slow links; 0 still lets one
+   * page be read ahead at a time.
+   */
+  readonly readAheadBytes?: number;
 }
 
 export interface ListOptions extends RunFilter {
@@ -213,7 +219,10 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     const p = await provider(ref.provider);
     if (!p.logs) throw unsupported(`${registry.get(ref.provider).displayName} has no log source`, { provider: ref.provider, run: ref.id });
     const reconnectForMs = query.reconnectForMs ?? options.followReconnectMs;
-    return new LogReader({ provider: p, source: p.logs, run, describe: () => describeRaw(ref, query.signal) }, reconnectForMs === undefined ? query : { ...query, reconnectForMs });
+    return new LogReader(
+      { provider: p, source: p.logs, run, describe: () => describeRaw(ref, query.signal), ...(options.readAheadBytes !== undefined ? { readAheadBytes: options.readAheadBytes } : {}) },
+      reconnectForMs === undefined ? query : { ...query, reconnectForMs },
+    );
   };
 
   // The query methods below resolve a ref and describe the run once; these do the rest with that run,
