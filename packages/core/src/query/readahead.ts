@@ -3,11 +3,12 @@ import type { JsonValue, LogPage } from '../spec/v1.js';
 
 /**
  * Bytes of pages read ahead of the merge, all streams together, by default (`createRunlens({
- * readAheadBytes })`): about 18 CloudWatch pages of ~7,700 events, a little more than one page for
- * each of 16 streams, so that requests keep going out at the quota's rate while the merge works
- * through the pages it holds (docs/performance.md).
+ * readAheadBytes })`): about 11 CloudWatch pages of ~7,700 events (~1.8 MB each by pageBytes), so
+ * that requests keep going out at the quota's rate while the merge works through the pages it holds.
+ * In a fake-clock model of the 16 x 100,000-line SageMaker read 20 MiB kept the read at the quota
+ * floor (12 MiB: 1.2x); 32 MiB did too, but took the CLI's peak RSS over 200 MB (docs/performance.md).
  */
-export const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_READ_AHEAD_BYTES = 20 * 1024 * 1024;
 
 /**
  * What a record costs in memory besides its message's characters, on 64-bit Node: the record object
