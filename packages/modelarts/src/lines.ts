@@ -2,8 +2,8 @@
 // one of the formats below get it, every other line takes the timestamp of the previous timestamped
 // line of the same task (the "carry"; at the start of a log: the job's start). Core's merge never
 // reorders a stream, so a task's own order is kept whatever the timestamps say.
-import { isAscii } from 'node:buffer';
-import { utf8Boundary, type LogRecord } from '@runlens/core';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { utf8Boundary, Utf8LogRecord, type LogRecord } from '@runlens/core';
 
 export interface ParsedLine {
   readonly timestamp: number | undefined;
@@ -64,8 +64,9 @@ export class LineParser {
   }
 
   /**
-   * The timestamp of the ASCII line `bytes[start, end)` (no `\n`), or undefined; `messageStart`
-   * then says where its message begins, counted from `start`.
+   * The timestamp of the line `bytes[start, end)` (no `\n`), ASCII or valid UTF-8, or undefined;
+   * `messageStart` then says where its message begins, in bytes counted from `start`. The grammar
+   * matches ASCII only, so a line gives the answer `time` gives for its decoded text.
    */
   timeAt(bytes: Uint8Array, start: number, end: number): number | undefined {
     this.b = bytes;
@@ -88,9 +89,18 @@ export class LineParser {
         let i = i0 + SERVICE_PREFIX_1.length;
         if (this.at(i) === 91 && !isDigit(this.at(i + 1))) {
           // [LEVEL]
+          // Its length counted in UTF-16 units, as in a string line (a UTF-8 line is read as bytes:
+          // continuation bytes count for nothing, a 4-byte character for two units).
           let close = i;
-          while (close < this.limit && this.b[close] !== 93) close++;
-          if (close === this.limit || close - i > 41) return undefined;
+          let units = 0;
+          while (close < this.limit) {
+            const c = this.b[close]!;
+            if (c === 93) break;
+            if (c < 0x80) units++;
+            else if (c >= 0xc0) units += c >= 0xf0 ? 2 : 1;
+            close++;
+          }
+          if (close === this.limit || units > 41) return undefined;
           i = close + 1;
         }
         if (this.at(i) !== 91) return undefined;
@@ -271,6 +281,7 @@ export function decodeLines(buf: Buffer, end: number): string[] {
  * lie where the lengths of the lines before it say; other pieces go line by line as strings.
  */
 export function pageRecords(buf: Buffer, end: number, node: string, carry: number, parser: LineParser): { records: LogRecord[]; carry: number } {
+  if (isUtf8(buf.subarray(0, end))) return utf8PageRecords(buf, end, node, carry, parser);
   const records: LogRecord[] = [];
   let t = carry;
   for (let from = 0; from < end; ) {
@@ -299,6 +310,27 @@ export function pageRecords(buf: Buffer, end: number, node: string, carry: numbe
       for (let i = 0; i < out.records.length; i++) records.push(out.records[i]!);
     }
     from = to;
+  }
+  return { records, carry: t };
+}
+
+/**
+ * pageRecords for a page of valid UTF-8 (nearly every log): records that keep their message as a
+ * range of the page's bytes (core's Utf8LogRecord), decoded only if a consumer reads it. A line's
+ * stamp is read from its bytes; nothing is decoded here.
+ */
+function utf8PageRecords(buf: Buffer, end: number, node: string, carry: number, parser: LineParser): { records: LogRecord[]; carry: number } {
+  const records: LogRecord[] = [];
+  let t = carry;
+  for (let start = 0; start < end; ) {
+    let nl = buf.indexOf(10, start);
+    if (nl === -1 || nl >= end) nl = end;
+    let stop = nl;
+    if (stop > start && buf[stop - 1] === 13) stop--;
+    const stamp = parser.timeAt(buf, start, stop);
+    if (stamp !== undefined) t = stamp;
+    records.push(new Utf8LogRecord(t, node, buf, start + parser.messageStart, stop));
+    start = nl + 1;
   }
   return { records, carry: t };
 }
