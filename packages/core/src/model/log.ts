@@ -133,7 +133,7 @@ export function logRecordJsonLine(): (record: LogRecord) => string {
  */
 export function writeJsonStringBytes(sink: ByteSink, bytes: Uint8Array, start: number, end: number): void {
   // Room for every byte still to copy, kept before each byte: plain bytes need one each, and an
-  // escape (at most 6, `\u00xx`) makes room for itself and the rest. So the sink hands a chunk on
+  // escape (at most 6, `\u00xx`) that finds too little makes room for itself and the rest. So the sink hands a chunk on
   // only before an escaped byte, which is ASCII: a chunk never ends inside a character.
   sink.room(end - start);
   let { buf, pos } = sink;
@@ -146,7 +146,8 @@ export function writeJsonStringBytes(sink: ByteSink, bytes: Uint8Array, start: n
     }
     if (limit - pos < 6 + (end - i)) {
       sink.pos = pos;
-      sink.room(6 + end - i);
+      // Twice the rest: a line of many escapes makes room a few times, not once per escape.
+      sink.room(6 + 2 * (end - i));
       ({ buf, pos } = sink);
       limit = buf.length;
     }
