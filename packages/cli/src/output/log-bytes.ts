@@ -2,7 +2,7 @@
 // bytes (core's Utf8LogRecord: ModelArts pages, for one) is written from them into large output
 // chunks, never decoded to a string nor encoded back; other records go through the string
 // formatters of format.ts. Either way the bytes are the same (test/log-bytes.test.ts compares them).
-import { logRecordJsonWriter, Utf8LogRecord, type ByteSink, type LogRecord } from '@runlens/core';
+import { copyBytes, logRecordJsonWriter, NextByte, Utf8LogRecord, type ByteSink, type LogRecord } from '@runlens/core';
 import { nodePrefixer, textLogFormatter, type TextLogOptions } from './format.js';
 
 export type LogWriter = (record: LogRecord, sink: ByteSink) => void;
@@ -30,6 +30,7 @@ export function textLogWriter(options: TextLogOptions): LogWriter {
   /** `YYYY-MM-DDTHH:MM:` of the minute last printed, as isoTimeFormatter makes it. */
   let minute = Number.NaN;
   let minuteBytes = NO_BYTES;
+  const hashes = new NextByte([0x23]);
   return (record, sink) => {
     if (!(record instanceof Utf8LogRecord)) {
       sink.string(format(record));
@@ -84,7 +85,14 @@ export function textLogWriter(options: TextLogOptions): LogWriter {
       buf[pos++] = 0x5a; // Z
       buf[pos++] = 0x20;
     }
-    // The message; CloudWatch's `#011` is a tab (decodeSyslogTabs), replaced left to right.
+    // The message; CloudWatch's `#011` is a tab (decodeSyslogTabs), replaced left to right. A
+    // message without `#` (most) is copied in one piece.
+    if (hashes.find(bytes, start) >= end) {
+      copyBytes(bytes, start, end, buf, pos);
+      buf[pos + end - start] = 10;
+      sink.pos = pos + end - start + 1;
+      return;
+    }
     for (let i = start; i < end; i++) {
       const c = bytes[i]!;
       if (c === 0x23 && i + 3 < end && bytes[i + 1] === 0x30 && bytes[i + 2] === 0x31 && bytes[i + 3] === 0x31) {

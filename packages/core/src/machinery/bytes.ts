@@ -60,3 +60,48 @@ export class ByteSink {
     this.emit(chunk);
   }
 }
+
+/**
+ * Where the next of a few byte values lies in a page of log bytes, for lines visited in order: each
+ * value is searched for (natively, `indexOf`) again only once the line start has passed it, so a
+ * page costs one search per value however many lines it has. A writer then copies a line that has
+ * none of the values in one piece. Pages are remembered weakly (streams of a merge interleave, and
+ * a page read through is not kept alive by this).
+ */
+export class NextByte {
+  private readonly pages = new WeakMap<Uint8Array, { at: Float64Array; from: number }>();
+  private last: Uint8Array | undefined;
+  private lastEntry: { at: Float64Array; from: number } | undefined;
+
+  constructor(private readonly values: readonly number[]) {}
+
+  /** The first position at or after `from` in `page` holding one of the values, or `page.length`. */
+  find(page: Buffer, from: number): number {
+    let entry = page === this.last ? this.lastEntry : this.pages.get(page);
+    if (entry === undefined || from < entry.from) {
+      entry = { at: new Float64Array(this.values.length).fill(-1), from };
+      this.pages.set(page, entry);
+    }
+    this.last = page;
+    this.lastEntry = entry;
+    entry.from = from;
+    const { at } = entry;
+    const { values } = this;
+    let min = page.length;
+    for (let k = 0; k < values.length; k++) {
+      let p = at[k]!;
+      if (p < from) {
+        p = page.indexOf(values[k]!, from);
+        if (p === -1) p = page.length;
+        at[k] = p;
+      }
+      if (p < min) min = p;
+    }
+    return min;
+  }
+}
+
+/** Copies `source[start, end)` into `target` at `at` natively (a view, not a Buffer, is the cheapest to make). */
+export function copyBytes(source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
+  target.set(new Uint8Array(source.buffer, source.byteOffset + start, end - start), at);
+}

@@ -1,4 +1,4 @@
-import type { ByteSink } from '../machinery/bytes.js';
+import { copyBytes, NextByte, type ByteSink } from '../machinery/bytes.js';
 import type { Warning } from './warning.js';
 
 /** One log line from one node. */
@@ -201,6 +201,8 @@ export function logRecordJsonWriter(): (record: LogRecord, sink: ByteSink) => vo
     return b;
   };
   const OPEN = Buffer.from('{"timestamp":');
+  /** The bytes JSON escapes: C0 controls, `"` and `\`. */
+  const special = new NextByte([...Array.from({ length: 0x20 }, (_, i) => i), 0x22, 0x5c]);
   let high = -1;
   let highDigits = Buffer.alloc(0);
   return (record, sink) => {
@@ -229,7 +231,13 @@ export function logRecordJsonWriter(): (record: LogRecord, sink: ByteSink) => vo
     pos += 6;
     for (let i = 0; i < head.length; i++) buf[pos++] = head[i]!;
     sink.pos = pos;
-    writeJsonStringBytes(sink, record.bytes, record.start, record.end);
+    const { bytes, start, end } = record;
+    if (special.find(bytes, start) >= end) {
+      // Nothing to escape (most lines): one copy.
+      sink.room(end - start + tail.length);
+      copyBytes(bytes, start, end, sink.buf, sink.pos);
+      sink.pos += end - start;
+    } else writeJsonStringBytes(sink, bytes, start, end);
     sink.bytes(tail);
   };
 }
