@@ -28,7 +28,7 @@ function bytesOf(ascii: string): Uint8Array {
  * The scan reads bytes: a page of ASCII text is scanned where it lies (`timeAt`), with no string
  * access per character (on the substrings a split gives, each `charCodeAt` costs several times a
  * byte read). A string line (`time`) is scanned through a copy of its character codes, those
- * outside ASCII as 0xFF, which no part of the grammar matches: the same answers either way.
+ * outside ASCII as 0xC0, which no part of the grammar matches: the same answers either way.
  */
 export class LineParser {
   /** Where the message starts in the line last parsed (after a stripped RFC 3339 prefix). */
@@ -58,7 +58,8 @@ export class LineParser {
     const codes = this.codes;
     for (let i = 0; i < n; i++) {
       const c = line.charCodeAt(i);
-      codes[i] = c < 128 ? c : 0xff;
+      // 0xC0 counts as one unit where a length is counted (a UTF-8 lead byte of a BMP character).
+      codes[i] = c < 128 ? c : 0xc0;
     }
     return this.timeAt(codes, 0, n);
   }
