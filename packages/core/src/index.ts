@@ -1,7 +1,8 @@
 export type { Run, RunStatus, RunNode, RunFailure, FailureCategory, TimelineEvent, RunSummary, RunSummaryFailure, RunFilter } from './model/run.js';
 export { RUN_STATUSES, isTerminal } from './model/run.js';
 export type { LogRecord, LogStreamInfo, LogQuery } from './model/log.js';
-export { logRecordJson, logRecordJsonLine } from './model/log.js';
+export { logRecordJson, logRecordJsonLine, logRecordJsonWriter, writeJsonStringBytes, Utf8LogRecord, hasUtf8 } from './model/log.js';
+export { ByteSink, NextByte, copyBytes } from './machinery/bytes.js';
 export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SystemMetricName } from './model/metric.js';
 export { SYSTEM_METRICS } from './model/metric.js';
 export type { ArtifactInfo, ArtifactBody } from './model/artifact.js';
