@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileSlug, logRecordJson, type ArtifactInfo, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
+import { fileSlug, logRecordJson, type ArtifactInfo, type MetricDescriptor, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
 
 export interface SourceRun {
   /** The ref as the user typed it (what every query uses). */
@@ -12,21 +12,81 @@ export interface SourceRun {
   readonly run: Run;
   /** The run's identity (`runlens.source.ref`): the same whatever text its ref was typed as. */
   readonly identity: string;
-  /** Every series with its points (one read: a provider batches its metric queries). Dropped once written. */
-  series: readonly MetricSeries[];
-  readonly seriesWarnings: readonly Warning[];
+}
+
+/** The run and its identity: all a copy needs to find an earlier copy (and stop if it is complete). */
+export async function describeSource(runlens: Runlens, ref: string, signal?: AbortSignal): Promise<SourceRun> {
+  const run = await runlens.describe(ref, { ...(signal ? { signal } : {}) });
+  return { ref, run, identity: await runlens.identity(run) };
+}
+
+export interface SourceParts {
+  /** Every series the run has, without points (the points are read group by group: `readSeriesGroups`). */
+  readonly descriptors: readonly MetricDescriptor[];
   readonly artifacts: readonly ArtifactInfo[];
 }
 
-export async function readSource(runlens: Runlens, ref: string, signal?: AbortSignal): Promise<SourceRun> {
-  const run = await runlens.describe(ref, { ...(signal ? { signal } : {}) });
-  const caps = runlens.capabilities(run.provider);
-  const identity = await runlens.identity(run);
-  // All series in one query: per series, each query would describe the run again and the provider
-  // could not batch (22 series of a SageMaker job: 11 s one by one, one GetMetricData call together).
-  const metrics = caps.systemMetrics || caps.trainingMetrics ? await runlens.metrics(ref, { ...(signal ? { signal } : {}) }) : { series: [], warnings: [] };
-  const artifacts = caps.artifacts ? await runlens.artifacts(ref, { ...(signal ? { signal } : {}) }) : [];
-  return { ref, run, identity, series: metrics.series, seriesWarnings: metrics.warnings, artifacts };
+export async function readSourceParts(runlens: Runlens, source: SourceRun, signal?: AbortSignal): Promise<SourceParts> {
+  const caps = runlens.capabilities(source.run.provider);
+  const call = signal ? { signal } : {};
+  const descriptors = caps.systemMetrics || caps.trainingMetrics ? await runlens.metricDescriptors(source.ref, call) : [];
+  const artifacts = caps.artifacts ? await runlens.artifacts(source.ref, call) : [];
+  return { descriptors, artifacts };
+}
+
+/** A run with at most this many series is read in one metrics query (a provider batches its reads). */
+export const SERIES_READ_AT_ONCE = 8;
+/** Points held at once when a run has more series: the largest series read so far sizes the next group. */
+export const POINTS_HELD_AT_ONCE = 250_000;
+
+/** Which series a descriptor is (name, node, kind and provider name). */
+export function seriesId(d: MetricDescriptor): string {
+  return `${d.kind}\u0000${d.name}\u0000${d.node ?? ''}\u0000${d.providerName}`;
+}
+
+/**
+ * The series with their points, a group at a time, so that a run with a million points is never held
+ * whole: a small run in one query; a bigger one a name at a time first, then in groups of names whose
+ * series should hold about `pointsAtOnce` points (judged by the largest series so far). Each series
+ * comes once, in some group; the warnings of every query come once.
+ */
+export async function* readSeriesGroups(runlens: Runlens, ref: string, descriptors: readonly MetricDescriptor[], options: { signal?: AbortSignal; pointsAtOnce?: number } = {}): AsyncGenerator<{ series: MetricSeries[]; warnings: Warning[] }> {
+  if (descriptors.length === 0) return;
+  const call = options.signal ? { signal: options.signal } : {};
+  const said = new Set<string>();
+  const fresh = (warnings: readonly Warning[]) => warnings.filter((w) => !said.has(w.message) && said.add(w.message));
+  if (descriptors.length <= SERIES_READ_AT_ONCE) {
+    const all = await runlens.metrics(ref, call);
+    yield { series: [...all.series], warnings: fresh(all.warnings) };
+    return;
+  }
+  const budget = options.pointsAtOnce ?? POINTS_HELD_AT_ONCE;
+  const byName = new Map<string, Set<string>>();
+  for (const d of descriptors) {
+    let ids = byName.get(d.name);
+    if (!ids) byName.set(d.name, (ids = new Set()));
+    ids.add(seriesId(d));
+  }
+  const names = [...byName.keys()];
+  const seen = new Set<string>();
+  let largest = 0;
+  for (let i = 0; i < names.length; ) {
+    const group = [names[i++]!];
+    let count = byName.get(group[0]!)!.size;
+    while (largest > 0 && i < names.length && (count + byName.get(names[i]!)!.size) * largest <= budget) {
+      count += byName.get(names[i]!)!.size;
+      group.push(names[i++]!);
+    }
+    // Names are globs to the query API (`*` only): one with a `*` may select more; only this group's series are kept.
+    const result = await runlens.metrics(ref, { ...call, names: group });
+    const wanted = new Set(group.flatMap((n) => [...byName.get(n)!]));
+    const series = result.series.filter((s) => wanted.has(seriesId(s)) && !seen.has(seriesId(s)));
+    for (const s of series) {
+      seen.add(seriesId(s));
+      largest = Math.max(largest, s.points.length);
+    }
+    yield { series, warnings: fresh(result.warnings.filter((w) => w.type !== 'not-found')) };
+  }
 }
 
 export interface NodeLog {
