@@ -420,7 +420,7 @@ class RunCopier {
     // Logs: one JSON-lines artifact per node.
     if (this.runlens.capabilities(run.provider).logs) {
       this.progress('logs', 'reading the logs');
-      const spooled = await spoolLogs(this.runlens, this.ref, { ...this.call, ...(this.options.tmpDir ? { tmp: this.options.tmpDir } : {}) });
+      const spooled = await spoolLogs(this.runlens, this.ref, { ...this.call, nodes: run.nodes.length, ...(this.options.tmpDir ? { tmp: this.options.tmpDir } : {}) });
       try {
         for (const w of spooled.warnings) if (w.type !== 'no-data') this.warn(w.message);
         spooled.logs.sort((a, b) => compareNatural(a.node, b.node));

@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileSlug, logRecordJson, type ArtifactInfo, type MetricDescriptor, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
+import { compareNatural, fileSlug, logRecordJson, type ArtifactInfo, type MetricDescriptor, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
 
 export interface SourceRun {
   /** The ref as the user typed it (what every query uses). */
@@ -96,42 +96,62 @@ export interface NodeLog {
   readonly lines: number;
 }
 
+/** A run with at most this many nodes has its logs read in one merged pass; a bigger one this many nodes at a time. */
+export const NODES_READ_AT_ONCE = 4;
+
 /**
  * Every node's log lines into one JSON-lines file per node (the archive's log record shape), in a
- * temporary directory the caller removes with `dispose`. Lines stream through; memory stays flat.
+ * temporary directory the caller removes with `dispose`. Lines stream through; memory stays flat: a
+ * run of many nodes is read a few nodes at a time (each pass holds a page per stream it merges), at
+ * the cost of one more stream listing per group.
  */
-export async function spoolLogs(runlens: Runlens, ref: string, options: { signal?: AbortSignal; tmp?: string } = {}): Promise<{ logs: NodeLog[]; warnings: readonly Warning[]; dispose(): Promise<void> }> {
+export async function spoolLogs(runlens: Runlens, ref: string, options: { signal?: AbortSignal; tmp?: string; nodes?: number } = {}): Promise<{ logs: NodeLog[]; warnings: readonly Warning[]; dispose(): Promise<void> }> {
   const dir = await mkdtemp(path.join(options.tmp ?? tmpdir(), 'runlens-copy-logs-'));
   const dispose = () => rm(dir, { recursive: true, force: true });
-  const writers = new Map<string, { stream: WriteStream; file: string; lines: number; failure?: Error }>();
+  type Writer = { stream: WriteStream; file: string; lines: number; failure?: Error };
+  const writers = new Map<string, Writer>();
   const names = new Set<string>();
+  const call = options.signal ? { signal: options.signal } : {};
+  const logs: NodeLog[] = [];
+  const warnings: Warning[] = [];
+  const said = new Set<string>();
   try {
-    const reader = await runlens.logs(ref, { ...(options.signal ? { signal: options.signal } : {}) });
-    for await (const record of reader) {
-      let writer = writers.get(record.node);
-      if (!writer) {
-        let name = `${fileSlug(record.node)}.jsonl`;
-        for (let i = 2; names.has(name); i++) name = `${fileSlug(record.node)}-${i}.jsonl`;
-        names.add(name);
-        const file = path.join(dir, name);
-        const stream = createWriteStream(file, { encoding: 'utf8' });
-        const entry: { stream: WriteStream; file: string; lines: number; failure?: Error } = { stream, file, lines: 0 };
-        stream.on('error', (e) => (entry.failure ??= e));
-        writer = entry;
-        writers.set(record.node, writer);
+    let groups: (readonly string[] | undefined)[] = [undefined];
+    if ((options.nodes ?? 0) > NODES_READ_AT_ONCE) {
+      const nodes = [...new Set((await runlens.logStreams(ref, call)).map((s) => s.node))].sort(compareNatural);
+      groups = [];
+      for (let i = 0; i < nodes.length; i += NODES_READ_AT_ONCE) groups.push(nodes.slice(i, i + NODES_READ_AT_ONCE));
+    }
+    for (const group of groups) {
+      const reader = await runlens.logs(ref, { ...call, ...(group ? { nodes: group } : {}) });
+      for await (const record of reader) {
+        let writer = writers.get(record.node);
+        if (!writer) {
+          let name = `${fileSlug(record.node)}.jsonl`;
+          for (let i = 2; names.has(name); i++) name = `${fileSlug(record.node)}-${i}.jsonl`;
+          names.add(name);
+          const file = path.join(dir, name);
+          const stream = createWriteStream(file, { encoding: 'utf8' });
+          const entry: Writer = { stream, file, lines: 0 };
+          stream.on('error', (e) => (entry.failure ??= e));
+          writer = entry;
+          writers.set(record.node, writer);
+        }
+        if (writer.failure) throw writer.failure;
+        writer.lines++;
+        if (!writer.stream.write(`${JSON.stringify(logRecordJson(record))}\n`)) await Promise.race([once(writer.stream, 'drain'), once(writer.stream, 'close')]);
       }
-      if (writer.failure) throw writer.failure;
-      writer.lines++;
-      if (!writer.stream.write(`${JSON.stringify(logRecordJson(record))}\n`)) await Promise.race([once(writer.stream, 'drain'), once(writer.stream, 'close')]);
+      for (const w of reader.warnings) if (!said.has(w.message) && said.add(w.message)) warnings.push(w);
+      // This group's files are complete: closed now, so a many-node run never holds every file open.
+      for (const [node, writer] of writers) {
+        if (logs.some((l) => l.node === node)) continue;
+        writer.stream.end();
+        await Promise.race([once(writer.stream, 'finish'), once(writer.stream, 'close')]);
+        if (writer.failure) throw writer.failure;
+        logs.push({ node, file: writer.file, size: (await stat(writer.file)).size, lines: writer.lines });
+      }
     }
-    const logs: NodeLog[] = [];
-    for (const [node, writer] of writers) {
-      writer.stream.end();
-      await Promise.race([once(writer.stream, 'finish'), once(writer.stream, 'close')]);
-      if (writer.failure) throw writer.failure;
-      logs.push({ node, file: writer.file, size: (await stat(writer.file)).size, lines: writer.lines });
-    }
-    return { logs, warnings: reader.warnings, dispose };
+    return { logs, warnings, dispose };
   } catch (e) {
     for (const writer of writers.values()) writer.stream.destroy();
     await dispose();
