@@ -36,8 +36,12 @@ export async function readSourceParts(runlens: Runlens, source: SourceRun, signa
 
 /** A run with at most this many series is read in one metrics query (a provider batches its reads). */
 export const SERIES_READ_AT_ONCE = 8;
-/** Points held at once when a run has more series: the largest series read so far sizes the next group. */
-export const POINTS_HELD_AT_ONCE = 250_000;
+/**
+ * Points held at once when a run has more series: the largest series read so far sizes the next
+ * group. About what one CloudWatch GetMetricData answer holds (100,800 datapoints), so a provider
+ * that batches its reads makes no more calls than it would for the whole run.
+ */
+export const POINTS_HELD_AT_ONCE = 100_000;
 
 /** Which series a descriptor is (name, node, kind and provider name). */
 export function seriesId(d: MetricDescriptor): string {
@@ -78,14 +82,18 @@ export async function* readSeriesGroups(runlens: Runlens, ref: string, descripto
       group.push(names[i++]!);
     }
     // Names are globs to the query API (`*` only): one with a `*` may select more; only this group's series are kept.
-    const result = await runlens.metrics(ref, { ...call, names: group });
+    let result: Awaited<ReturnType<Runlens['metrics']>> | undefined = await runlens.metrics(ref, { ...call, names: group });
     const wanted = new Set(group.flatMap((n) => [...byName.get(n)!]));
     const series = result.series.filter((s) => wanted.has(seriesId(s)) && !seen.has(seriesId(s)));
+    const warnings = fresh(result.warnings.filter((w) => w.type !== 'not-found'));
+    result = undefined;
     for (const s of series) {
       seen.add(seriesId(s));
       largest = Math.max(largest, s.points.length);
     }
-    yield { series, warnings: fresh(result.warnings.filter((w) => w.type !== 'not-found')) };
+    yield { series, warnings };
+    // Written: let this group's points go before the next group is read.
+    series.length = 0;
   }
 }
 
@@ -139,7 +147,7 @@ export async function spoolLogs(runlens: Runlens, ref: string, options: { signal
         }
         if (writer.failure) throw writer.failure;
         writer.lines++;
-        if (!writer.stream.write(`${JSON.stringify(logRecordJson(record))}\n`)) await Promise.race([once(writer.stream, 'drain'), once(writer.stream, 'close')]);
+        if (!writer.stream.write(`${JSON.stringify(logRecordJson(record))}\n`)) await drained(writer.stream);
       }
       for (const w of reader.warnings) if (!said.has(w.message) && said.add(w.message)) warnings.push(w);
       // This group's files are complete: closed now, so a many-node run never holds every file open.
@@ -157,6 +165,19 @@ export async function spoolLogs(runlens: Runlens, ref: string, options: { signal
     await dispose();
     throw e;
   }
+}
+
+/** Resolves when the stream drains or closes, leaving no listener behind (a spool waits thousands of times). */
+function drained(stream: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
+  });
 }
 
 export function fileStream(file: string): AsyncIterable<Uint8Array> {
