@@ -22,7 +22,7 @@ import { BatchPacker, MLFLOW_BATCH_LIMITS, type Batch, type BatchLimits } from '
 import { KeyMapper, type KeyMap } from './keys.js';
 import { ARTIFACTS, endTime, mlflowStatus, runTags, seriesKey, startTime, TAGS } from './mapping.js';
 import { logArtifactPath, longValuePath } from '@runlens/mlflow';
-import { describeSource, fileStream, readSeriesGroups, readSourceParts, seriesId, spoolLogs, type SourceParts, type SourceRun } from './source.js';
+import { describeSource, readSeriesGroups, readSourceParts, seriesId, spoolLogs, type SourceParts, type SourceRun } from './source.js';
 import { openTarget, probeTarget, type Target, type TargetOptions } from './target.js';
 import { ArtifactUploader, DEFAULT_UPLOAD, type UploadSource } from './upload.js';
 
@@ -436,7 +436,7 @@ class RunCopier {
             continue;
           }
           this.progress('logs', `${log.node}: ${log.lines} lines`);
-          await uploader.upload(`${artifactRoot}/${file}`, { size: log.size, open: () => fileStream(log.file) });
+          await uploader.upload(`${artifactRoot}/${file}`, { size: log.size, open: () => log.open() });
           this.written.logFiles++;
           this.written.logLines += log.lines;
         }

@@ -99,10 +99,14 @@ export async function* readSeriesGroups(runlens: Runlens, ref: string, descripto
 
 export interface NodeLog {
   readonly node: string;
-  readonly file: string;
   readonly size: number;
   readonly lines: number;
+  /** The node's JSON lines: from memory or from its spool file. */
+  open(): AsyncIterable<Uint8Array>;
 }
+
+/** A node's log is kept in memory up to this many bytes, then spooled to a file (small runs touch no disk). */
+export const LOG_BYTES_IN_MEMORY = 1024 * 1024;
 
 /** A run with at most this many nodes has its logs read in one merged pass; a bigger one this many nodes at a time. */
 export const NODES_READ_AT_ONCE = 4;
@@ -114,9 +118,13 @@ export const NODES_READ_AT_ONCE = 4;
  * the cost of one more stream listing per group.
  */
 export async function spoolLogs(runlens: Runlens, ref: string, options: { signal?: AbortSignal; tmp?: string; nodes?: number } = {}): Promise<{ logs: NodeLog[]; warnings: readonly Warning[]; dispose(): Promise<void> }> {
-  const dir = await mkdtemp(path.join(options.tmp ?? tmpdir(), 'runlens-copy-logs-'));
-  const dispose = () => rm(dir, { recursive: true, force: true });
-  type Writer = { stream: WriteStream; file: string; lines: number; failure?: Error };
+  // The directory is made when the first node's log outgrows memory.
+  let dir: string | undefined;
+  const directory = async () => (dir ??= await mkdtemp(path.join(options.tmp ?? tmpdir(), 'runlens-copy-logs-')));
+  const dispose = async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  };
+  type Writer = { name: string; held: string[]; heldBytes: number; stream?: WriteStream; file?: string; lines: number; failure?: Error };
   const writers = new Map<string, Writer>();
   const names = new Set<string>();
   const call = options.signal ? { signal: options.signal } : {};
@@ -138,30 +146,47 @@ export async function spoolLogs(runlens: Runlens, ref: string, options: { signal
           let name = `${fileSlug(record.node)}.jsonl`;
           for (let i = 2; names.has(name); i++) name = `${fileSlug(record.node)}-${i}.jsonl`;
           names.add(name);
-          const file = path.join(dir, name);
-          const stream = createWriteStream(file, { encoding: 'utf8' });
-          const entry: Writer = { stream, file, lines: 0 };
-          stream.on('error', (e) => (entry.failure ??= e));
-          writer = entry;
+          writer = { name, held: [], heldBytes: 0, lines: 0 };
           writers.set(record.node, writer);
         }
         if (writer.failure) throw writer.failure;
         writer.lines++;
-        if (!writer.stream.write(`${JSON.stringify(logRecordJson(record))}\n`)) await drained(writer.stream);
+        const line = `${JSON.stringify(logRecordJson(record))}\n`;
+        if (!writer.stream) {
+          writer.held.push(line);
+          writer.heldBytes += line.length; // UTF-16 units (at most 3 bytes each in UTF-8)
+          if (writer.heldBytes <= LOG_BYTES_IN_MEMORY) continue;
+          const entry = writer;
+          entry.file = path.join(await directory(), entry.name);
+          entry.stream = createWriteStream(entry.file, { encoding: 'utf8' });
+          entry.stream.on('error', (e) => (entry.failure ??= e));
+          const text = entry.held.join('');
+          entry.held = [];
+          if (!entry.stream.write(text)) await drained(entry.stream);
+          continue;
+        }
+        if (!writer.stream.write(line)) await drained(writer.stream);
       }
       for (const w of reader.warnings) if (!said.has(w.message) && said.add(w.message)) warnings.push(w);
       // This group's files are complete: closed now, so a many-node run never holds every file open.
       for (const [node, writer] of writers) {
         if (logs.some((l) => l.node === node)) continue;
-        writer.stream.end();
-        await Promise.race([once(writer.stream, 'finish'), once(writer.stream, 'close')]);
+        const { stream, file, lines } = writer;
+        if (!stream || !file) {
+          const bytes = Buffer.from(writer.held.join(''), 'utf8');
+          writer.held = [];
+          logs.push({ node, size: bytes.byteLength, lines, open: () => once_(bytes) });
+          continue;
+        }
+        stream.end();
+        await Promise.race([once(stream, 'finish'), once(stream, 'close')]);
         if (writer.failure) throw writer.failure;
-        logs.push({ node, file: writer.file, size: (await stat(writer.file)).size, lines: writer.lines });
+        logs.push({ node, size: (await stat(file)).size, lines, open: () => createReadStream(file) });
       }
     }
     return { logs, warnings, dispose };
   } catch (e) {
-    for (const writer of writers.values()) writer.stream.destroy();
+    for (const writer of writers.values()) writer.stream?.destroy();
     await dispose();
     throw e;
   }
@@ -180,6 +205,6 @@ function drained(stream: WriteStream): Promise<void> {
   });
 }
 
-export function fileStream(file: string): AsyncIterable<Uint8Array> {
-  return createReadStream(file);
+async function* once_(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
 }
