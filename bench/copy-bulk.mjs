@@ -22,6 +22,8 @@ const { startRedis } = await import(path.join(root, 'packages/queue/dist/testing
 const N = Number(process.argv[2] ?? 1000);
 const CONCURRENCY = String(process.argv[3] ?? 4);
 const TRIALS = (process.argv[4] ?? '1,2,1t,2t').split(',').map((t) => ({ workers: Number.parseInt(t, 10), throttled: t.endsWith('t') }));
+// Extra node flags for the workers only, e.g. BENCH_WORKER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'.
+const workerNodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const work = await mkdtemp(path.join(os.tmpdir(), 'runlens-copy-bulk-bench-'));
 const probe = path.join(work, 'usage-probe.cjs');
 await writeFile(probe, `process.on('exit', () => { const u = process.resourceUsage(); require('node:fs').writeFileSync(process.env.RUNLENS_BENCH_USAGE + '-' + process.pid, JSON.stringify({ userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000 })); });\n`);
@@ -79,10 +81,12 @@ async function trial(workers, throttled) {
   sagemaker.resetRequests();
   mlflow.resetRequests();
   const started = performance.now();
-  const procs = Array.from({ length: workers }, () => spawn(process.execPath, ['-r', probe, cli, 'worker', '--queue', redis.url, '--provider', 'sagemaker', '--concurrency', CONCURRENCY], { env, stdio: 'ignore' }));
+  const benchCpu = process.cpuUsage();
+  const procs = Array.from({ length: workers }, () => spawn(process.execPath, [...workerNodeArgs, '-r', probe, cli, 'worker', '--queue', redis.url, '--provider', 'sagemaker', '--concurrency', CONCURRENCY], { env, stdio: 'ignore' }));
   const waited = await run(['copy', '--provider', 'sagemaker', '--to', mlflow.url, '--experiment', experiment, '--queue', redis.url, '--json']);
   if (waited.code !== 0) console.error(`copy --queue exit ${waited.code}: ${waited.err.split("\n").slice(0, 5).join(" | ")}`);
   const seconds = (performance.now() - started) / 1000;
+  const emulatorCpu = process.cpuUsage(benchCpu);
   fault?.cancel?.();
   sagemaker.faults.clear();
   for (const p of procs) p.kill('SIGTERM');
@@ -102,7 +106,7 @@ async function trial(workers, throttled) {
   const targetRequests = mlflow.requests.length;
   const outcomes = waited.out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   const { runs, distinct } = await copiesIn(experiment);
-  return { workers, throttled, seconds, runsPerSecond: N / seconds, failed: outcomes.filter((o) => o.status === 'failed').length, lost: N - distinct, duplicated: runs - distinct, sourceRequests: sagemaker.requests.length, targetRequests, workerCpuMsPerRun: Math.round(workerCpuMs / N), sourcePerRun, targetPerRun, exit: waited.code };
+  return { workers, throttled, seconds, runsPerSecond: N / seconds, failed: outcomes.filter((o) => o.status === 'failed').length, lost: N - distinct, duplicated: runs - distinct, sourceRequests: sagemaker.requests.length, targetRequests, workerCpuMsPerRun: Math.round(workerCpuMs / N), emulatorCpuMsPerRun: Math.round((emulatorCpu.user + emulatorCpu.system) / 1000 / N), sourcePerRun, targetPerRun, exit: waited.code };
 }
 
 const results = [];
@@ -110,7 +114,7 @@ for (const { workers, throttled } of TRIALS) results.push(await trial(workers, t
 await Promise.all([sagemaker.close(), mlflow.close(), redis.stop()]);
 await rm(work, { recursive: true, force: true });
 
-console.log(`\n| ${N} SageMaker emulator runs → MLflow emulator, over Redis | workers | wall time | runs/s | source requests | target requests per run | worker CPU per run | lost | duplicated | failed |`);
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-for (const r of results) console.log(`| ${r.throttled ? '20% of source calls throttled' : 'no faults'} | ${r.workers} × concurrency ${CONCURRENCY} | ${r.seconds.toFixed(1)} s | ${r.runsPerSecond.toFixed(1)} | ${r.sourceRequests} | ${(r.targetRequests / N).toFixed(1)} | ${r.workerCpuMsPerRun} ms | ${r.lost} | ${r.duplicated} | ${r.failed} |`);
+console.log(`\n| ${N} SageMaker emulator runs → MLflow emulator, over Redis | workers | wall time | runs/s | source requests | target requests per run | worker CPU per run | emulators' CPU per run | lost | duplicated | failed |`);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of results) console.log(`| ${r.throttled ? '20% of source calls throttled' : 'no faults'} | ${r.workers} × concurrency ${CONCURRENCY} | ${r.seconds.toFixed(1)} s | ${r.runsPerSecond.toFixed(1)} | ${r.sourceRequests} | ${(r.targetRequests / N).toFixed(1)} | ${r.workerCpuMsPerRun} ms | ${r.emulatorCpuMsPerRun} ms | ${r.lost} | ${r.duplicated} | ${r.failed} |`);
 console.log(`figures: ${JSON.stringify({ runs: N, results })}`);
