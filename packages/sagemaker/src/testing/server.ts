@@ -133,8 +133,10 @@ export function createEmulatorServer(services: EmulatorServices, faults: FaultIn
       if (!res.headersSent) res.destroy();
     });
   });
-  // Keep-alive sockets must not hold the process (or close()) open.
-  server.keepAliveTimeout = 1000;
+  // Keep-alive sockets must not hold the process (or close()) open: shutdown() closes them. Not
+  // shorter: Node's http.Agent (the AWS SDK's) drops a socket whose server hints `timeout=1`
+  // (hint − 1 s ≤ 0), so 1 s made every request open a new connection, unlike AWS.
+  server.keepAliveTimeout = 5000;
   return {
     server,
     shutdown: () => {
