@@ -5,7 +5,7 @@
 // calls go through core's own requester and RequestBudget; the end-to-end test against the CloudWatch
 // emulator is packages/sagemaker/test/read-ahead.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRequestContext, LogReader, RequestBudget, RunlensError, type JsonValue, type LogPage, type LogRecord, type Run, type RunLogSourceV1 } from '../src/index.js';
+import { createRequestContext, LogReader, Utf8LogRecord, RequestBudget, RunlensError, type JsonValue, type LogPage, type LogRecord, type Run, type RunLogSourceV1 } from '../src/index.js';
 import { pageBytes, ReadAhead } from '../src/query/readahead.js';
 
 /** A page of `count` records whose last timestamp is `last`, each message `size` characters. */
@@ -15,6 +15,16 @@ function page(count: number, last: number, next: JsonValue, size = 4): LogPage {
 
 /** Bytes of a page of `count` records of `size` characters. */
 const bytesOf = (count: number, size = 4) => pageBytes(page(count, 0, null, size).records);
+
+describe('pageBytes', () => {
+  it('measures records that keep their bytes by those bytes, without decoding them', () => {
+    const bytes = Buffer.from('ééé\nabc\n');
+    // Decoding would read the page through toString; this page refuses, so the test fails if it does.
+    Object.defineProperty(bytes, 'toString', { value: () => { throw new Error('decoded'); } });
+    const records = [new Utf8LogRecord(1, 'n', bytes, 0, 6), new Utf8LogRecord(2, 'n', bytes, 7, 10)];
+    expect(pageBytes(records)).toBe(pageBytes([]) + 2 * bytesOf(1, 0) + 6 + 3);
+  });
+});
 
 describe('ReadAhead (the scheduler alone)', () => {
   it('reads ahead first for the stream whose records run out first, while the byte budget allows', async () => {

@@ -1,4 +1,4 @@
-import type { LogRecord } from '../model/log.js';
+import { Utf8LogRecord, type LogRecord } from '../model/log.js';
 import type { JsonValue, LogPage } from '../spec/v1.js';
 
 /**
@@ -16,10 +16,14 @@ export const DEFAULT_READ_AHEAD_BYTES = 20 * 1024 * 1024;
  */
 const RECORD_OVERHEAD_BYTES = 96;
 
-/** The memory a page of records holds, estimated: characters of each message plus a fixed overhead per record. */
+/** The memory a page of records holds, estimated: characters (or UTF-8 bytes) of each message plus a fixed overhead per record. */
 export function pageBytes(records: readonly LogRecord[]): number {
   let bytes = records.length * RECORD_OVERHEAD_BYTES;
-  for (let i = 0; i < records.length; i++) bytes += records[i]!.message.length;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    // A record that keeps its bytes is measured by them: reading `message` would decode it early.
+    bytes += record instanceof Utf8LogRecord ? record.end - record.start : record.message.length;
+  }
   return bytes;
 }
 
