@@ -11,6 +11,9 @@
 //  2. `runlens logs --tail 100` on the same job: calls (it must not read the whole log).
 //  3. The Debian AWS CLI v2 (`aws logs tail`, FilterLogEvents) reading the same job from the same
 //     emulator in the same run, when it is installed; the ratio of wall times.
+// The emulator serves pages it has answered once from their bytes (memoizeLogPages), and each reader
+// makes one unmeasured warm-up read first: generating a 1 MB page costs the emulator 40–75 ms of CPU
+// on the same 2 cores, which otherwise throttled the read to what the emulator could produce.
 // Options: --nodes N (default 16), --lines N (default 100000), --runs N (default 3), --skip-aws.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, openSync, closeSync } from 'node:fs';
@@ -110,11 +113,11 @@ function timeline(run, requests) {
 
 const rows = [];
 const figures = {};
-const emulator = await startSagemakerEmulator({ scenarios: false });
+const emulator = await startSagemakerEmulator({ scenarios: false, memoizeLogPages: true });
 try {
   const info = emulator.seedLargeJob(JOB, { nodes: NODES, linesPerNode: LINES });
   const spec = largeJobSpec(JOB, { nodes: NODES, linesPerNode: LINES });
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...emulator.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...emulator.env, NO_COLOR: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}) };
   const floorPages = Array.from({ length: NODES }, (_, n) => pagesFor(spec, n + 1)).reduce((a, b) => a + b, 0);
   const discoveryPages = Math.ceil(NODES / 50);
   const floor = floorPages + discoveryPages;
@@ -131,6 +134,7 @@ try {
   let gets = 0;
   let streams = 0;
   let jobs = 0;
+  await measure(process.execPath, [cli, 'logs', `sagemaker:${JOB}`, '--json'], env); // warm-up: the emulator generates its pages
   for (let i = 0; i < RUNS; i++) {
     emulator.resetRequests();
     reads.push(await measure(process.execPath, [cli, 'logs', `sagemaker:${JOB}`, '--json'], env));
@@ -198,7 +202,10 @@ try {
     const version = spawnSync(aws, ['--version'], { encoding: 'utf8', env: awsEnv }).stdout.trim().split(' ')[0];
     // --since must stay after 1970 (startTime >= 0); the job is from 2025.
     const since = `${Math.ceil((Date.now() - spec.startTime) / 86_400_000) + 1}d`;
-    const theirs = await measure(aws, ['logs', 'tail', '/aws/sagemaker/TrainingJobs', '--log-stream-name-prefix', `${JOB}/`, '--since', since, '--endpoint-url', emulator.endpoint, '--region', 'us-east-1'], awsEnv, { count: true });
+    const awsArgs = ['logs', 'tail', '/aws/sagemaker/TrainingJobs', '--log-stream-name-prefix', `${JOB}/`, '--since', since, '--endpoint-url', emulator.endpoint, '--region', 'us-east-1'];
+    await measure(aws, awsArgs, awsEnv); // warm-up, as for runlens
+    emulator.resetRequests();
+    const theirs = await measure(aws, awsArgs, awsEnv, { count: true });
     const filters = count('FilterLogEvents');
     figures.awsLogsTailSeconds = Number(theirs.seconds.toFixed(1));
     figures.awsOverRunlens = Number((theirs.seconds / whole.seconds).toFixed(2));

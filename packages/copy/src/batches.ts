@@ -76,6 +76,22 @@ export class BatchPacker<M extends { readonly wire: MlflowMetric } = { readonly 
     return closed;
   }
 
+  /**
+   * Adds one param or tag to the batch being filled only if it fits there (never closes a batch):
+   * how params and tags ride along in batches of metrics. False when it does not fit.
+   */
+  tryAdd(kind: 'params' | 'tags', entry: KeyValue): boolean {
+    const text = Buffer.byteLength(JSON.stringify(entry));
+    if (this.envelope + BatchPacker.listOverhead(kind) + text > this.limits.bytes) {
+      throw new RangeError(`one ${kind.slice(0, -1)} is larger than a log-batch request may be (${text} bytes)`);
+    }
+    const size = text + (this.current[kind].length === 0 ? BatchPacker.listOverhead(kind) : 1);
+    if (!this.fits(kind, size)) return false;
+    this.current.bytes += size;
+    this.current[kind].push(entry);
+    return true;
+  }
+
   private fits(kind: Kind, bytes: number): boolean {
     const b = this.current;
     const count = b.metrics.length + b.params.length + b.tags.length;

@@ -52,11 +52,19 @@ export function canonicalRef(runlens: Runlens, text: string, cwd = process.cwd()
 export interface BulkCopyOptions extends CopyOptions {
   /** The journal file; none when undefined. */
   readonly journal?: string;
-  /** Runs copied at once (default 2). */
+  /** Runs copied at once (default DEFAULT_BULK_CONCURRENCY). */
   readonly concurrency?: number;
   /** Each run's outcome as it finishes; `skipped` when the journal already had a final copy. */
   readonly onOutcome?: (outcome: BulkOutcome, done: number, total: number) => void;
 }
+
+/**
+ * Runs copied at once by default, on one machine and per provider in a worker. A small run's copy is
+ * some twenty round trips one after another, so a few at once keep the provider and the tracking
+ * server busy; core's per-operation budgets (e.g. SageMaker's DescribeLogStreams at 5/s) cap the rate
+ * whatever the concurrency, so more would only wait.
+ */
+export const DEFAULT_BULK_CONCURRENCY = 4;
 
 export type BulkOutcome = CopyOutcome & { readonly skipped?: 'journal' };
 
@@ -85,7 +93,7 @@ export async function copyBulk(runlens: Runlens, runs: readonly SelectedRun[], o
       options.onOutcome?.(outcome, ++done, runs.length);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, runs.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? DEFAULT_BULK_CONCURRENCY, runs.length)) }, worker));
   options.signal?.throwIfAborted();
   return outcomes;
 }

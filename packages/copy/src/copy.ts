@@ -22,7 +22,7 @@ import { BatchPacker, MLFLOW_BATCH_LIMITS, type Batch, type BatchLimits } from '
 import { KeyMapper, type KeyMap } from './keys.js';
 import { ARTIFACTS, endTime, mlflowStatus, runTags, seriesKey, startTime, TAGS } from './mapping.js';
 import { logArtifactPath, longValuePath } from '@runlens/mlflow';
-import { fileStream, readSource, spoolLogs, type SourceRun } from './source.js';
+import { describeSource, readSeriesGroups, readSourceParts, seriesId, spoolLogs, type SourceParts, type SourceRun } from './source.js';
 import { openTarget, probeTarget, type Target, type TargetOptions } from './target.js';
 import { ArtifactUploader, DEFAULT_UPLOAD, type UploadSource } from './upload.js';
 
@@ -43,6 +43,8 @@ export interface CopyOptions extends TargetOptions {
   readonly batchLimits?: Partial<BatchLimits>;
   /** Where log files are spooled before upload (default: the OS temporary directory). */
   readonly tmpDir?: string;
+  /** About how many metric points a copy holds at once (default POINTS_HELD_AT_ONCE; tests go lower). */
+  readonly pointsAtOnce?: number;
 }
 
 export interface CopyProgress {
@@ -110,10 +112,11 @@ export interface Copier {
 export async function openCopier(runlens: Runlens, options: CopyOptions): Promise<Copier> {
   const target = openTarget(runlens, options.to, options);
   await probeTarget(target, options.signal);
+  const experiments = new ExperimentCache();
   return {
     async copy(ref, call = {}) {
       const signal = call.signal ?? options.signal;
-      const copier = new RunCopier(runlens, target, ref, signal === options.signal ? options : { ...options, signal });
+      const copier = new RunCopier(runlens, target, ref, signal === options.signal ? options : { ...options, signal }, experiments);
       try {
         return await copier.copy();
       } catch (e) {
@@ -124,6 +127,31 @@ export async function openCopier(runlens: Runlens, options: CopyOptions): Promis
       }
     },
   };
+}
+
+/**
+ * The experiments a copier has found, by name: looked up once, not once per run (a bulk copy of small
+ * runs spent a request per run on it). Only experiments that exist are kept, and one a run could not
+ * be created in is forgotten (deleted meanwhile), so the next run looks again.
+ */
+class ExperimentCache {
+  private readonly found = new Map<string, MlflowExperiment>();
+
+  async lookup(client: Target['client'], name: string, call: { signal?: AbortSignal }): Promise<MlflowExperiment | undefined> {
+    const known = this.found.get(name);
+    if (known) return known;
+    const experiment = await client.getExperimentByName(name, call);
+    if (experiment && (experiment.lifecycle_stage ?? 'active') === 'active') this.found.set(name, experiment);
+    return experiment;
+  }
+
+  remember(experiment: MlflowExperiment): void {
+    this.found.set(experiment.name, experiment);
+  }
+
+  forget(name: string): void {
+    this.found.delete(name);
+  }
 }
 
 /** The metric entry of a batch with where it sits in its series (for reconciling a failed batch). */
@@ -149,6 +177,7 @@ class RunCopier {
     private readonly target: Target,
     private readonly ref: string,
     private readonly options: CopyOptions,
+    private readonly experiments: ExperimentCache = new ExperimentCache(),
   ) {
     this.call = options.signal ? { signal: options.signal } : {};
     this.requests = runlens.requestContext('mlflow');
@@ -193,15 +222,16 @@ class RunCopier {
 
   async copy(): Promise<CopyOutcome> {
     const dry = this.options.dryRun === true;
-    this.progress('source', 'reading the source run');
-    const source = await readSource(this.runlens, this.ref, this.options.signal);
+    this.progress('source', 'describing the source run');
+    const source = await describeSource(this.runlens, this.ref, this.options.signal);
     this.sourceRef = source.identity;
     const run = source.run;
 
+    // The target before the rest of the source: a copy that is already complete costs no more reads.
     this.progress('target', 'finding the experiment and an earlier copy');
     const name = this.options.experiment ?? defaultExperiment(source);
     this.experimentName = name;
-    const experiment = await this.client.getExperimentByName(name, this.call);
+    const experiment = await this.experiments.lookup(this.client, name, this.call);
     if (experiment) this.checkArtifactStore(experiment);
     let existing = experiment ? await this.findCopy(String(experiment.experiment_id), source.identity) : undefined;
     if (experiment) this.experimentId = String(experiment.experiment_id);
@@ -216,8 +246,10 @@ class RunCopier {
     }
     const wasComplete = existing?.data?.tags?.some((t) => t.key === TAGS.complete) === true;
 
+    this.progress('source', 'listing the source run\'s metrics and artifacts');
+    const parts = await readSourceParts(this.runlens, source, this.options.signal);
     // Every key the run will write, so the mapping is settled before the first write.
-    const numeric = source.series.filter((d) => d.valueType !== 'string');
+    const numeric = parts.descriptors.filter((d) => d.valueType !== 'string');
     const tags = runTags(run, source.identity);
     const earlierMap = existing ? await this.earlierKeymap(existing) : {};
     const mapper = new KeyMapper(
@@ -226,12 +258,14 @@ class RunCopier {
       this.options.keyRules,
     );
 
-    if (dry) return this.plan(source, mapper, tags, existing);
+    if (dry) return this.plan(source, parts, mapper, tags, existing);
 
     if (!experiment) {
       this.progress('target', `creating experiment '${name}'`);
       this.experimentId = await this.client.ensureExperiment(name, this.call);
-      this.checkArtifactStore(await this.client.getExperiment(this.experimentId, this.call));
+      const created = await this.client.getExperiment(this.experimentId, this.call);
+      this.checkArtifactStore(created);
+      this.experiments.remember(created);
       // A concurrent copy may have created both: look again before creating a run.
       existing = await this.findCopy(this.experimentId, source.identity);
     }
@@ -250,15 +284,21 @@ class RunCopier {
       this.progress('target', 'creating the run');
       // The source tag is set in the same request, so even a copy cut off right after this is found again.
       const start = startTime(run);
-      existing = await this.client.createRun(
-        {
-          experimentId: this.experimentId!,
-          runName: run.name,
-          ...(start !== undefined ? { startTime: start } : {}),
-          tags: [{ key: TAGS.sourceRef, value: source.identity }],
-        },
-        this.call,
-      );
+      existing = await this.client
+        .createRun(
+          {
+            experimentId: this.experimentId!,
+            runName: run.name,
+            ...(start !== undefined ? { startTime: start } : {}),
+            tags: [{ key: TAGS.sourceRef, value: source.identity }],
+          },
+          this.call,
+        )
+        .catch((e: unknown) => {
+          // The experiment may be gone (deleted since it was looked up): the next run looks again.
+          this.experiments.forget(name);
+          throw e;
+        });
       this.runId = existing.info.run_id;
       status = 'created';
     }
@@ -303,7 +343,10 @@ class RunCopier {
       }
       params.push({ key, value });
     }
-    await this.sendPlain(runId, params, 'params');
+    // Params and tags ride in the log-batch requests of the metrics (≤ 100 of each per request), so a
+    // small run's params, tags and points are one request.
+    const batches = new LogBatcher(runId, this.limits, (batch) => this.sendBatch(runId, batch));
+    batches.queue('params', params);
 
     // Tags, with the key map and the long-value index; `complete` comes last of all.
     this.progress('tags', `${tags.length} tags`);
@@ -336,14 +379,15 @@ class RunCopier {
       if (codePoints(index) > MAX_TAG_VAL_LENGTH) throw new RunlensError('InvalidInput', `the run has too many values longer than MLflow allows to index them in one tag (${codePoints(index)} characters)`, {});
       await addTag(TAGS.longValues, index);
     }
-    await this.sendPlain(runId, tagList, 'tags');
+    batches.queue('tags', tagList);
 
-    // Metrics: each series after the points the target already has, packed across series.
+    // Metrics: each series after the points the target already has, packed across series, read a
+    // group of series at a time (a run's million points are never held whole).
     const latest = new Set((state.data?.metrics ?? []).map((m) => m.key));
-    const packer = new BatchPacker<PendingMetric>(runId, this.limits);
-    const manifest: object[] = [];
-    for (const w of source.seriesWarnings) this.warn(w.message);
-    for (const series of source.series) {
+    const manifest = new Map<string, object>();
+    for await (const group of readSeriesGroups(this.runlens, this.ref, parts.descriptors, { ...this.call, ...(this.options.pointsAtOnce ? { pointsAtOnce: this.options.pointsAtOnce } : {}) })) {
+    for (const w of group.warnings) this.warn(w.message);
+    for (const series of group.series) {
       this.options.signal?.throwIfAborted();
       const descriptor = series;
       const key = descriptor.valueType === 'string' ? undefined : mapper.key(seriesKey(descriptor));
@@ -354,11 +398,11 @@ class RunCopier {
         const file = `${ARTIFACTS.metricsDir}/${fileSlug(descriptor.node ? `${descriptor.name}@${descriptor.node}` : descriptor.name)}.jsonl`;
         const text = [JSON.stringify({ series: described }), ...series.points.map((p) => JSON.stringify(p))].join('\n') + '\n';
         await putText(file, text);
-        manifest.push({ ...described, artifact: file, steps: hasSteps, points: series.points.length });
+        manifest.set(seriesId(series), { ...described, artifact: file, steps: hasSteps, points: series.points.length });
         this.warn(`metric '${descriptor.name}' holds text values, which MLflow metrics cannot: kept as artifact ${file}`);
         continue;
       }
-      manifest.push({ ...described, key, steps: hasSteps, points: series.points.length });
+      manifest.set(seriesId(series), { ...described, key, steps: hasSteps, points: series.points.length });
       const already = latest.has(key) ? await this.historyLength(runId, key) : 0;
       this.present.points += Math.min(already, series.points.length);
       if (already > series.points.length) this.warn(`metric '${key}' has ${already} points in the target, more than the ${series.points.length} of the source: left as it is`);
@@ -367,18 +411,16 @@ class RunCopier {
       for (let i = already; i < series.points.length; i++) {
         const p = series.points[i]!;
         const wire: MlflowMetric = { key, value: jsonDouble(p.value), timestamp: p.timestamp, step: p.step ?? 0 };
-        const full = packer.add('metrics', { wire, index: i });
-        if (full) await this.sendMetrics(runId, full);
+        await batches.metric({ wire, index: i });
       }
     }
-    const rest = packer.flush();
-    if (rest) await this.sendMetrics(runId, rest);
-    source.series = []; // written: let the points go before logs and artifacts stream through
+    }
+    await batches.finish();
 
     // Logs: one JSON-lines artifact per node.
     if (this.runlens.capabilities(run.provider).logs) {
       this.progress('logs', 'reading the logs');
-      const spooled = await spoolLogs(this.runlens, this.ref, { ...this.call, ...(this.options.tmpDir ? { tmp: this.options.tmpDir } : {}) });
+      const spooled = await spoolLogs(this.runlens, this.ref, { ...this.call, nodes: run.nodes.length, ...(this.options.tmpDir ? { tmp: this.options.tmpDir } : {}) });
       try {
         for (const w of spooled.warnings) if (w.type !== 'no-data') this.warn(w.message);
         spooled.logs.sort((a, b) => compareNatural(a.node, b.node));
@@ -394,7 +436,7 @@ class RunCopier {
             continue;
           }
           this.progress('logs', `${log.node}: ${log.lines} lines`);
-          await uploader.upload(`${artifactRoot}/${file}`, { size: log.size, open: () => fileStream(log.file) });
+          await uploader.upload(`${artifactRoot}/${file}`, { size: log.size, open: () => log.open() });
           this.written.logFiles++;
           this.written.logLines += log.lines;
         }
@@ -404,7 +446,7 @@ class RunCopier {
     }
 
     // Artifacts, streamed from the source.
-    for (const artifact of source.artifacts) {
+    for (const artifact of parts.artifacts) {
       this.options.signal?.throwIfAborted();
       if (!isSafePath(artifact.path) || artifact.path === ARTIFACTS.root || artifact.path.startsWith(`${ARTIFACTS.root}/`)) {
         this.warn(`artifact '${artifact.path}' not copied: ${isSafePath(artifact.path) ? `runlens keeps its own files under ${ARTIFACTS.root}/` : 'its path would leave the run'}`);
@@ -431,7 +473,10 @@ class RunCopier {
 
     // What the run is, for readers that restore runlens's own view (the mlflow: provider): each
     // series' descriptor (and whether it had steps), and the whole Run.
-    await putText(ARTIFACTS.series, `${JSON.stringify(manifest)}\n`, true);
+    // In the source's order of series, whatever order the groups were read in.
+    const order = new Map(parts.descriptors.map((d, i) => [seriesId(d), i]));
+    const listed = [...manifest].sort(([a], [b]) => (order.get(a) ?? order.size) - (order.get(b) ?? order.size)).map(([, entry]) => entry);
+    await putText(ARTIFACTS.series, `${JSON.stringify(listed)}\n`, true);
     await putText(ARTIFACTS.run, `${JSON.stringify({ ...run, origin: run.origin ?? { provider: run.provider, ref: run.ref } }, null, 1)}\n`, true);
 
     this.progress('finish', 'setting status and end time');
@@ -442,7 +487,7 @@ class RunCopier {
   }
 
   /** --dry-run: what would be written, from the source and what the target already has. */
-  private async plan(source: SourceRun, mapper: KeyMapper, tags: [string, string][], existing: MlflowRun | undefined): Promise<CopyOutcome> {
+  private async plan(source: SourceRun, parts: SourceParts, mapper: KeyMapper, tags: [string, string][], existing: MlflowRun | undefined): Promise<CopyOutcome> {
     const state = existing ? await this.client.getRun(existing.info.run_id, this.call) : undefined;
     if (existing) this.runId = existing.info.run_id;
     const haveParams = new Map((state?.data?.params ?? []).map((p) => [p.key, p.value]));
@@ -462,7 +507,8 @@ class RunCopier {
     for (const [mlflowKey, original] of Object.entries(mapper.map)) this.warn(`key '${original}' would be written as '${mlflowKey}' (MLflow does not accept it as it is)`);
     const latest = new Set((state?.data?.metrics ?? []).map((m) => m.key));
     let points = 0;
-    for (const series of source.series) {
+    for await (const group of readSeriesGroups(this.runlens, this.ref, parts.descriptors, this.call))
+    for (const series of group.series) {
       if (series.valueType === 'string') {
         this.warn(`metric '${series.name}' holds text values: would be kept as an artifact`);
         continue;
@@ -477,9 +523,11 @@ class RunCopier {
       }
     }
     this.written.points = points;
-    this.written.batches = Math.ceil(points / this.limits.metrics);
+    const { params, tags: tagCount } = this.written;
+    const requests = [points / this.limits.metrics, params / this.limits.params, tagCount / this.limits.tags, (points + params + tagCount) / this.limits.entities];
+    this.written.batches = Math.max(0, ...requests.map((n) => Math.ceil(n)));
     const targetFiles = existing ? await this.listTargetArtifacts(existing.info.run_id) : new Map<string, number>();
-    for (const artifact of source.artifacts) {
+    for (const artifact of parts.artifacts) {
       if (artifact.size !== undefined && targetFiles.get(artifact.path) === artifact.size) {
         this.present.artifacts++;
         this.present.artifactBytes += artifact.size;
@@ -572,37 +620,25 @@ class RunCopier {
     }
   }
 
-  /** Params or tags in as few log-batch requests as the limits allow (both are safe to repeat). */
-  private async sendPlain(runId: string, entries: readonly KeyValue[], kind: 'params' | 'tags'): Promise<void> {
-    const packer = new BatchPacker(runId, this.limits);
-    const send = async (batch: Batch<{ readonly wire: MlflowMetric }>) => {
-      await this.client.logBatch(runId, { [kind]: batch[kind] }, this.call);
-      this.written[kind] += batch[kind].length;
-    };
-    for (const entry of entries) {
-      const full = packer.add(kind, entry);
-      if (full) await send(full);
-    }
-    const rest = packer.flush();
-    if (rest) await send(rest);
-  }
-
   /**
-   * One batch of metric points. Never repeated blindly (a batch whose answer was lost may have been
-   * stored, and metrics append): before each retry the target's history length of every key in the
-   * batch says which of its points are still missing, and only those are sent again.
+   * One log-batch request. Params and tags are safe to send again; metric points are not (a batch
+   * whose answer was lost may have been stored, and metrics append): before each retry the target's
+   * history length of every key in the batch says which of its points are still missing, and only
+   * those are sent again.
    */
-  private async sendMetrics(runId: string, batch: Batch<PendingMetric>): Promise<void> {
+  private async sendBatch(runId: string, batch: Batch<PendingMetric>): Promise<void> {
     let pending = batch.metrics;
     await this.requests.retry(
       async (attempt) => {
-        if (attempt > 1) pending = await this.stillMissing(runId, pending);
-        if (pending.length === 0) return;
-        await this.client.logBatch(runId, { metrics: pending.map((m) => m.wire) }, { ...this.call, maxAttempts: 1 });
+        if (attempt > 1 && pending.length > 0) pending = await this.stillMissing(runId, pending);
+        if (pending.length + batch.params.length + batch.tags.length === 0) return;
+        await this.client.logBatch(runId, { metrics: pending.map((m) => m.wire), params: batch.params, tags: batch.tags }, { ...this.call, maxAttempts: 1 });
         this.written.points += pending.length;
       },
       { operation: 'copy metrics (log-batch)', ...this.call },
     );
+    this.written.params += batch.params.length;
+    this.written.tags += batch.tags.length;
     this.written.batches++;
   }
 
@@ -610,6 +646,56 @@ class RunCopier {
     const stored = new Map<string, number>();
     for (const key of new Set(metrics.map((m) => m.wire.key))) stored.set(key, await this.historyLength(runId, key));
     return metrics.filter((m) => m.index >= stored.get(m.wire.key)!);
+  }
+}
+
+/**
+ * Fills log-batch requests with metric points and lets params and tags ride along: each new request
+ * takes up to the limit of the params and tags still waiting before points fill the rest, and those
+ * left when the points are done go in requests of their own. The requests reach MLflow's floor,
+ * max(⌈params/100⌉, ⌈tags/100⌉, ⌈all entities/1000⌉), where the byte limit allows.
+ */
+class LogBatcher {
+  private readonly packer: BatchPacker<PendingMetric>;
+  private readonly waiting: { params: KeyValue[]; tags: KeyValue[] } = { params: [], tags: [] };
+
+  constructor(
+    runId: string,
+    limits: BatchLimits,
+    private readonly send: (batch: Batch<PendingMetric>) => Promise<void>,
+  ) {
+    this.packer = new BatchPacker<PendingMetric>(runId, limits);
+  }
+
+  queue(kind: 'params' | 'tags', entries: readonly KeyValue[]): void {
+    this.waiting[kind].push(...entries);
+    this.topUp();
+  }
+
+  /** Waiting params and tags into the request being filled, as far as they fit. */
+  private topUp(): void {
+    for (const kind of ['params', 'tags'] as const) {
+      const list = this.waiting[kind];
+      let taken = 0;
+      while (taken < list.length && this.packer.tryAdd(kind, list[taken]!)) taken++;
+      if (taken > 0) list.splice(0, taken);
+    }
+  }
+
+  async metric(entry: PendingMetric): Promise<void> {
+    const full = this.packer.add('metrics', entry);
+    if (!full) return;
+    this.topUp();
+    await this.send(full);
+  }
+
+  async finish(): Promise<void> {
+    for (;;) {
+      const rest = this.packer.flush();
+      if (!rest) return;
+      this.topUp();
+      await this.send(rest);
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // the target URI and the experiment name).
 import { RunlensError, type ErrorCode, type Runlens } from '@runlens/core';
 import { enqueue, startWorker, waitForJobs, type EnqueueResult, type JobHandle, type JobOutcome, type QueueLocation, type RunningWorker, type WorkerEvent } from '@runlens/queue';
-import type { SelectedRun } from './bulk.js';
+import { DEFAULT_BULK_CONCURRENCY, type SelectedRun } from './bulk.js';
 import { openCopier, type CopyOptions, type CopyOutcome, type Copier } from './copy.js';
 import { journalKey } from './journal.js';
 
@@ -71,7 +71,7 @@ export function startCopyWorker(runlens: Runlens, location: QueueLocation, optio
   return startWorker<CopyJob, CopyOutcome>(location, {
     prefix: COPY_QUEUE_PREFIX,
     groups: options.groups,
-    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    concurrency: options.concurrency ?? DEFAULT_BULK_CONCURRENCY,
     ...(options.lockDurationMs !== undefined ? { lockDurationMs: options.lockDurationMs } : {}),
     ...(options.stalledIntervalMs !== undefined ? { stalledIntervalMs: options.stalledIntervalMs } : {}),
     ...(options.limits ? { limits: options.limits } : {}),

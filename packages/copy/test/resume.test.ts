@@ -53,7 +53,8 @@ describe('interrupted copies', { timeout: 60_000 }, () => {
   it('a batch that stored half of itself and failed: the run is not marked complete, and the rerun sends only the rest', async () => {
     const ref = archive('partial');
     const fragile = runlensWith(0);
-    // The second metric batch stores its first half, then answers 500; no retries are allowed.
+    // The fourth log-batch request (params and tags ride in the first with points) stores its first
+    // half, then answers 500; no retries are allowed.
     const fault = mlflow.faults.inject({ path: '/runs/log-batch', kind: 'partial', every: 4, times: 1 });
     const [failed] = await copyRuns(fragile, [ref], { to: mlflow.url, env: {}, experiment: 'resume', batchLimits: { metrics: 700 } });
     expect(failed!.status).toBe('failed');
@@ -76,8 +77,8 @@ describe('interrupted copies', { timeout: 60_000 }, () => {
   it('within one copy, a batch whose answer is lost is reconciled before it is sent again: no point twice', async () => {
     const ref = archive('lost-answer');
     const patient = runlensWith(5_000);
-    // log-batch requests: params, tags, then metrics. The first metric batch stores half of itself and
-    // fails, and so does its first retry: each retry re-reads the history and sends only what is missing.
+    // The third log-batch request stores half of its points and fails, and so does its first retry:
+    // each retry re-reads the history and sends only what is missing.
     const fault = mlflow.faults.inject({ path: '/runs/log-batch', sequence: ['partial', 'partial'], every: 3, times: 1 });
     const [done] = await copyRuns(patient, [ref], { to: mlflow.url, env: {}, experiment: 'lost' });
     expect(done!.status).toBe('created');

@@ -1,7 +1,8 @@
 export type { Run, RunStatus, RunNode, RunFailure, FailureCategory, TimelineEvent, RunSummary, RunSummaryFailure, RunFilter } from './model/run.js';
 export { RUN_STATUSES, isTerminal } from './model/run.js';
 export type { LogRecord, LogStreamInfo, LogQuery } from './model/log.js';
-export { logRecordJson, logRecordJsonLine } from './model/log.js';
+export { logRecordJson, logRecordJsonLine, logRecordJsonWriter, writeJsonStringBytes, Utf8LogRecord, hasUtf8 } from './model/log.js';
+export { ByteSink, NextByte, copyBytes } from './machinery/bytes.js';
 export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SystemMetricName } from './model/metric.js';
 export { SYSTEM_METRICS } from './model/metric.js';
 export type { ArtifactInfo, ArtifactBody } from './model/artifact.js';
@@ -31,6 +32,7 @@ export { sleep } from './machinery/sleep.js';
 export { mapLimit } from './machinery/limit.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';
+export { DEFAULT_READ_AHEAD_BYTES } from './query/readahead.js';
 export { LogFanout, SharedFollows, type FollowedLine, type FollowLines, type OpenFollow, type LogFanoutOptions } from './query/fanout.js';
 export { createRunlens, selectMetrics, type RunView, type Runlens, type RunlensOptions, type ListOptions, type MetricsResult, type DownloadProgress, type DownloadOptions, type DownloadSummary, type ExportOptions, type ExportSummary } from './query/runlens.js';
 export { findSeries, matchSeries, summarize, type Comparison, type ComparedRun, type CompareOptions, type Curve, type MetricSummary } from './query/compare.js';

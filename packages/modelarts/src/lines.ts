@@ -2,8 +2,8 @@
 // one of the formats below get it, every other line takes the timestamp of the previous timestamped
 // line of the same task (the "carry"; at the start of a log: the job's start). Core's merge never
 // reorders a stream, so a task's own order is kept whatever the timestamps say.
-import { isAscii } from 'node:buffer';
-import { utf8Boundary, type LogRecord } from '@runlens/core';
+import { isAscii, isUtf8 } from 'node:buffer';
+import { utf8Boundary, Utf8LogRecord, type LogRecord } from '@runlens/core';
 
 export interface ParsedLine {
   readonly timestamp: number | undefined;
@@ -28,7 +28,7 @@ function bytesOf(ascii: string): Uint8Array {
  * The scan reads bytes: a page of ASCII text is scanned where it lies (`timeAt`), with no string
  * access per character (on the substrings a split gives, each `charCodeAt` costs several times a
  * byte read). A string line (`time`) is scanned through a copy of its character codes, those
- * outside ASCII as 0xFF, which no part of the grammar matches: the same answers either way.
+ * outside ASCII as 0xC0, which no part of the grammar matches: the same answers either way.
  */
 export class LineParser {
   /** Where the message starts in the line last parsed (after a stripped RFC 3339 prefix). */
@@ -58,14 +58,16 @@ export class LineParser {
     const codes = this.codes;
     for (let i = 0; i < n; i++) {
       const c = line.charCodeAt(i);
-      codes[i] = c < 128 ? c : 0xff;
+      // 0xC0 counts as one unit where a length is counted (a UTF-8 lead byte of a BMP character).
+      codes[i] = c < 128 ? c : 0xc0;
     }
     return this.timeAt(codes, 0, n);
   }
 
   /**
-   * The timestamp of the ASCII line `bytes[start, end)` (no `\n`), or undefined; `messageStart`
-   * then says where its message begins, counted from `start`.
+   * The timestamp of the line `bytes[start, end)` (no `\n`), ASCII or valid UTF-8, or undefined;
+   * `messageStart` then says where its message begins, in bytes counted from `start`. The grammar
+   * matches ASCII only, so a line gives the answer `time` gives for its decoded text.
    */
   timeAt(bytes: Uint8Array, start: number, end: number): number | undefined {
     this.b = bytes;
@@ -88,9 +90,18 @@ export class LineParser {
         let i = i0 + SERVICE_PREFIX_1.length;
         if (this.at(i) === 91 && !isDigit(this.at(i + 1))) {
           // [LEVEL]
+          // Its length counted in UTF-16 units, as in a string line (a UTF-8 line is read as bytes:
+          // continuation bytes count for nothing, a 4-byte character for two units).
           let close = i;
-          while (close < this.limit && this.b[close] !== 93) close++;
-          if (close === this.limit || close - i > 41) return undefined;
+          let units = 0;
+          while (close < this.limit) {
+            const c = this.b[close]!;
+            if (c === 93) break;
+            if (c < 0x80) units++;
+            else if (c >= 0xc0) units += c >= 0xf0 ? 2 : 1;
+            close++;
+          }
+          if (close === this.limit || units > 41) return undefined;
           i = close + 1;
         }
         if (this.at(i) !== 91) return undefined;
@@ -271,6 +282,7 @@ export function decodeLines(buf: Buffer, end: number): string[] {
  * lie where the lengths of the lines before it say; other pieces go line by line as strings.
  */
 export function pageRecords(buf: Buffer, end: number, node: string, carry: number, parser: LineParser): { records: LogRecord[]; carry: number } {
+  if (isUtf8(buf.subarray(0, end))) return utf8PageRecords(buf, end, node, carry, parser);
   const records: LogRecord[] = [];
   let t = carry;
   for (let from = 0; from < end; ) {
@@ -299,6 +311,27 @@ export function pageRecords(buf: Buffer, end: number, node: string, carry: numbe
       for (let i = 0; i < out.records.length; i++) records.push(out.records[i]!);
     }
     from = to;
+  }
+  return { records, carry: t };
+}
+
+/**
+ * pageRecords for a page of valid UTF-8 (nearly every log): records that keep their message as a
+ * range of the page's bytes (core's Utf8LogRecord), decoded only if a consumer reads it. A line's
+ * stamp is read from its bytes; nothing is decoded here.
+ */
+function utf8PageRecords(buf: Buffer, end: number, node: string, carry: number, parser: LineParser): { records: LogRecord[]; carry: number } {
+  const records: LogRecord[] = [];
+  let t = carry;
+  for (let start = 0; start < end; ) {
+    let nl = buf.indexOf(10, start);
+    if (nl === -1 || nl >= end) nl = end;
+    let stop = nl;
+    if (stop > start && buf[stop - 1] === 13) stop--;
+    const stamp = parser.timeAt(buf, start, stop);
+    if (stamp !== undefined) t = stamp;
+    records.push(new Utf8LogRecord(t, node, buf, start + parser.messageStart, stop));
+    start = nl + 1;
   }
   return { records, carry: t };
 }

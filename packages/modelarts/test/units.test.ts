@@ -170,11 +170,16 @@ describe('pageRecords', () => {
       (i: number) => (i % 500 === 0 ? `é ${i} 中😀` : `[Modelarts Service Log][2021/05/18 14:28:14]x ${i}`),
       () => '',
       () => '\r',
+      // A level of 20 (or 45) non-ASCII characters: its length is counted in characters, not bytes.
+      (i: number) => `[ModelArts Service Log][${'信'.repeat(i % 2 ? 20 : 45)}][2021/05/18 14:28:14,${i % 1000}] level`,
+      (i: number) => `[ModelArts Service Log][${'😀'.repeat(i % 2 ? 20 : 21)}][2021/05/18 14:28:14,${i % 1000}] astral`,
     ];
     const lines = Array.from({ length: 12_000 }, (_, i) => forms[(i * 7 + Math.floor(i / 13)) % forms.length]!(i));
     lines.splice(5_000, 0, `2026-01-05T10:00:00Z ${'y'.repeat(100_000)}`);
-    for (const tail of ['\n', 'partial 2026-01-05T10:00:00Z x']) {
-      const bytes = Buffer.from(lines.join('\n') + tail, 'utf8');
+    for (const tail of ['\n', 'partial 2026-01-05T10:00:00Z x', '\nnot UTF-8 \udc00']) {
+      // A lone surrogate is encoded as EF BF BD by Buffer.from; the bytes below are really invalid.
+      const text = Buffer.from(lines.join('\n') + tail, 'utf8');
+      const bytes = tail.includes('not UTF-8') ? Buffer.concat([text, Buffer.from([0xff, 0xc3, 0x28])]) : text;
       const expected = toRecords(decodeLines(bytes, bytes.length), 'n', 7, new LineParser(480));
       const got = pageRecords(bytes, bytes.length, 'n', 7, new LineParser(480));
       expect(got.carry).toBe(expected.carry);

@@ -121,6 +121,7 @@ export async function waitForJobs<R>(location: QueueLocation, handles: readonly 
     options.onProgress?.(outcomes.size, handles.length, outcome);
     if (pending.size === 0) wake();
   };
+  const inFlight = new Set<Promise<void>>();
   // One listener for the whole wait (not one per rescan).
   const aborted = new Promise<never>((_, reject) => {
     if (options.signal?.aborted) reject(options.signal.reason);
@@ -132,7 +133,13 @@ export async function waitForJobs<R>(location: QueueLocation, handles: readonly 
       const group = [...groups][i]!;
       const onDone = ({ jobId }: { jobId: string }) => {
         const h = pending.get(`${group}/${jobId}`);
-        if (h) void settle(h);
+        if (!h) return;
+        // Kept, and awaited before the connections close: an event's settle still reading the job
+        // when a rescan has settled the last one would otherwise reject with "Connection is closed"
+        // after the wait returned. A failed read is harmless: the rescan reads the job again.
+        const settling = settle(h).catch(() => {});
+        inFlight.add(settling);
+        void settling.finally(() => inFlight.delete(settling));
       };
       e.on('completed', onDone);
       e.on('failed', onDone);
@@ -152,6 +159,7 @@ export async function waitForJobs<R>(location: QueueLocation, handles: readonly 
       ]).finally(() => clearTimeout(timer));
     }
   } finally {
+    await Promise.all(inFlight);
     await Promise.all([...events.map((e) => e.close()), ...[...queues.values()].map((q) => q.close())]);
   }
   return handles.map((h) => outcomes.get(`${h.group}/${h.id}`)!);

@@ -101,3 +101,25 @@ describe('seedLargeJob', () => {
     expect(page.nextToken).toBeDefined();
   });
 });
+
+describe('memoizeLogPages (benchmarks only)', () => {
+  it('answers a repeated page with the same events, and an injected fault still fires', async () => {
+    const memo = await startSagemakerEmulator({ scenarios: false, memoizeLogPages: true });
+    const client = new CloudWatchLogsClient({ ...memo.clientConfig, maxAttempts: 1 });
+    try {
+      const seeded = memo.seedLargeJob(NAME, { nodes: 1, linesPerNode: 20_000 });
+      const input = { logGroupName: SAGEMAKER_LOG_GROUP, logStreamName: seeded.streams[0]!, startFromHead: true };
+      const first = await client.send(new GetLogEventsCommand(input));
+      const again = await client.send(new GetLogEventsCommand(input));
+      expect(again.events).toEqual(first.events);
+      expect(again.nextForwardToken).toBe(first.nextForwardToken);
+      const next = await client.send(new GetLogEventsCommand({ ...input, nextToken: first.nextForwardToken }));
+      expect(next.events?.[0]?.timestamp).toBeGreaterThan(first.events!.at(-1)!.timestamp!);
+      memo.faults.inject({ operation: 'GetLogEvents', kind: 'throttle', times: 1 });
+      await expect(client.send(new GetLogEventsCommand(input))).rejects.toMatchObject({ name: 'ThrottlingException' });
+    } finally {
+      client.destroy();
+      await memo.close();
+    }
+  });
+});

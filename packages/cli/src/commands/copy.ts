@@ -66,7 +66,7 @@ export async function copyCommand(context: CommandContext, refs: string[], optio
         env,
         ...(options.experiment !== undefined ? { experiment: options.experiment } : {}),
         ...(journal ? { journal } : {}),
-        concurrency: options.concurrency ?? (bulk ? 2 : 1),
+        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : bulk ? {} : { concurrency: 1 }),
         dryRun: options.dryRun === true,
         signal: context.signal,
         onProgress: (event) => status.show(`${runs.length > 1 ? `[${done}/${runs.length}] ` : ''}copying ${event.ref}: ${event.phase}: ${event.detail}…`),

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { authError, invalidInput, parseDuration, RunlensError, type LogQuery, type LogReader, type LogRecord } from '@runlens/core';
+import { authError, ByteSink, invalidInput, parseDuration, RunlensError, type LogQuery, type LogReader } from '@runlens/core';
 import type { CommandContext } from '../context.js';
 import { nodePalette } from '../output/color.js';
-import { jsonLogFormatter, textLogFormatter } from '../output/format.js';
+import { jsonLogWriter, textLogWriter, type LogWriter } from '../output/log-bytes.js';
 import { listOption, timeOption } from './options.js';
 
 export interface LogsOptions {
@@ -24,10 +24,10 @@ export interface LogsOptions {
 }
 
 /** Text lines: see textLogFormatter; colours and neutralised control characters only on a terminal. */
-function textFormatter(context: CommandContext, reader: LogReader, timestamps: boolean): (record: LogRecord) => string {
+function textWriter(context: CommandContext, reader: LogReader, timestamps: boolean): LogWriter {
   const c = context.color;
   const paint = nodePalette(c);
-  return textLogFormatter({
+  return textLogWriter({
     nodeWidth: () => Math.max(0, ...reader.streams().map((s) => s.node.length)),
     ...(c.isColorSupported ? { paintNode: paint, dim: c.dim } : {}),
     terminal: context.out.stream.isTTY === true,
@@ -55,15 +55,27 @@ export async function logsCommand(context: CommandContext, ref: string, options:
     onWarning: (warning) => context.warn(warning.message),
   };
   const reader = await context.runlens.logs(ref, query);
-  const format = options.json ? jsonLogFormatter() : textFormatter(context, reader, options.timestamps !== false);
+  const write = options.json ? jsonLogWriter() : textWriter(context, reader, options.timestamps !== false);
+  // Lines are formatted as bytes into large chunks (a log's records may carry their bytes: then
+  // nothing is decoded or encoded on the way), each written out when full, and what is gathered
+  // when the reader waits (a follow between polls) on the next turn of the event loop.
+  const sink = new ByteSink((chunk) => out.bytes(chunk));
+  let scheduled: NodeJS.Immediate | undefined;
+  const flushSoon = () => {
+    scheduled ??= setImmediate(() => {
+      scheduled = undefined;
+      sink.flush();
+    });
+  };
 
   let failure: unknown;
   let printed = 0;
   try {
     // Whole batches (a thousand lines per turn, not an await per line): the output path's speed.
     for await (const batch of reader.batches()) {
-      for (let i = 0; i < batch.length; i++) out.text(format(batch[i]!));
+      for (let i = 0; i < batch.length; i++) write(batch[i]!, sink);
       printed += batch.length;
+      flushSoon();
       // Every record received is printed: the cursor taken below names exactly these.
       if (signal.aborted) break;
       const backedUp = out.ready();
@@ -72,6 +84,8 @@ export async function logsCommand(context: CommandContext, ref: string, options:
   } catch (error) {
     if (!signal.aborted) failure = error;
   }
+  if (scheduled) clearImmediate(scheduled);
+  sink.flush();
   await out.flush();
   const cursor = reader.cursor();
   // A follow that gave up (or a read the network cut off after some lines) resumes like Ctrl-C.

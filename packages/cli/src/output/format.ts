@@ -203,14 +203,11 @@ export interface TextLogOptions {
 }
 
 /**
- * Text lines, each ending with `\n`: `<node> <ISO time> <message>`, node names padded to the widest
- * node being read. A multi-line message is printed as it is, the prefix on its first line only.
+ * Each node's coloured, padded column and separator (`<node> `), made once per node and again when
+ * the width grows. Shared by the text formatters of one output, so that they pad alike.
  */
-export function textLogFormatter(options: TextLogOptions): (record: LogLine) => string {
-  const { paintNode, dim, terminal } = options;
-  const timestamps = options.timestamps !== false;
-  const iso = isoTimeFormatter();
-  /** Each node's coloured, padded column and separator, made once per node (and again if the width grows). */
+export function nodePrefixer(options: Pick<TextLogOptions, 'nodeWidth' | 'paintNode'>): (node: string) => string {
+  const { paintNode } = options;
   const prefixes = new Map<string, string>();
   let width = 0;
   const prefixOf = (node: string): string => {
@@ -224,8 +221,19 @@ export function textLogFormatter(options: TextLogOptions): (record: LogLine) => 
     prefixes.set(node, prefix);
     return prefix;
   };
+  return (node) => prefixes.get(node) ?? prefixOf(node);
+}
+
+/**
+ * Text lines, each ending with `\n`: `<node> <ISO time> <message>`, node names padded to the widest
+ * node being read. A multi-line message is printed as it is, the prefix on its first line only.
+ */
+export function textLogFormatter(options: TextLogOptions, prefixOf: (node: string) => string = nodePrefixer(options)): (record: LogLine) => string {
+  const { dim, terminal } = options;
+  const timestamps = options.timestamps !== false;
+  const iso = isoTimeFormatter();
   return (record) => {
-    const prefix = prefixes.get(record.node) ?? prefixOf(record.node);
+    const prefix = prefixOf(record.node);
     let message = record.message;
     const last = message.charCodeAt(message.length - 1);
     if (last === 10) message = message.slice(0, message.charCodeAt(message.length - 2) === 13 ? -2 : -1);

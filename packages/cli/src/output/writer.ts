@@ -1,6 +1,6 @@
 /** What runlens writes to: process.stdout/stderr, or a test's stream. */
 export interface OutputStream {
-  write(chunk: string, callback?: (error?: Error | null) => void): boolean;
+  write(chunk: string | Uint8Array, callback?: (error?: Error | null) => void): boolean;
   readonly writableNeedDrain?: boolean;
   /** Bytes written but not yet handed to the OS (0 once a synchronous pipe or file write is done). */
   readonly writableLength?: number;
@@ -44,6 +44,16 @@ export class LineWriter {
     if (text === '') return;
     this.buffer += text;
     this.gathered();
+  }
+
+  /**
+   * A chunk of bytes that is whole lines already (from a ByteSink the caller fills): written at
+   * once, after any text gathered before it.
+   */
+  bytes(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.flushNow();
+    this.stream.write(chunk);
   }
 
   private gathered(): void {

@@ -1,3 +1,4 @@
+import { copyBytes, NextByte, type ByteSink } from '../machinery/bytes.js';
 import type { Warning } from './warning.js';
 
 /** One log line from one node. */
@@ -8,6 +9,48 @@ export interface LogRecord {
   readonly message: string;
   /** The provider's stream or file the line came from, where a node has several. */
   readonly stream?: string;
+}
+
+/**
+ * A record that keeps its message as the UTF-8 bytes the provider sent (`bytes[start, end)`, a range
+ * of the page it came in) and decodes them only when `message` is first read. Outputs that print
+ * bytes (the CLI, NDJSON, archives; see `logRecordJsonWriter`) copy them as they are: a log read
+ * whole is then never decoded to strings nor encoded back. Consumers that read `message` (grep, a
+ * web page) get the same string either way.
+ *
+ * The bytes must be valid UTF-8 (`buffer.isUtf8`): decoding them is then lossless, and a writer may
+ * copy them verbatim. A source whose bytes are not (U+FFFD would stand for what cannot be decoded)
+ * gives plain records with the decoded message instead. The record holds its page alive until the
+ * last record of the page is dropped (the merge keeps about one page per stream anyway).
+ *
+ * `message` is an accessor, not an own property: `{ ...record }` or a structural comparison does not
+ * see it; `logRecordJson` gives the plain object, as `JSON.stringify` does (through `toJSON`).
+ */
+export class Utf8LogRecord implements LogRecord {
+  #message: string | undefined;
+
+  constructor(
+    readonly timestamp: number,
+    readonly node: string,
+    /** The page the message lies in (not only the message). */
+    readonly bytes: Buffer,
+    readonly start: number,
+    readonly end: number,
+    readonly stream?: string,
+  ) {}
+
+  get message(): string {
+    return (this.#message ??= this.bytes.toString('utf8', this.start, this.end));
+  }
+
+  toJSON(): { timestamp: number; node: string; message: string; stream?: string } {
+    return logRecordJson(this);
+  }
+}
+
+/** Whether a record carries its message as UTF-8 bytes (see Utf8LogRecord). */
+export function hasUtf8(record: LogRecord): record is Utf8LogRecord {
+  return record instanceof Utf8LogRecord;
 }
 
 /** One log stream of a run (a CloudWatch stream, a task log, a rank's file). */
@@ -79,5 +122,122 @@ export function logRecordJsonLine(): (record: LogRecord) => string {
     const t = record.timestamp;
     const head = `{"timestamp":${Number.isFinite(t) ? t : 'null'},"node":${quote(record.node)},"message":${JSON.stringify(record.message)}`;
     return record.stream === undefined ? `${head}}\n` : `${head},"stream":${quote(record.stream)}}\n`;
+  };
+}
+
+/**
+ * Bytes of a JSON string's characters (without quotes) for `bytes[start, end)`, valid UTF-8: exactly
+ * what JSON.stringify gives for the decoded text, between its quotes (`"` and `\` escaped, C0
+ * controls as `\b \t \n \f \r` or `\u00xx`, everything else as it is; valid UTF-8 has no
+ * lone surrogates).
+ */
+export function writeJsonStringBytes(sink: ByteSink, bytes: Uint8Array, start: number, end: number): void {
+  // Room for every byte still to copy, kept before each byte: plain bytes need one each, and an
+  // escape (at most 6, `\u00xx`) that finds too little makes room for itself and the rest. So the sink hands a chunk on
+  // only before an escaped byte, which is ASCII: a chunk never ends inside a character.
+  sink.room(end - start);
+  let { buf, pos } = sink;
+  let limit = buf.length;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i]!;
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) {
+      buf[pos++] = c;
+      continue;
+    }
+    if (limit - pos < 6 + (end - i)) {
+      sink.pos = pos;
+      // Twice the rest: a line of many escapes makes room a few times, not once per escape.
+      sink.room(6 + 2 * (end - i));
+      ({ buf, pos } = sink);
+      limit = buf.length;
+    }
+    buf[pos++] = 0x5c;
+    const short = JSON_SHORT[c]!;
+    if (short !== 0) buf[pos++] = short;
+    else {
+      // \u00xx, lower-case hex as JSON.stringify writes it.
+      buf[pos++] = 0x75;
+      buf[pos++] = 0x30;
+      buf[pos++] = 0x30;
+      buf[pos++] = HEX[c >> 4]!;
+      buf[pos++] = HEX[c & 15]!;
+    }
+  }
+  sink.pos = pos;
+}
+
+/** The letter after `\` of JSON's short escapes, by byte (0: none, `\u00xx`). */
+const JSON_SHORT = (() => {
+  const t = new Uint8Array(256);
+  t[0x08] = 0x62; // b
+  t[0x09] = 0x74; // t
+  t[0x0a] = 0x6e; // n
+  t[0x0c] = 0x66; // f
+  t[0x0d] = 0x72; // r
+  t[0x22] = 0x22; // "
+  t[0x5c] = 0x5c; // \
+  return t;
+})();
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/**
+ * `logRecordJsonLine` written into a ByteSink: the same bytes, but a Utf8LogRecord's message goes
+ * from its bytes to the output without being decoded (escaped where JSON needs it), and the rest
+ * of the line is written as bytes too (node and stream names cached, the timestamp's digits made
+ * from a few cached leading digits). For outputs of millions of lines: the CLI's `logs --json`.
+ */
+export function logRecordJsonWriter(): (record: LogRecord, sink: ByteSink) => void {
+  const line = logRecordJsonLine();
+  /** `,"node":"…","message":"` by node, and `","stream":"…"}\n` (or `"}\n`) by stream. */
+  const heads = new Map<string, Buffer>();
+  const tails = new Map<string | undefined, Buffer>();
+  const bounded = <K>(map: Map<K, Buffer>, key: K, make: () => string): Buffer => {
+    let b = map.get(key);
+    if (b === undefined) {
+      if (map.size >= 1_024) map.clear();
+      b = Buffer.from(make(), 'utf8');
+      map.set(key, b);
+    }
+    return b;
+  };
+  const OPEN = Buffer.from('{"timestamp":');
+  /** The bytes JSON escapes: C0 controls, `"` and `\`. */
+  const special = new NextByte([...Array.from({ length: 0x20 }, (_, i) => i), 0x22, 0x5c]);
+  let high = -1;
+  let highDigits = Buffer.alloc(0);
+  return (record, sink) => {
+    const t = record.timestamp;
+    if (!(record instanceof Utf8LogRecord) || !(Number.isInteger(t) && t >= 1_000_000 && t < 1e15)) {
+      sink.string(line(record));
+      return;
+    }
+    const head = bounded(heads, record.node, () => `,"node":${JSON.stringify(record.node)},"message":"`);
+    const tail = bounded(tails, record.stream, () => (record.stream === undefined ? '"}\n' : `","stream":${JSON.stringify(record.stream)}}\n`));
+    const h = Math.floor(t / 1_000_000);
+    if (h !== high) {
+      high = h;
+      highDigits = Buffer.from(String(h));
+    }
+    sink.room(OPEN.length + highDigits.length + 6 + head.length);
+    const { buf } = sink;
+    let pos = sink.pos;
+    for (let i = 0; i < OPEN.length; i++) buf[pos++] = OPEN[i]!;
+    for (let i = 0; i < highDigits.length; i++) buf[pos++] = highDigits[i]!;
+    let low = t - h * 1_000_000;
+    for (let k = 5; k >= 0; k--) {
+      buf[pos + k] = 0x30 + (low % 10);
+      low = Math.floor(low / 10);
+    }
+    pos += 6;
+    for (let i = 0; i < head.length; i++) buf[pos++] = head[i]!;
+    sink.pos = pos;
+    const { bytes, start, end } = record;
+    if (special.find(bytes, start) >= end) {
+      // Nothing to escape (most lines): one copy.
+      sink.room(end - start + tail.length);
+      copyBytes(bytes, start, end, sink.buf, sink.pos);
+      sink.pos += end - start;
+    } else writeJsonStringBytes(sink, bytes, start, end);
+    sink.bytes(tail);
   };
 }

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor, type StreamCursor } from '../machinery/curs
 import { mapLimit } from '../machinery/limit.js';
 import { mergeByKey, type MergeBatch, type MergeSource } from '../machinery/merge.js';
 import { sleep } from '../machinery/sleep.js';
-import { ReadAhead } from './readahead.js';
+import { DEFAULT_READ_AHEAD_BYTES, endsStream, ReadAhead } from './readahead.js';
 import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
 import { isTerminal, type Run } from '../model/run.js';
 import { formatDuration } from '../time.js';
@@ -15,11 +15,6 @@ const DEFAULT_POLL = { min: 2_000, max: 30_000 };
 /** How long a follow keeps trying to reach an unreachable provider before it gives up (LogQuery.reconnectForMs). */
 export const DEFAULT_RECONNECT_MS = 10 * 60_000;
 const TAIL_CONCURRENCY = 8;
-/**
- * Records read ahead of the merge, all streams together (see ReadAhead): about five CloudWatch pages of
- * ~7,700 events, enough to keep requests going out at the quota's rate while the merge works.
- */
-const READ_AHEAD_BUDGET_RECORDS = 40_000;
 
 interface StreamState {
   readonly info: LogStreamInfo;
@@ -55,6 +50,8 @@ export interface LogReaderDeps {
   readonly policy?: FollowPolicy;
   /** Milliseconds on a monotonic clock (tests pass a fake one). Default: performance.now. */
   readonly now?: () => number;
+  /** Memory for pages read ahead of the merge, all streams together (see ReadAhead). Default DEFAULT_READ_AHEAD_BYTES. */
+  readonly readAheadBytes?: number;
 }
 
 /** Records merged from the streams, with each one's stream (an index into `states`). */
@@ -102,6 +99,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
   ) {
     this.target = deps.target;
     this.now = deps.now ?? (() => performance.now());
+    if (deps.readAheadBytes !== undefined && !(deps.readAheadBytes >= 0)) throw invalidInput(`invalid read-ahead budget '${deps.readAheadBytes}' (use a number of bytes, 0 or more)`);
     if (query.reconnectForMs !== undefined && !(query.reconnectForMs >= 0)) throw invalidInput(`invalid reconnect time '${query.reconnectForMs}' (use a duration such as 30s or 10m)`);
     if (query.grep !== undefined) this.grep = compileGrep(query.grep, query.ignoreCase);
     else if (query.ignoreCase) throw invalidInput('ignoring case needs a grep pattern');
@@ -355,7 +353,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private async *pass(): AsyncGenerator<Merged> {
     const states = [...this.states.values()].sort((a, b) => a.order - b.order);
     for (const state of states) state.handed.length = 0;
-    const ahead = new ReadAhead(READ_AHEAD_BUDGET_RECORDS);
+    const ahead = new ReadAhead(this.deps.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
     const sources = states.map((state) => this.pageSource(state, ahead));
     for await (const batch of mergeByKey(sources, (r) => r.timestamp)) yield { batch, states };
   }
@@ -432,14 +430,14 @@ export class LogReader implements AsyncIterable<LogRecord> {
           const page = await lane.take(start);
           for (const warning of page.warnings ?? []) warn(warning);
           // Same position back with nothing new is the end, whatever the adapter says (CloudWatch's token rule).
-          done = page.caughtUp || (page.records.length === 0 && samePosition(page.next, start));
+          done = endsStream(page, start);
           at = page.next;
           // Resuming inside a page: its first records were delivered before the cursor was taken.
           const first = Math.min(carry, page.records.length);
           carry -= first;
           hand(state, { start, next: page.next, first, count: page.records.length - first, delivered: 0 });
-          // The next page may be read while this one is merged.
-          lane.handed(page, done ? undefined : { position: page.next });
+          // The next pages may be read while this one is merged.
+          lane.handed();
           // A copy the merge may empty as it goes (the adapter's page is left as it was).
           if (page.records.length > first) return page.records.slice(first);
         }
@@ -520,10 +518,6 @@ function settle(state: StreamState): void {
 /** A provider that could not be reached (after the call's own retries): worth waiting out while following. */
 function isOutage(error: unknown): error is RunlensError {
   return RunlensError.isInstance(error) && (error.code === 'Throttled' || (error.code === 'ProviderError' && error.retryable));
-}
-
-function samePosition(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  return a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
 }
 
 export function compileGrep(pattern: string | RegExp, ignoreCase = false): RegExp {

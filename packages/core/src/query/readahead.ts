@@ -1,50 +1,111 @@
+import { Utf8LogRecord, type LogRecord } from '../model/log.js';
 import type { JsonValue, LogPage } from '../spec/v1.js';
 
 /**
- * Read-ahead for one merged pass over a run's streams. The merge waits whenever a stream runs dry
- * before its next page is in, so while it works through the pages it holds, the next page of each
- * stream is read early — first for the stream whose held records run out first in merge order (the
- * lowest last timestamp), since that is the page the merge will need next. Nothing is read ahead
- * before every stream's first page is in: until then that order is unknown.
+ * Bytes of pages read ahead of the merge, all streams together, by default (`createRunlens({
+ * readAheadBytes })`): about 11 CloudWatch pages of ~7,700 events (~1.8 MB each by pageBytes), so
+ * that requests keep going out at the quota's rate while the merge works through the pages it holds.
+ * In a fake-clock model of the 16 x 100,000-line SageMaker read 20 MiB kept the read at the quota
+ * floor (12 MiB: 1.2x); 32 MiB did too, but took the CLI's peak RSS over 200 MB (docs/performance.md).
+ */
+export const DEFAULT_READ_AHEAD_BYTES = 20 * 1024 * 1024;
+
+/**
+ * What a record costs in memory besides its message's characters, on 64-bit Node: the record object
+ * (~56 bytes), its boxed timestamp (16), the message string's header (16) and its slot in the page (8).
+ */
+const RECORD_OVERHEAD_BYTES = 96;
+
+/** The memory a page of records holds, estimated: characters (or UTF-8 bytes) of each message plus a fixed overhead per record. */
+export function pageBytes(records: readonly LogRecord[]): number {
+  let bytes = records.length * RECORD_OVERHEAD_BYTES;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    // A record that keeps its bytes is measured by them: reading `message` would decode it early.
+    bytes += record instanceof Utf8LogRecord ? record.end - record.start : record.message.length;
+  }
+  return bytes;
+}
+
+/**
+ * Whether a page read from `from` ends its stream (for this pass): the adapter says it is caught up,
+ * or the same position came back with nothing new (CloudWatch's GetLogEvents repeats its token at the
+ * end of a stream).
+ */
+export function endsStream(page: LogPage, from: JsonValue | undefined): boolean {
+  return page.caughtUp || (page.records.length === 0 && samePosition(page.next, from));
+}
+
+export function samePosition(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+  return a !== undefined && b !== undefined && (a === b || JSON.stringify(a) === JSON.stringify(b));
+}
+
+/**
+ * Read-ahead for one merged pass over a run's streams: a request pipeline that stays full while the
+ * merge works, within a memory budget.
  *
- * Memory is bounded by a record budget shared by all streams: pages read ahead (or being read,
- * counted at the size of the stream's last page) stay under it, except that one page may always be
- * read ahead, so a single stream of big pages never waits on the network. At most one page per
- * stream is read ahead, so pages are still handed to the merge in stream order.
+ * A stream's pages can only be read one after another (each page says where the next one starts), so
+ * the pipeline's depth comes from reading many streams at once, and from reading a stream several
+ * pages ahead when the budget has room. Whenever a page comes in or the merge takes one, the pump
+ * starts reads ahead, most urgent first: the stream whose known records run out first in merge order
+ * (the lowest last timestamp of its newest page, read or being read ahead), since that is the page
+ * the merge will need next; ties go to the earlier stream. If the most urgent read does not fit the
+ * budget, nothing is started: a later page never takes the room (or a request-budget token) the
+ * merge's next page needs. Nothing is read ahead before every stream's first page is in: until then
+ * that order is unknown (and the merge cannot start anyway).
+ *
+ * Memory: the bytes of pages read ahead and not yet taken by the merge (`pageBytes`), with reads in
+ * flight counted at the size of their stream's last page, stay within `budgetBytes`, except that one
+ * read ahead may always start when nothing is held, so a stream of pages bigger than the budget still
+ * never waits on the network, and a page that comes in bigger than its estimate can overshoot by the
+ * difference until it is taken. Beside that the merge holds the page it is merging for each stream.
  */
 export class ReadAhead {
   private readonly lanes: Lane[] = [];
-  /** Records read ahead and not yet handed to the merge, with reads in flight at their estimate. */
+  /** Bytes read ahead and not yet taken by the merge, with reads in flight at their estimate. */
   private held = 0;
+  /** The biggest page seen in this pass: the estimate for a stream that has not had a page yet. */
+  private typical = 0;
+  /** The most `held` has been (for tests and diagnostics). */
+  peakBytes = 0;
 
-  constructor(private readonly budgetRecords: number) {}
+  constructor(readonly budgetBytes: number) {}
 
-  /** A stream of the pass; `read` reads one page from a position. */
+  /** A stream of the pass (`order` breaks ties); `read` reads one page from a position. */
   lane(order: number, read: (position: JsonValue | undefined) => Promise<LogPage>): Lane {
     const lane = new Lane(this, order, read);
     this.lanes.push(lane);
     return lane;
   }
 
-  /** Starts reads ahead, most urgent stream first, while the budget allows. */
+  /** Bytes read ahead and not taken, reads in flight at their estimate. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  /** Starts reads ahead, most urgent first, while the budget allows. */
   pump(): void {
-    // Until every stream's first page is in, which runs dry first is unknown (and the merge cannot
-    // start before then anyway).
     if (this.lanes.some((lane) => !lane.started)) return;
     for (;;) {
       let next: Lane | undefined;
-      for (const lane of this.lanes) if (lane.wantsAhead() && (next === undefined || lane.runsDryBefore(next))) next = lane;
+      for (const lane of this.lanes) if (lane.canReadAhead() && (next === undefined || lane.runsDryBefore(next))) next = lane;
       if (next === undefined) return;
-      const estimate = next.lastSize;
-      if (this.held > 0 && this.held + estimate > this.budgetRecords) return;
-      this.held += estimate;
+      const estimate = next.estimate(this.typical);
+      if (this.held > 0 && this.held + estimate > this.budgetBytes) return;
+      this.adjust(estimate);
       next.startAhead(estimate);
     }
   }
 
-  /** A read ahead came in (`delta`: its real size less the estimate) or was handed out (minus its size). */
+  /** `delta` bytes more (or fewer) are held ahead. */
   adjust(delta: number): void {
     this.held += delta;
+    if (this.held > this.peakBytes) this.peakBytes = this.held;
+  }
+
+  /** A page of `bytes` came in: the estimate for streams that have not had one yet. */
+  seen(bytes: number): void {
+    if (bytes > this.typical) this.typical = bytes;
   }
 }
 
@@ -52,18 +113,21 @@ interface Ahead {
   readonly from: JsonValue | undefined;
   readonly page: Promise<LogPage>;
   /** The estimate until the page is in, then its size. */
-  records: number;
+  bytes: number;
+  /** The reader moved elsewhere: the page is not counted and says nothing about what comes next. */
+  dropped?: boolean;
 }
 
 /** One stream's reads within a pass. */
 export class Lane {
-  /** Timestamp of the last record handed to the merge: the stream runs dry when the merge gets there. */
+  /** Last timestamp of the stream's newest page in hand (taken or ahead): the merge needs the next page when it gets there. */
   private horizon = Number.NEGATIVE_INFINITY;
-  /** Where the next page starts, once the page before it is in; undefined before that or at the end. */
-  private next?: { readonly position: JsonValue | undefined };
-  private ahead?: Ahead;
-  /** Records in the stream's last page: the estimate for a page being read ahead. */
-  lastSize = 0;
+  /** Where the stream's next unread page starts; undefined while the page before it is being read, and after the end. */
+  private tip?: { readonly position: JsonValue };
+  /** Pages read ahead (in or in flight), in stream order. */
+  private readonly ahead: Ahead[] = [];
+  /** Bytes of the stream's last non-empty page: the estimate for its next one. */
+  private lastBytes = 0;
   /** A first page has been handed to the merge. */
   started = false;
 
@@ -73,59 +137,77 @@ export class Lane {
     private readonly read: (position: JsonValue | undefined) => Promise<LogPage>,
   ) {}
 
-  /** The page at `position`: the one read ahead from there, else read now. */
+  /** The page at `position`: the oldest one read ahead if it was read from there, else read now. */
   async take(position: JsonValue | undefined): Promise<LogPage> {
-    const ahead = this.ahead;
-    this.next = undefined;
-    this.ahead = undefined;
-    if (ahead === undefined) return this.read(position);
-    if (ahead.from !== position) {
-      // Not the page asked for (the reader moved): drop it.
-      this.owner.adjust(-ahead.records);
-      return this.read(position);
+    const ahead = this.ahead.shift();
+    if (ahead !== undefined && ahead.from === position) {
+      try {
+        return await ahead.page;
+      } finally {
+        this.owner.adjust(-ahead.bytes);
+      }
     }
-    try {
-      return await ahead.page;
-    } finally {
-      this.owner.adjust(-ahead.records);
+    if (ahead !== undefined) {
+      // Not the page asked for (the reader moved): drop everything read ahead.
+      for (const stale of [ahead, ...this.ahead.splice(0)]) {
+        stale.dropped = true;
+        this.owner.adjust(-stale.bytes);
+      }
     }
+    this.tip = undefined;
+    const page = await this.read(position);
+    this.learn(page, position);
+    return page;
   }
 
-  /**
-   * The merge now holds `page`; the stream continues at `next`, or has ended (`undefined`). Starts the
-   * reads ahead that the pass's budget allows.
-   */
-  handed(page: LogPage, next: { readonly position: JsonValue } | undefined): void {
-    const last = page.records[page.records.length - 1];
-    if (last !== undefined) this.horizon = last.timestamp;
-    this.lastSize = page.records.length;
-    this.next = next;
+  /** The merge now holds a page of this stream: reads ahead may start. */
+  handed(): void {
     this.started = true;
     this.owner.pump();
   }
 
-  wantsAhead(): boolean {
-    return this.next !== undefined && this.ahead === undefined;
+  canReadAhead(): boolean {
+    return this.tip !== undefined;
   }
 
   runsDryBefore(other: Lane): boolean {
     return this.horizon < other.horizon || (this.horizon === other.horizon && this.order < other.order);
   }
 
+  estimate(typical: number): number {
+    return this.lastBytes > 0 ? this.lastBytes : typical;
+  }
+
   startAhead(estimate: number): void {
-    const from = this.next!.position;
+    const from = this.tip!.position;
+    this.tip = undefined;
     const page = this.read(from);
-    const ahead: Ahead = { from, page, records: estimate };
-    this.ahead = ahead;
+    const ahead: Ahead = { from, page, bytes: estimate };
+    this.ahead.push(ahead);
     page.then(
       (read) => {
-        // Still waiting to be handed out: count it at its real size, and use any room it left.
-        if (this.ahead !== ahead) return;
-        this.owner.adjust(read.records.length - ahead.records);
-        ahead.records = read.records.length;
+        if (ahead.dropped) return;
+        // Counted at its real size from now on (also when the merge took it while it was in flight).
+        const bytes = this.learn(read, from);
+        this.owner.adjust(bytes - ahead.bytes);
+        ahead.bytes = bytes;
         this.owner.pump();
       },
+      // The merge meets the error when it takes this page; nothing more is read ahead for the stream.
       () => undefined,
     );
+  }
+
+  /** A page read from `from` came in: the stream's newest known page. Returns its size. */
+  private learn(page: LogPage, from: JsonValue | undefined): number {
+    const { records } = page;
+    const bytes = pageBytes(records);
+    if (records.length > 0) {
+      this.horizon = records[records.length - 1]!.timestamp;
+      this.lastBytes = bytes;
+      this.owner.seen(bytes);
+    }
+    this.tip = endsStream(page, from) ? undefined : { position: page.next };
+    return bytes;
   }
 }

@@ -67,6 +67,12 @@ export interface RunlensOptions {
    * default: none kept. For long-lived instances that read the same series again (`runlens serve`).
    */
   readonly metricCache?: { readonly maxPoints: number };
+  /**
+   * Memory for log pages read ahead of the merge, all streams of a read together (default 20 MiB,
+   * DEFAULT_READ_AHEAD_BYTES): more keeps more requests in flight on slow links; 0 still lets one
+   * page be read ahead at a time.
+   */
+  readonly readAheadBytes?: number;
 }
 
 /** A run with what it can do: per-run capabilities (every feature, resolved) and typed warnings from its description. */
@@ -286,7 +292,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     const source: NormalizedLogSource = logs.kind === 'query' ? fromQuerySource(logs) : logs.kind === 'stream' ? fromStreamSource(logs, query.signal) : logs;
     return new LogReader(
       // TEMPORARY (fromV1): a wrapped v1 provider's follow knobs are defaults under core's policy.
-      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: { ...legacyFollowPolicy(p), ...follow } },
+      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: { ...legacyFollowPolicy(p), ...follow }, ...(options.readAheadBytes !== undefined ? { readAheadBytes: options.readAheadBytes } : {}) },
       query,
     );
   };

@@ -30,6 +30,12 @@ export interface EmulatorOptions {
   metricPageSize?: number;
   /** Epoch ms used for defaults (CreationTime, ingestionTime, LastModified); default Date.now. */
   clock?: () => number;
+  /**
+   * Answer a repeated GetLogEvents / FilterLogEvents request body with the bytes of the first answer,
+   * so a benchmark measures the reader, not the emulator generating pages. Only for jobs whose logs
+   * no longer change; off by default.
+   */
+  memoizeLogPages?: boolean;
   /** Advance running scenario jobs on a timer (unref'd); off by default so tests drive growth. */
   advanceEveryMs?: number;
 }
@@ -77,6 +83,7 @@ export async function startSagemakerEmulator(options: EmulatorOptions = {}): Pro
   const { server, shutdown } = createEmulatorServer({ jobs, logs, metrics, objects }, faults, requests, {
     logPageLimit: options.logPageLimit ?? 10_000,
     metricPageSize: options.metricPageSize ?? 500,
+    memoizeLogPages: options.memoizeLogPages ?? false,
   });
   const running = new Map<string, RunningJobScript>();
 
