@@ -57,10 +57,11 @@ export function readConfig(environment: Pick<ProviderEnvironmentV2<AzuremlSettin
   const armEndpoint = checkEndpoint(settings.armEndpoint ?? DEFAULT_ARM_ENDPOINT, 'AZUREML_ARM_ENDPOINT');
   const dataPlaneEndpoint = settings.dataPlaneEndpoint ? checkEndpoint(settings.dataPlaneEndpoint, 'AZUREML_DATAPLANE_ENDPOINT') : undefined;
 
-  // The schema made sure a bare name comes with a subscription and a resource group.
+  // A bare name needs a subscription and a resource group; without them there is no default
+  // workspace, and a job given by name says so (noWorkspaceMessage).
   const configured = settings.workspace;
   const defaultWorkspace: WorkspaceId | undefined = configured
-    ? (parseWorkspaceId(configured) ?? { subscriptionId: settings.subscription!, resourceGroup: settings.resourceGroup!, workspace: configured })
+    ? (parseWorkspaceId(configured) ?? (settings.subscription !== undefined && settings.resourceGroup !== undefined ? { subscriptionId: settings.subscription, resourceGroup: settings.resourceGroup, workspace: configured } : undefined))
     : undefined;
 
   return {

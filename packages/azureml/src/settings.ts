@@ -48,13 +48,10 @@ export const azuremlSettingsSchema = z
     logPageBytes: z.optional(positiveInt('bytes')),
     /** Bytes per artifact download request. */
     artifactChunkBytes: z.optional(positiveInt('bytes')),
-  })
-  .check(
-    z.refine((s) => s.workspace === undefined || WORKSPACE_ID.test(s.workspace) || (s.subscription !== undefined && s.resourceGroup !== undefined), {
-      message: 'a workspace name needs a subscription (--subscription, AZURE_SUBSCRIPTION_ID) and a resource group (--resource-group, AZURE_RESOURCE_GROUP); or give its ARM id',
-      path: ['workspace'],
-    }),
-  );
+  });
+// A workspace name without a subscription and resource group is not refused here: settings given
+// for every command (`--workspace`) must not break `describe local:…`. The first Azure ML ref that
+// needs the workspace says what is missing (locateJob).
 
 export type AzuremlSettings = z.infer<typeof azuremlSettingsSchema>;
 

@@ -38,9 +38,8 @@ describe('configuration and refs', () => {
     expect(locateJob('j', fromSetting).workspace).toBe('ws-1');
     expect(() => locateJob('j', readConfig(env({})))).toThrow(/no Azure ML workspace configured/);
     expect(() => locateJob('a/b', fromEnv)).toThrow(/not a valid Azure ML job name/);
-    // A bare name needs a subscription and a resource group: one InvalidInput line from core, naming the key.
-    expect(() => env({}, { workspace: 'just-a-name' })).toThrow(/invalid settings for provider 'azureml': workspace \(--workspace\): a workspace name needs a subscription/);
-    expect(() => env({ AZUREML_WORKSPACE_NAME: 'w' })).toThrow(/workspace \(--workspace\): a workspace name needs a subscription/);
+    // A bare name without a subscription and resource group is refused where the workspace is needed, not at start.
+    expect(() => locateJob('j', readConfig(env({}, { workspace: 'just-a-name' })))).toThrow(/no Azure ML workspace configured/);
     expect(locateJob('j', readConfig(env({}, { workspace: 'w', subscription: 's', resourceGroup: 'g' })))).toEqual({ subscriptionId: 's', resourceGroup: 'g', workspace: 'w', job: 'j' });
     expect(() => env({}, { workspace: 'a/b' })).toThrow(/workspace \(--workspace\): must be a workspace name or its ARM id/);
     expect(() => env({ AZUREML_ARM_ENDPOINT: 'http://management.azure.com' })).toThrow(/armEndpoint: must be an https URL/);

@@ -9,10 +9,7 @@ export type { ArtifactInfo, ArtifactBody } from './model/artifact.js';
 export { md5FromEtag, md5FromBase64 } from './model/artifact.js';
 export { localFileError, onLocalFiles, requirePath } from './local-files.js';
 export type { Warning } from './model/warning.js';
-export * from './spec/v1.js';
 export * from './spec/v2.js';
-// TEMPORARY (issue 12): wraps v1 definitions until every adapter is migrated to v2.
-export { fromV1, isFromV1, type FromV1Options, type V1Settings } from './query/from-v1.js';
 export { resolveSettings, settingValue } from './query/settings.js';
 export { fromQuerySource, fromStreamSource, advance, dropDelivered, type TimePosition } from './query/log-shapes.js';
 export { RunlensError, notFound, authError, throttled, invalidInput, unsupported, providerError, interrupted, isNetworkError } from './errors.js';

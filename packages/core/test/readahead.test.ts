@@ -1,11 +1,11 @@
 // Core's read-ahead: which stream's next page is read first, how much may be read ahead (bytes), and,
 // on a fake clock, that a whole merged read keeps the request pipeline full under a shared request
 // budget of 25/s (CloudWatch's GetLogEvents quota) while memory stays within the byte budget and no
-// line is lost or repeated. The sources are fakes built on core's contract (RunLogSourceV1) whose
+// line is lost or repeated. The sources are fakes built on core's contract (a positioned log source, v2) whose
 // calls go through core's own requester and RequestBudget; the end-to-end test against the CloudWatch
 // emulator is packages/sagemaker/test/read-ahead.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRequestContext, LogReader, Utf8LogRecord, RequestBudget, RunlensError, type JsonValue, type LogPage, type LogRecord, type Run, type RunLogSourceV1 } from '../src/index.js';
+import { createRequestContext, LogReader, Utf8LogRecord, RequestBudget, RunlensError, type JsonValue, type LogPageV2 as LogPage, type LogRecord, type PositionedLogSource, type Run } from '../src/index.js';
 import { pageBytes, ReadAhead } from '../src/query/readahead.js';
 
 /** A page of `count` records whose last timestamp is `last`, each message `size` characters. */
@@ -157,7 +157,8 @@ async function readWhole(scenario: Scenario): Promise<World> {
   let delivered = 0;
   const world: World = { sent: [], peakHeldRecords: 0, elapsedMs: 0, records: [] };
   const run: Run = { ref: 'fake:run', provider: 'fake', id: 'run', name: 'run', status: 'completed', providerStatus: 'Completed', nodes: [], hyperparameters: {}, raw: null };
-  const source: RunLogSourceV1 = {
+  const source: PositionedLogSource<undefined> = {
+    kind: 'positioned',
     async listStreams() {
       return Array.from({ length: streams }, (_, s) => ({ id: `s${s}`, node: `algo-${s + 1}` }));
     },
@@ -179,7 +180,8 @@ async function readWhole(scenario: Scenario): Promise<World> {
       });
     },
   };
-  const reader = new LogReader({ provider: { specificationVersion: 'v1', id: 'fake', catalog: {} as never }, source, run, describe: async () => run, readAheadBytes });
+  const target = { run, handle: undefined };
+  const reader = new LogReader({ source, target, describe: async () => target, readAheadBytes });
   const records: LogRecord[] = [];
   let finished = false;
   const consumed = (async () => {

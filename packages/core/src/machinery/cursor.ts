@@ -1,5 +1,5 @@
 import { invalidInput } from '../errors.js';
-import type { JsonValue } from '../spec/v1.js';
+import type { JsonValue } from '../spec/v2.js';
 
 /** Where reading of one stream resumes: the position a page was read at, and how many of its records were delivered. */
 export interface StreamCursor {

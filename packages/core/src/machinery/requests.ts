@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { RunlensError, interrupted } from '../errors.js';
-import type { Requester, RequesterOptions, RequestContext, RequestSpec } from '../spec/v1.js';
+import type { Requester, RequesterOptions, RequestContext, RequestSpec } from '../spec/v2.js';
 import type { RequestBudget } from './budget.js';
 import { DEFAULT_RETRY, withRetry, type RetryClock, type RetryPolicy } from './retry.js';
 

@@ -1,5 +1,5 @@
 import { Utf8LogRecord, type LogRecord } from '../model/log.js';
-import type { JsonValue, LogPage } from '../spec/v1.js';
+import type { JsonValue, LogPageV2 as LogPage } from '../spec/v2.js';
 
 /**
  * Bytes of pages read ahead of the merge, all streams together, by default (`createRunlens({

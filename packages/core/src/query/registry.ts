@@ -2,7 +2,7 @@ import { invalidInput, RunlensError } from '../errors.js';
 import { splitRef, type RunRef } from '../ref.js';
 import type { AnyProviderDefinition, ClaimContext } from '../spec/v2.js';
 
-/** The adapter specifications this core reads. v1 definitions are wrapped with `fromV1` while they are migrated. */
+/** The adapter specifications this core reads (v1 was retired with issue 12: no external adapters existed). */
 export const SUPPORTED_SPECIFICATION_VERSIONS: readonly string[] = ['v2'];
 
 /**
@@ -24,7 +24,7 @@ export class ProviderRegistry {
       if (typeof version !== 'string' || !SUPPORTED_SPECIFICATION_VERSIONS.includes(version)) {
         throw new RunlensError(
           'Unsupported',
-          `provider '${String(definition.id)}' implements adapter specification ${JSON.stringify(version)}; this @runlens/core supports ${SUPPORTED_SPECIFICATION_VERSIONS.join(', ')} (update the adapter package or @runlens/core${version === 'v1' ? "; during the migration to v2, wrap a v1 definition with fromV1()" : ''})`,
+          `provider '${String(definition.id)}' implements adapter specification ${JSON.stringify(version)}; this @runlens/core supports ${SUPPORTED_SPECIFICATION_VERSIONS.join(', ')} (update the adapter package or @runlens/core)`,
         );
       }
       if (this.byId.has(definition.id)) throw invalidInput(`provider '${definition.id}' is registered twice`);

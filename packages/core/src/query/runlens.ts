@@ -15,12 +15,10 @@ import { isTerminal, type Run, type RunFilter, type RunSummary } from '../model/
 import { brief, type Warning } from '../model/warning.js';
 import { redact, registerSecret } from '../redact.js';
 import type { RunRef } from '../ref.js';
-import type { RequestContext } from '../spec/v1.js';
-import type { AnyProviderDefinition, FollowPolicy, ProviderCapabilitiesV2, ProviderEnvironmentV2, ProviderV2, RunCapabilities, RunFeature, RunTarget, TestHooks } from '../spec/v2.js';
+import type { AnyProviderDefinition, FollowPolicy, RequestContext, ProviderCapabilitiesV2, ProviderEnvironmentV2, ProviderV2, RunCapabilities, RunFeature, RunTarget, TestHooks } from '../spec/v2.js';
 import { formatRef } from '../ref.js';
 import { fromQuerySource, fromStreamSource, type NormalizedLogSource } from './log-shapes.js';
 import { resolveSettings } from './settings.js';
-import { legacyFollowPolicy } from './from-v1.js';
 import { compareRuns, type Comparison, type CompareOptions } from './compare.js';
 import { compareNatural, LogReader } from './logs.js';
 import { ProviderRegistry } from './registry.js';
@@ -291,8 +289,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     // Query- and stream-shaped sources are read through core's positions (log-shapes.ts).
     const source: NormalizedLogSource = logs.kind === 'query' ? fromQuerySource(logs) : logs.kind === 'stream' ? fromStreamSource(logs, query.signal) : logs;
     return new LogReader(
-      // TEMPORARY (fromV1): a wrapped v1 provider's follow knobs are defaults under core's policy.
-      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: { ...legacyFollowPolicy(p), ...follow }, ...(options.readAheadBytes !== undefined ? { readAheadBytes: options.readAheadBytes } : {}) },
+      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: follow, ...(options.readAheadBytes !== undefined ? { readAheadBytes: options.readAheadBytes } : {}) },
       query,
     );
   };

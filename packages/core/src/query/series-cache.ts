@@ -1,7 +1,7 @@
 // Metric series already read, kept for reuse by a long-lived runlens (the server): a compare page
 // reads the same four 100,000-point series on every view, and its summary reads them again. Only
 // series of runs that have ended are kept, and only from providers that can say when a series'
-// stored points last changed (`MetricSourceV1.seriesVersions`: for local archives, the file's size,
+// stored points last changed (`MetricSourceV2.seriesVersions`: for local archives, the file's size,
 // modification time and inode), so a series written again is read again. Bounded by the total points
 // held; the least recently used series go first.
 import type { MetricPoint } from '../model/metric.js';

@@ -21,9 +21,57 @@ import type { MetricDescriptor, MetricSeries } from '../model/metric.js';
 import type { Run, RunFilter, RunSummary } from '../model/run.js';
 import type { Warning } from '../model/warning.js';
 import type { FailureRule } from '../failure.js';
-import type { CallOptions, ClaimContext, JsonValue, RequestContext } from './v1.js';
-// Shared with v1; they move here when v1 is deleted.
-export type { BudgetSpec, CallOptions, ClaimContext, JsonValue, RequestContext, Requester, RequesterOptions, RequestSpec } from './v1.js';
+import type { RunlensError } from '../errors.js';
+
+// ---------------------------------------------------------------------------------------------
+// Core's request machinery and the values that cross the contract
+
+/** A JSON value: adapter positions must survive `JSON.stringify` inside a cursor. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface ClaimContext {
+  readonly cwd: string;
+}
+
+/** Core's request machinery: the shared request budget, retries with back-off, error mapping. */
+export interface RequestContext {
+  /** A requester bound to one error mapper. Create one per adapter instance. */
+  requester(options: RequesterOptions): Requester;
+  /**
+   * Core's retry policy around a step that is more than one request and must not be repeated blindly
+   * (e.g. re-checking what a write whose answer was lost already stored before writing the rest).
+   * `work` gets the attempt number from 1; its RunlensErrors decide, by `retryable`, whether to go on.
+   */
+  retry<T>(work: (attempt: number) => Promise<T>, options: { readonly operation: string; readonly signal?: AbortSignal }): Promise<T>;
+}
+
+export interface RequesterOptions {
+  /** Turns anything a wire call throws into a RunlensError (with `retryable`/`retryAfterMs` set). */
+  mapError(error: unknown, call: { operation: string; run?: string }): RunlensError;
+}
+
+export interface BudgetSpec {
+  /** Shared by every reader in the process: provider, account or project, endpoint and operation. */
+  readonly key: string;
+  readonly ratePerSecond: number;
+  readonly burst?: number;
+}
+
+export interface RequestSpec extends CallOptions {
+  readonly operation: string;
+  readonly budget: BudgetSpec;
+  readonly run?: string;
+  /** A cap on attempts; by default core retries until the request's time budget runs out. 1 disables retries for a non-idempotent call. */
+  readonly maxAttempts?: number;
+}
+
+export interface Requester {
+  call<T>(spec: RequestSpec, send: (signal: AbortSignal | undefined) => Promise<T>): Promise<T>;
+}
 
 export type SpecificationVersionV2 = 'v2';
 
@@ -120,7 +168,11 @@ export interface ProviderDefinition<Settings = unknown, Handle = unknown> {
   readonly refHelp?: string;
   /** Environment variables the adapter reads itself (credentials through an SDK's chain), for help. */
   readonly environment?: readonly EnvironmentHelp[];
-  /** As in v1: recognises a native identifier and returns the id part of this provider's ref. */
+  /**
+   * Recognises a native identifier (an ARN, an ARM id, a console URL, a path) and returns the id part
+   * of this provider's ref, or undefined. Also offered the id of a `provider:id` ref of this provider,
+   * so `azureml:<Studio URL>` means the same as the bare URL. `cwd` is where relative paths resolve.
+   */
   claim?(text: string, context: ClaimContext): string | undefined;
   /** Whether enough configuration is present to list runs without being asked by name. */
   isConfigured?(environment: ConfigurationView<Settings>): boolean;
@@ -201,7 +253,7 @@ interface StreamLister<Handle> {
 
 /**
  * Per-stream logs that can be re-read from a stored position (CloudWatch tokens, blob byte offsets,
- * OBS object offsets, local files). The v1 shape.
+ * OBS object offsets, local files).
  */
 export interface PositionedLogSource<Handle> extends StreamLister<Handle> {
   readonly kind: 'positioned';
@@ -290,7 +342,7 @@ export interface StreamOpenRequest extends CallOptions {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Metrics and artifacts: as v1, with the run target instead of the run.
+// Metrics and artifacts: whole series and byte streams, each call given the run target.
 
 export interface MetricReadRequestV2 extends CallOptions {
   readonly since?: number;

@@ -9,7 +9,6 @@ import { RunlensError } from '../errors.js';
 import { encodeCursor } from '../machinery/cursor.js';
 import type { LogRecord } from '../model/log.js';
 import type { RunStatus } from '../model/run.js';
-import { isFromV1 } from '../query/from-v1.js';
 import { createRunlens, type Runlens } from '../query/runlens.js';
 import type { AnyProviderDefinition, TestHooks } from '../spec/v2.js';
 import { expectedTimeline, interleavedFixture, type RunFixture } from './fixtures.js';
@@ -157,8 +156,6 @@ export function runConformance(options: ConformanceOptions): void {
     });
 
     it.runIf(Boolean(options.provider.settings))('refuses invalid settings with one InvalidInput line naming the provider, like every provider', async () => {
-      // TEMPORARY: a definition wrapped by fromV1 checks its own settings (v1 did, three ways).
-      if (isFromV1(options.provider)) return;
       const bad = options.invalidSettings ?? { noSuchSetting: true };
       let error: unknown;
       try {
