@@ -23,7 +23,25 @@ async function startEmulators() {
   const { startAzuremlEmulator } = await import('../packages/azureml/dist/testing/index.js');
   started.push(['azureml', await startAzuremlEmulator({ scenarios: true })]);
   for (const [, emulator] of started) Object.assign(env, emulator.env);
+  for (const [name, emulator] of await startKubernetes()) started.push([name, emulator]);
   return Object.fromEntries(started);
+}
+
+/**
+ * The Kubernetes API emulator (Kubeflow PyTorchJobs, a TrainJob, an indexed Job, with their pods,
+ * events and logs) and a Prometheus emulator with its pods' metrics; refs reach them through a
+ * kubeconfig, as kubectl's would.
+ */
+async function startKubernetes() {
+  const { startKubernetesEmulator, startPrometheusEmulator, scenarioSeries } = await import('../packages/kubernetes/dist/testing/index.js');
+  const kube = await startKubernetesEmulator({ scenarios: true });
+  const prometheus = await startPrometheusEmulator({ series: scenarioSeries(kube) });
+  const dir = await mkdtemp(path.join(tmpdir(), 'runlens-demo-kube-'));
+  const kubeconfig = path.join(dir, 'config');
+  await writeFile(kubeconfig, kube.kubeconfig(), { mode: 0o600 });
+  Object.assign(env, { KUBECONFIG: kubeconfig, RUNLENS_PROMETHEUS_URL: prometheus.url });
+  const cleanup = { close: async () => rm(dir, { recursive: true, force: true }) };
+  return [['kubernetes', kube], ['prometheus', prometheus], ['kubeconfig', cleanup]];
 }
 
 async function follow(args, grow) {
@@ -74,6 +92,16 @@ async function cloudTour() {
     await runlens('logs', `local:${path.join(work, 'sagemaker-export')}`, '--tail', '3');
     await runlens('export', 'azureml:rl-az-seed004', '--out', path.join(work, 'azure-export'));
     await runlens('metrics', `local:${path.join(work, 'azure-export')}`, '--csv');
+
+    console.log(`\n${bold('Kubernetes training jobs (Kubeflow PyTorchJob, TrainJob, indexed Jobs), read through your kubeconfig:')}`);
+    await runlens('runs', '--provider', 'k8s');
+    await runlens('describe', 'k8s:ml/pytorchjob/resnet-oom');
+    await runlens('logs', 'k8s:ml/pytorchjob/bert-finetune', '--node', 'worker-1', '--tail', '4');
+    await runlens('metrics', 'k8s:ml/pytorchjob/bert-finetune', '--node', 'worker-0');
+    await runlens('logs', 'k8s:ml/pytorchjob/vit-pods-gone');
+    await runlens('compare', 'sagemaker:rl-completed-4node', 'azureml:rl-az-completed-2node', 'k8s:ml/pytorchjob/bert-finetune', '--metric', 'loss');
+    await runlens('export', 'k8s:ml/pytorchjob/resnet-oom', '--out', path.join(work, 'k8s-export'));
+    await runlens('describe', `local:${path.join(work, 'k8s-export')}`);
   } finally {
     await Promise.all(Object.values(emulators).map((e) => e.close()));
   }
@@ -101,8 +129,9 @@ async function serveDemo() {
   const { startAzuremlEmulator } = await import('../packages/azureml/dist/testing/index.js');
   const emulators = [await startSagemakerEmulator({ advanceEveryMs: 4000 }), await startModelartsEmulator({ scenarios: true }), await startAzuremlEmulator({ scenarios: true })];
   for (const emulator of emulators) Object.assign(env, emulator.env);
+  for (const [, emulator] of await startKubernetes()) emulators.push(emulator);
   const port = process.env.RUNLENS_DEMO_PORT ?? '7410';
-  console.log(`\n${bold(`$ runlens serve --archives ./examples/runs --port ${port}`)}   (plus the SageMaker, ModelArts and Azure ML emulators)`);
+  console.log(`\n${bold(`$ runlens serve --archives ./examples/runs --port ${port}`)}   (plus the SageMaker, ModelArts, Azure ML and Kubernetes emulators)`);
   console.log('Open the URL below in a browser: the runs of every provider, a run\'s failure and logs (live), metrics, compare. Ctrl-C stops.');
   const child = spawn(process.execPath, [cli, 'serve', '--archives', './examples/runs', '--port', port], { cwd: root, env, stdio: 'inherit' });
   const stop = () => child.kill('SIGTERM');
@@ -118,7 +147,7 @@ if (process.argv.includes('--serve')) await serveDemo();
 const x = (name) => `local:./examples/runs/${name}`;
 const work = await mkdtemp(path.join(tmpdir(), 'runlens-demo-'));
 try {
-  console.log(bold('runlens tour: one query API over SageMaker, ModelArts and Azure ML runs (here: local archives)'));
+  console.log(bold('runlens tour: one query API over SageMaker, ModelArts, Azure ML and Kubernetes runs (here: local archives)'));
 
   await runlens('runs', '--provider', 'local');
   await runlens('describe', x('sagemaker-hyperparameter-typo'));

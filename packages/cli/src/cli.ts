@@ -125,7 +125,7 @@ export function buildProgram(io: CliIO, execute: (command: Command, action: Acti
     .helpCommand(false)
     .addHelpText('after', EXIT_CODES_HELP);
   // Each installed provider's flags; one flag declared by several providers is one option feeding all.
-  for (const flag of providerFlags()) program.option(`--${flag.flag} <${flag.valueName}>`, flag.description);
+  for (const flag of providerFlags()) program.option(flag.boolean ? `--${flag.flag}` : `--${flag.flag} <${flag.valueName}>`, flag.description);
 
   const command = (name: string, summary: string) => program.command(name).description(summary).helpOption('-h, --help', 'show help');
 

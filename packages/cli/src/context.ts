@@ -39,7 +39,9 @@ export interface CommandContext {
 export function providerSettings(globals: GlobalOptions): Record<string, Record<string, unknown>> {
   const settings: Record<string, Record<string, unknown>> = {};
   for (const flag of providerFlags()) {
-    const text = globals[flag.attribute];
+    const given = globals[flag.attribute];
+    // A switch arrives as true; a flag with a value as its text.
+    const text = given === true && flag.boolean ? 'true' : given;
     if (typeof text !== 'string') continue;
     for (const { provider, option } of flag.targets) (settings[provider] ??= {})[option.key] = settingValue(option, text, `--${flag.flag}`);
   }

@@ -211,5 +211,74 @@ export const PROVIDER_MANIFEST: readonly ProviderManifest[] = [
         "description": "MLflow auth (Azure ML and SageMaker servers: their cloud credentials)"
       }
     ]
+  },
+  {
+    "id": "k8s",
+    "displayName": "Kubernetes training jobs (Kubeflow PyTorchJob, TrainJob, indexed Jobs)",
+    "refHelp": "k8s:<namespace>/<pytorchjob|trainjob|job>/<name>",
+    "options": [
+      {
+        "key": "kubeconfig",
+        "flag": "kubeconfig",
+        "valueName": "file",
+        "description": "Kubernetes: use only this kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)"
+      },
+      {
+        "key": "context",
+        "flag": "context",
+        "valueName": "name",
+        "description": "Kubernetes: kubeconfig context (default: its current-context)"
+      },
+      {
+        "key": "namespace",
+        "flag": "namespace",
+        "valueName": "name",
+        "description": "Kubernetes: namespace 'runs' lists (default: the context's)"
+      },
+      {
+        "key": "allNamespaces",
+        "flag": "all-namespaces",
+        "env": [
+          "RUNLENS_K8S_ALL_NAMESPACES"
+        ],
+        "type": "boolean",
+        "description": "Kubernetes: 'runs' lists jobs of every namespace"
+      },
+      {
+        "key": "selector",
+        "flag": "selector",
+        "valueName": "labels",
+        "description": "Kubernetes: label selector for 'runs' (team=nlp,tier!=dev)"
+      },
+      {
+        "key": "prometheus",
+        "flag": "prometheus",
+        "valueName": "url",
+        "env": [
+          "RUNLENS_PROMETHEUS_URL"
+        ],
+        "description": "Kubernetes: Prometheus URL for system metrics (CPU, memory, DCGM GPU)"
+      },
+      {
+        "key": "container",
+        "flag": "container",
+        "valueName": "name",
+        "description": "Kubernetes: read this container of each pod (default: pytorch, node, or the first)"
+      }
+    ],
+    "environment": [
+      {
+        "name": "KUBECONFIG",
+        "description": "Kubernetes: kubeconfig files (':'-separated, merged as kubectl does)"
+      },
+      {
+        "name": "KUBERNETES_SERVICE_HOST",
+        "description": "Kubernetes: set in a pod; with the service account's token, used when no kubeconfig gives a context"
+      },
+      {
+        "name": "RUNLENS_PROMETHEUS_TOKEN",
+        "description": "Kubernetes: bearer token for a Prometheus behind an authenticating proxy"
+      }
+    ]
   }
 ];

@@ -28,6 +28,8 @@ export interface ProviderFlag {
   /** commander's attribute name for it (`tracking-uri` → `trackingUri`). */
   readonly attribute: string;
   readonly valueName: string;
+  /** Every setting it feeds is a boolean: a switch (`--all-namespaces`), given without a value. */
+  readonly boolean: boolean;
   readonly description: string;
   readonly targets: readonly { readonly provider: string; readonly option: ManifestOption }[];
 }
@@ -47,6 +49,7 @@ export function providerFlags(manifest: readonly ProviderManifest[] = PROVIDER_M
     flag,
     attribute: flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()),
     valueName: entry.valueName,
+    boolean: entry.targets.every((t) => t.option.type === 'boolean'),
     description: entry.descriptions.join('; '),
     targets: entry.targets,
   }));

@@ -6,5 +6,6 @@ import { sagemakerProvider } from '@runlens/sagemaker';
 import { modelartsProvider } from '@runlens/modelarts';
 import { azuremlProvider } from '@runlens/azureml';
 import { mlflowProvider } from '@runlens/mlflow';
+import { kubernetesProvider } from '@runlens/kubernetes';
 
-export const providers: AnyProviderDefinition[] = [localProvider, sagemakerProvider, modelartsProvider, azuremlProvider, mlflowProvider];
+export const providers: AnyProviderDefinition[] = [localProvider, sagemakerProvider, modelartsProvider, azuremlProvider, mlflowProvider, kubernetesProvider];

@@ -23,8 +23,7 @@ export const kubernetesProvider: ProviderDefinition<KubernetesSettings, Kubernet
       { key: 'kubeconfig', flag: 'kubeconfig', valueName: 'file', description: 'Kubernetes: use only this kubeconfig (default: KUBECONFIG, ~/.kube/config, in-cluster)' },
       { key: 'context', flag: 'context', valueName: 'name', description: "Kubernetes: kubeconfig context (default: its current-context)" },
       { key: 'namespace', flag: 'namespace', valueName: 'name', description: "Kubernetes: namespace 'runs' lists (default: the context's)" },
-      // No flag yet: the CLI gives every provider flag a value (`--all-namespaces <x>`); a boolean flag is for the CLI to support.
-      { key: 'allNamespaces', env: ['RUNLENS_K8S_ALL_NAMESPACES'], type: 'boolean', description: "Kubernetes: 'runs' lists jobs of every namespace" },
+      { key: 'allNamespaces', flag: 'all-namespaces', env: ['RUNLENS_K8S_ALL_NAMESPACES'], type: 'boolean', description: "Kubernetes: 'runs' lists jobs of every namespace" },
       { key: 'selector', flag: 'selector', valueName: 'labels', description: "Kubernetes: label selector for 'runs' (team=nlp,tier!=dev)" },
       { key: 'prometheus', flag: 'prometheus', valueName: 'url', env: ['RUNLENS_PROMETHEUS_URL'], description: 'Kubernetes: Prometheus URL for system metrics (CPU, memory, DCGM GPU)' },
       { key: 'container', flag: 'container', valueName: 'name', description: 'Kubernetes: read this container of each pod (default: pytorch, node, or the first)' },
