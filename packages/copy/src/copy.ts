@@ -418,7 +418,7 @@ class RunCopier {
     await batches.finish();
 
     // Logs: one JSON-lines artifact per node.
-    if (this.runlens.capabilities(run.provider).logs) {
+    if ((await this.runlens.runCapabilities(run, this.call)).logs.available) {
       this.progress('logs', 'reading the logs');
       const spooled = await spoolLogs(this.runlens, this.ref, { ...this.call, nodes: run.nodes.length, ...(this.options.tmpDir ? { tmp: this.options.tmpDir } : {}) });
       try {
@@ -536,7 +536,7 @@ class RunCopier {
         this.written.artifactBytes += artifact.size ?? 0;
       }
     }
-    if (this.runlens.capabilities(source.run.provider).logs) {
+    if ((await this.runlens.runCapabilities(source.run, this.call)).logs.available) {
       const nodes = await this.runlens.logStreams(this.ref, this.call);
       this.written.logFiles = new Set(nodes.map((s) => s.node)).size;
     }

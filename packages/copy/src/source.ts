@@ -27,10 +27,11 @@ export interface SourceParts {
 }
 
 export async function readSourceParts(runlens: Runlens, source: SourceRun, signal?: AbortSignal): Promise<SourceParts> {
-  const caps = runlens.capabilities(source.run.provider);
   const call = signal ? { signal } : {};
-  const descriptors = caps.systemMetrics || caps.trainingMetrics ? await runlens.metricDescriptors(source.ref, call) : [];
-  const artifacts = caps.artifacts ? await runlens.artifacts(source.ref, call) : [];
+  // The run's own capabilities: a job without outputs has no artifacts though its provider has them.
+  const caps = await runlens.runCapabilities(source.run, call);
+  const descriptors = caps.systemMetrics.available || caps.trainingMetrics.available ? await runlens.metricDescriptors(source.ref, call) : [];
+  const artifacts = caps.artifacts.available ? await runlens.artifacts(source.ref, call) : [];
   return { descriptors, artifacts };
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Run, Runlens } from '@runlens/core';
 import { startMlflowEmulator, type MlflowEmulator } from '@runlens/mlflow/testing';
 import { COMPLETED_JOB, startSagemakerEmulator, type SagemakerEmulator } from '@runlens/sagemaker/testing';
-import { SCENARIO, startModelartsEmulator, type ModelartsEmulator } from '@runlens/modelarts/testing';
+import { SCENARIO, startModelartsEmulator, syntheticLog, type ModelartsEmulator } from '@runlens/modelarts/testing';
 import { startAzuremlEmulator } from '@runlens/azureml/testing';
 import { copyRuns, seriesKey, TAGS, type CopyOutcome } from '../src/index.js';
 import { asMlflowPoints, bytesOf, download, fromMlflow, history, logLines, mlflowRunlens, paramsOf, reader, sourceRunlens, tagsOf } from './support.js';
@@ -73,7 +73,8 @@ async function expectSameRun(ref: string, outcome: CopyOutcome): Promise<void> {
   }
 
   // Artifacts byte for byte.
-  for (const artifact of await runlens.artifacts(ref)) {
+  const artifacts = (await runlens.runCapabilities(source)).artifacts.available ? await runlens.artifacts(ref) : [];
+  for (const artifact of artifacts) {
     const copied = await download(client, run, artifact.path);
     expect({ path: artifact.path, same: copied.equals(await bytesOf((await runlens.openArtifact(ref, artifact.path)).body)) }).toEqual({ path: artifact.path, same: true });
   }
@@ -148,6 +149,17 @@ describe('runlens copy into MLflow', { timeout: 60_000 }, () => {
     for (const [i, ref] of refs.entries()) await expectSameRun(ref, outcomes[i]!);
     for (const [i, ref] of refs.entries()) await expectSameThroughProvider(ref, outcomes[i]!);
     expect(outcomes.map((o) => o.experiment)).toEqual(['runlens/modelarts', 'runlens/azureml', 'runlens/azureml']);
+  });
+
+  it("copies a run that lacks a feature its provider has (a ModelArts job that declares no OBS outputs): the rest, and no error", async () => {
+    const id = 'c0000000-0000-4000-8000-00000000a001';
+    const start = Date.UTC(2024, 0, 15);
+    modelarts.putJob({ kind: 'job', metadata: { id, name: 'no-outputs', create_time: start }, status: { phase: 'Completed', tasks: ['worker-0'], start_time: start, duration: 60_000 } });
+    modelarts.setTaskLog(id, 'worker-0', syntheticLog({ size: 1_200, task: 'worker-0', startMs: start }).generate(0, 1_200));
+    expect((await runlens.describeRun(`modelarts:${id}`)).capabilities.artifacts.available).toBe(false);
+    const [outcome] = await copyRuns(runlens, [`modelarts:${id}`], { to: mlflow.url, env: {} });
+    expect([outcome!.status, outcome!.error?.message, outcome!.written.artifacts, outcome!.written.logFiles]).toEqual(['created', undefined, 0, 1]);
+    await expectSameRun(`modelarts:${id}`, outcome!);
   });
 
   it('copying again finds each copy and writes nothing: one run per source, no point twice', async () => {

@@ -142,6 +142,12 @@ export interface Runlens {
   /** The run (without log evidence) with its per-run capabilities and warnings. */
   describeRun(ref: string, options?: { signal?: AbortSignal }): Promise<RunView>;
   /**
+   * What a run this instance described (by `describe` or `describeRun`) can do, without asking the
+   * provider again: its per-run capabilities, narrowed from the provider's. A run from elsewhere is
+   * described first.
+   */
+  runCapabilities(run: Run, options?: { signal?: AbortSignal }): Promise<RunView['capabilities']>;
+  /**
    * The run's identity, whatever text its ref was typed as (`local:./x` and `local:/abs/x` are one):
    * the provider's `identity(run)`, else `run.ref`. Cursors and copies name runs by it.
    */
@@ -276,6 +282,10 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     if (!definition.capabilities[feature]) return { available: false, reason: `${definition.displayName} does not support ${feature}` };
     const own = view.capabilities[feature];
     return own && !own.available ? { available: false, ...(own.reason ? { reason: own.reason } : {}) } : { available: true };
+  };
+  const capabilitiesOf = (ref: RunRef, view: Described): RunView['capabilities'] => {
+    const features: RunFeature[] = ['logs', 'follow', 'systemMetrics', 'trainingMetrics', 'artifacts'];
+    return Object.fromEntries(features.map((f) => [f, runFeature(ref, view, f)])) as RunView['capabilities'];
   };
   const runCapable = (ref: RunRef, view: Described, feature: RunFeature, what: string): void => {
     const state = runFeature(ref, view, feature);
@@ -491,9 +501,12 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     async describeRun(text, describeOptions = {}) {
       const ref = resolveRef(text);
       const view = await describeFull(ref, describeOptions.signal);
-      const features: RunFeature[] = ['logs', 'follow', 'systemMetrics', 'trainingMetrics', 'artifacts'];
-      const capabilities = Object.fromEntries(features.map((f) => [f, runFeature(ref, view, f)])) as RunView['capabilities'];
-      return { run: view.target.run, capabilities, warnings: view.warnings };
+      return { run: view.target.run, capabilities: capabilitiesOf(ref, view), warnings: view.warnings };
+    },
+
+    async runCapabilities(run, capabilityOptions = {}) {
+      const ref = resolveRef(run.ref);
+      return capabilitiesOf(ref, handles.get(run) ?? (await describeFull(ref, capabilityOptions.signal)));
     },
 
     async identity(run) {
