@@ -24,13 +24,16 @@ describe('provider flags from the installed definitions', () => {
 
   it('a flag declared by several providers is one option whose value goes to each', () => {
     for (const flag of providerFlags()) {
-      const settings = providerSettings({ color: true, [flag.attribute]: 'value-1' });
+      // A switch (--all-namespaces) arrives as true, a flag with a value as its text.
+      const settings = providerSettings({ color: true, [flag.attribute]: flag.boolean ? true : 'value-1' });
       expect(Object.keys(settings).sort()).toEqual([...new Set(flag.targets.map((t) => t.provider))].sort());
       for (const { provider, option } of flag.targets) expect(settings[provider]![option.key]).toBeDefined();
     }
     const shared = providerFlags().filter((f) => f.targets.length > 1);
     expect(shared.map((f) => f.flag)).toContain('region');
     expect(providerSettings({ color: true })).toEqual({});
+    expect(providerSettings({ color: true, allNamespaces: true })).toEqual({ k8s: { allNamespaces: true } });
+    expect(providerFlags().find((f) => f.flag === 'all-namespaces')?.boolean).toBe(true);
   });
 
   it('every provider flag is a global option, and the help lists each provider\'s ref forms and environment variables', () => {
