@@ -16,8 +16,8 @@ import {
   type Run,
 } from '@runlens/core';
 import type { Dispatcher } from 'undici';
-import { MlflowClient, proxyRoot } from './client.js';
-import { authForTarget, parseTrackingTarget, type TrackingTarget } from './targets.js';
+import { MlflowClient, type RunArtifactStore } from './client.js';
+import { authForTarget, parseTrackingTarget, s3AccessForTarget, type TrackingTarget } from './targets.js';
 import { ARTIFACTS, LOGS_DIR, RUNLENS_DIR, TAGS, parseMetricKey, type SeriesEntry } from './conventions.js';
 import { parseNodes, tagMap, toRun, type MlflowRaw } from './convert-run.js';
 import { mapMlflowError } from './errors.js';
@@ -49,6 +49,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
       baseUrl: where.baseUrl,
       requester: environment.requests.requester({ mapError: mapMlflowError }),
       auth: authForTarget(where, environment.env),
+      ...(where.kind === 'sagemaker' ? { s3: s3AccessForTarget(where, environment.env)! } : {}),
       ...(settings.dispatcher ? { dispatcher: settings.dispatcher as Dispatcher } : {}),
       ...(positive(settings.requestsPerSecond) ? { requestsPerSecond: positive(settings.requestsPerSecond) } : {}),
     });
@@ -56,12 +57,13 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   };
   const pageBytes = positive(settings.logPageBytes) ?? DEFAULT_PAGE_BYTES;
   const rawOf = (run: Run): MlflowRaw => run.raw as MlflowRaw;
-  const rootOf = (run: Run): string => proxyRoot(rawOf(run).run.info.artifact_uri, run.id);
+  /** Where the run's artifacts are: the proxy, or (SageMaker) S3; Unsupported for a store neither reaches. */
+  const storeOf = (run: MlflowRun): RunArtifactStore => clientOf().artifactStore(run.info);
 
   /** A small artifact's text, or undefined when there is none. */
   const smallArtifact = async (run: MlflowRun, path: string, signal?: AbortSignal): Promise<string | undefined> => {
     try {
-      const { body } = await clientOf().downloadArtifact(`${proxyRoot(run.info.artifact_uri, run.info.run_id)}/${path}`, { run: run.info.run_id, ...(signal ? { signal } : {}) });
+      const { body } = await storeOf(run).download(path, signal ? { signal } : {});
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
       return Buffer.concat(chunks).toString('utf8');
@@ -98,7 +100,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
     // What a missing artifact answers through the proxy is unverified: fetch only files the listing shows.
     let present = new Set<string>();
     try {
-      const files = await clientOf().listArtifacts(`${proxyRoot(run.info.artifact_uri, id)}/${RUNLENS_DIR}`, { run: id, ...(signal ? { signal } : {}) });
+      const files = await storeOf(run).list(RUNLENS_DIR, signal ? { signal } : {});
       present = new Set(files.filter((f) => !f.is_dir).map((f) => `${RUNLENS_DIR}/${f.path}`));
     } catch (error) {
       if (!(RunlensError.isInstance(error) && error.code === 'Unsupported')) throw error;
@@ -127,13 +129,13 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   // ---- logs ------------------------------------------------------------------------------------
 
   const listStreams = async (run: Run, options: { signal?: AbortSignal } = {}): Promise<LogStreamInfo[]> => {
-    let root: string;
+    let store: RunArtifactStore;
     try {
-      root = rootOf(run);
+      store = storeOf(rawOf(run).run);
     } catch {
-      return []; // artifacts the server does not proxy: no logs to read
+      return []; // artifacts in a store runlens cannot reach: no logs to read
     }
-    const files = await clientOf().listArtifacts(`${root}/${LOGS_DIR}`, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+    const files = await store.list(LOGS_DIR, options.signal ? { signal: options.signal } : {});
     const bySlug = new Map(rawOf(run).nodes.map((n) => [fileSlug(n.name), n.name]));
     return files
       .filter((f) => !f.is_dir && f.path.endsWith('.jsonl'))
@@ -166,7 +168,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
 
   const readStream = async (run: Run, stream: LogStreamInfo, request: { position?: unknown; signal?: AbortSignal }) => {
     const start = typeof request.position === 'number' && request.position >= 0 ? request.position : 0;
-    const { body, skip } = await clientOf().downloadArtifact(`${rootOf(run)}/${stream.id}`, { offset: start, run: run.id, ...(request.signal ? { signal: request.signal } : {}) });
+    const { body, skip } = await storeOf(rawOf(run).run).download(stream.id, { offset: start, ...(request.signal ? { signal: request.signal } : {}) });
     const records: LogRecord[] = [];
     let toSkip = skip;
     let pending = Buffer.alloc(0);
@@ -274,11 +276,11 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   // ---- artifacts -------------------------------------------------------------------------------
 
   async function* listArtifacts(run: Run, options: { signal?: AbortSignal } = {}): AsyncGenerator<readonly ArtifactInfo[]> {
-    const root = rootOf(run);
+    const store = storeOf(rawOf(run).run);
     const dirs = [''];
     while (dirs.length > 0) {
       const dir = dirs.shift()!;
-      const files = await clientOf().listArtifacts(dir ? `${root}/${dir}` : root, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+      const files = await store.list(dir, options.signal ? { signal: options.signal } : {});
       const page: ArtifactInfo[] = [];
       for (const f of files) {
         const path = dir ? `${dir}/${f.path}` : f.path;
@@ -294,7 +296,7 @@ export function createMlflowProvider(environment: ProviderEnvironment): Provider
   }
 
   const openArtifact = async (run: Run, path: string, options: { signal?: AbortSignal } = {}) => {
-    const { body, size } = await clientOf().downloadArtifact(`${rootOf(run)}/${path}`, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+    const { body, size } = await storeOf(rawOf(run).run).download(path, options.signal ? { signal: options.signal } : {});
     return { ...(size !== undefined ? { size } : {}), body };
   };
 
