@@ -14,7 +14,7 @@ import type { Env } from './targets.js';
 export interface S3Access {
   readonly region: string;
   readonly auth: MlflowAuth;
-  /** `AWS_ENDPOINT_URL_S3` (path style), else the virtual-hosted regional endpoint. */
+  /** `MLFLOW_S3_ENDPOINT_URL`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL` (path style); absent: the virtual-hosted regional endpoint. */
   readonly endpoint?: string;
   /** SAGEMAKER_PRESIGNED_URL_UPLOAD_ENABLED=true: upload through the tracking server's presigned URLs. */
   readonly presignedUpload: boolean;
@@ -44,17 +44,18 @@ export function encodeKey(key: string): string {
 }
 
 export function s3Access(region: string, env: Env): S3Access {
-  const custom = env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim();
+  // MLflow's own S3 override first (mlflow/environment_variables.py MLFLOW_S3_ENDPOINT_URL, read by its S3 artifact repository), then the AWS SDKs' variables.
+  const custom = env.MLFLOW_S3_ENDPOINT_URL?.trim() || env.AWS_ENDPOINT_URL_S3?.trim() || env.AWS_ENDPOINT_URL?.trim();
   let endpoint: string | undefined;
   if (custom) {
     let url: URL;
     try {
       url = new URL(custom);
     } catch {
-      throw invalidInput(`AWS_ENDPOINT_URL_S3 '${custom}' is not a URL`);
+      throw invalidInput(`the S3 endpoint override '${custom}' (MLFLOW_S3_ENDPOINT_URL / AWS_ENDPOINT_URL_S3) is not a URL`);
     }
     const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/i.test(url.hostname);
-    if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) throw invalidInput('AWS_ENDPOINT_URL_S3 must be https (plain http only on a loopback host)');
+    if (!(url.protocol === 'https:' || (url.protocol === 'http:' && loopback))) throw invalidInput('the S3 endpoint override (MLFLOW_S3_ENDPOINT_URL / AWS_ENDPOINT_URL_S3) must be https (plain http only on a loopback host)');
     endpoint = `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
   }
   return {

@@ -55,7 +55,7 @@ export interface MlflowEmulatorOptions {
   /**
    * Artifacts in S3, as a SageMaker managed tracking server keeps them: experiments default to
    * `s3://<bucket>/<id>`, runs report `s3://<bucket>/<exp>/<run>/artifacts`, the tracking API serves
-   * `artifacts/presigned-upload-url`, and a loopback S3 endpoint (`/_s3/…`, `AWS_ENDPOINT_URL_S3` in
+   * `artifacts/presigned-upload-url`, and a loopback S3 endpoint (`/_s3/…`, `MLFLOW_S3_ENDPOINT_URL` in
    * `env`) takes presigned PUTs and SigV4-signed (service s3) GETs and PUTs (testing/s3.ts).
    */
   readonly s3?: S3FlavourOptions;
@@ -241,7 +241,8 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
   const trackingUri = azure ? `azureml://127.0.0.1:${port}${prefix}` : sigv4 ? sigv4.arn : url;
   const env: Record<string, string> = { MLFLOW_TRACKING_URI: trackingUri };
   if (azure) env.AZUREML_ACCESS_TOKEN = azure.token;
-  if (s3) env.AWS_ENDPOINT_URL_S3 = `${config.baseUrl}/_s3`;
+  // MLflow's own variable: an AWS_ENDPOINT_URL_S3 would also redirect a SageMaker source's S3 reads in the same process.
+  if (s3) env.MLFLOW_S3_ENDPOINT_URL = `${config.baseUrl}/_s3`;
   if (sigv4) {
     Object.assign(env, { SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT: config.baseUrl, AWS_ACCESS_KEY_ID: sigv4.accessKeyId, AWS_SECRET_ACCESS_KEY: sigv4.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
     if (sigv4.sessionToken) env.AWS_SESSION_TOKEN = sigv4.sessionToken;
