@@ -3,6 +3,7 @@
 // both of the sagemaker-mlflow plugin's write routes (presigned upload URLs from the tracking server,
 // or PutObject signed for s3 with the caller's credentials) and checks each: presigned signature,
 // expiry and headers; SigV4 for s3. Reads go through `mlflow:` (tracking API listing, GetObject).
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -153,5 +154,28 @@ describe('runlens copy into SageMaker managed MLflow with artifacts in S3', { ti
     expect(String(result?.message)).not.toContain('\n');
     expect(s3Requests().length).toBe(0);
     expect(sagemaker.state.experimentByName('bad-key')).toBeUndefined();
+  });
+
+  it('S3 refusing the upload (no s3:PutObject): the CLI says so in one line, exit 4, and the run is not marked complete', async () => {
+    const bin = path.join(REPO, 'packages/cli/dist/main.js');
+    const base: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('MLFLOW_') && !key.startsWith('AWS_') && !key.startsWith('SAGEMAKER_')) base[key] = value;
+    sagemaker.s3!.denyPuts = true;
+    try {
+      const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [bin, 'copy', SOURCE, '--to', ARN, '--experiment', 'no-put'], { cwd: REPO, env: { ...base, NO_COLOR: '1', ...sagemaker.env } }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: unknown }).code as number) : 0, stdout, stderr }),
+        ),
+      );
+      const lines = result.stderr.split('\n').filter((l) => l !== '');
+      expect({ code: result.code, lines: lines.length }).toEqual({ code: 4, lines: 1 });
+      expect(lines[0]).toMatch(/^runlens: .*artifacts\.s3\.put \(artifact '.*'\): access denied \(HTTP 403\): Access Denied \[AccessDenied\]$/);
+      expect(result.stderr).not.toContain(KEY.secretAccessKey);
+      expect(result.stderr).not.toMatch(/X-Amz-|\n\s+at /);
+    } finally {
+      sagemaker.s3!.denyPuts = false;
+    }
+    const copy = [...sagemaker.state.runs.values()].find((r) => r.experimentId === sagemaker.state.experimentByName('no-put')?.experimentId);
+    expect(copy?.tags.get(TAGS.complete)).toBeUndefined();
   });
 });

@@ -29,6 +29,8 @@ export class S3Flavour {
   private readonly secret = randomBytes(32);
   /** URLs still to be issued already expired (a test of a URL that expires before its PUT lands). */
   expireNext = 0;
+  /** Refuse signed PUTs (a role that may call the tracking server but lacks s3:PutObject). */
+  denyPuts = false;
   /** Presigned URLs issued, for tests (never printed by the client). */
   readonly issued: string[] = [];
   readonly uploadHeaders: Readonly<Record<string, string>>;
@@ -95,7 +97,7 @@ export class S3Flavour {
         return s3Error(res, 403, code, refusal.message);
       }
     }
-    if (this.config.readOnly && method === 'PUT') return s3Error(res, 403, 'AccessDenied', 'Access Denied');
+    if ((this.config.readOnly || (this.denyPuts && presigned === null)) && method === 'PUT') return s3Error(res, 403, 'AccessDenied', 'Access Denied');
     if (method === 'PUT') {
       this.state.artifacts.set(key, exchange.body);
       res.writeHead(200, { etag: `"${createHash('md5').update(exchange.body).digest('hex')}"`, 'content-length': 0 });
