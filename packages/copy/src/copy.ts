@@ -310,7 +310,8 @@ class RunCopier {
     const inS3 = this.target.kind === 'sagemaker' && parseS3Uri(state.info.artifact_uri) !== undefined;
     const artifactRoot = inS3 ? '' : proxyRoot(state.info.artifact_uri, runId);
     const uploader = {
-      upload: (path: string, source: UploadSource) => (inS3 ? this.client.uploadToS3(state.info, path, source, this.call) : proxyUploader.upload(`${artifactRoot}/${path}`, source)),
+      upload: (path: string, source: UploadSource) =>
+        inS3 ? this.client.uploadToS3(state.info, path, source, { ...this.call, ...s3UploadSettings(this.options) }) : proxyUploader.upload(`${artifactRoot}/${path}`, source),
     };
     const targetFiles = status === 'created' ? new Map<string, number>() : await this.listTargetArtifacts(runId);
 
@@ -705,6 +706,11 @@ class LogBatcher {
       await this.send(rest);
     }
   }
+}
+
+/** S3 multipart (SageMaker targets): only what the options set; else the client's boto3-like defaults (8 MiB). */
+function s3UploadSettings(options: CopyOptions): { multipartThreshold?: number; partSize?: number } {
+  return { ...(options.upload?.multipartThreshold !== undefined ? { multipartThreshold: options.upload.multipartThreshold } : {}), ...(options.upload?.partSize !== undefined ? { partSize: options.upload.partSize } : {}) };
 }
 
 /** Multipart thresholds: options, else MLflow's own environment variables, else MLflow's defaults. */

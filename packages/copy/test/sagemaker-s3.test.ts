@@ -112,6 +112,25 @@ describe('runlens copy into SageMaker managed MLflow with artifacts in S3', { ti
     expect([...sagemaker.state.runs.values()].filter((r) => r.tags.get(TAGS.sourceRef) === run.tags.get(TAGS.sourceRef)).length).toBe(1);
   });
 
+  it('a file above the multipart threshold goes to S3 in parts (one in memory at a time); a failed part is retried, the object is byte-exact', async () => {
+    const env = { ...sagemaker.env };
+    sagemaker.resetRequests();
+    const before = sagemaker.s3!.multipart.completed;
+    // The second part's first PUT fails with a 500: retried by core's policy, the upload still completes.
+    sagemaker.faults.inject({ path: /^PUT \/_s3\/.*partNumber=2&/, kind: '500', times: 1 });
+    const part = 5 * 1024 * 1024;
+    const [outcome] = await copyRuns(runlens, [bigRef], { to: ARN, env, experiment: 'multipart', upload: { multipartThreshold: part, partSize: part } });
+    expect([outcome!.status, outcome!.error?.message]).toEqual(['created', undefined]);
+    const run = sagemaker.state.runs.get(outcome!.runId!)!;
+    expect(sagemaker.state.artifacts.get(`${sagemaker.state.artifactRoot(run)}/weights/best.pt`)?.equals(bigArtifact)).toBe(true);
+    expect(sagemaker.s3!.multipart.completed - before).toBe(1);
+    const parts = s3Requests().filter((r) => r.method === 'PUT' && r.query.includes('partNumber='));
+    expect(parts.map((r) => [r.query.match(/partNumber=(\d+)/)![1], r.status])).toEqual([['1', 200], ['2', 500], ['2', 200]]);
+    expect(Math.max(...parts.map((r) => r.bodyBytes))).toBe(part);
+    expect(sagemaker.s3!.uploads.size).toBe(0);
+    await expectReadBack(env, outcome!.runId!, bigRef, ['algo-1']);
+  });
+
   it('asks for a fresh presigned URL when one has expired before its PUT lands', async () => {
     const env = { ...sagemaker.env, SAGEMAKER_PRESIGNED_URL_UPLOAD_ENABLED: 'true' };
     sagemaker.resetRequests();

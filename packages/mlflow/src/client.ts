@@ -1,7 +1,7 @@
 // The MLflow tracking REST client: every call through core's requester (shared budget, retries with
 // back-off honouring Retry-After, one error mapping). Endpoints and shapes: mlflow/protos/service.proto
 // and mlflow_artifacts.proto (docs/providers/mlflow.md cites each).
-import { invalidInput, paginate, RunlensError, unsupported, type Requester } from '@runlens/core';
+import { invalidInput, paginate, providerError, RunlensError, unsupported, type Requester } from '@runlens/core';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { noAuth, type MlflowAuth } from './auth.js';
@@ -42,8 +42,12 @@ export interface RunArtifactStore {
   download(path: string, options?: CallOptions & { readonly offset?: number }): Promise<{ size?: number; skip: number; body: Readable }>;
 }
 
-/** S3 rejects a single PUT above 5 GiB (multipart to S3 is not done). */
+/** S3 rejects a single PUT above 5 GiB. */
 const S3_MAX_PUT = 5 * 1024 ** 3;
+/** boto3's TransferConfig defaults (multipart_threshold, multipart_chunksize: 8 MiB), which MLflow's S3 repository uses; S3's part rules: ≥ 5 MiB but the last, ≤ 10,000 parts. */
+const S3_MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+const S3_MIN_PART = 5 * 1024 * 1024;
+const S3_MAX_PARTS = 10_000;
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
@@ -500,6 +504,44 @@ export class MlflowClient {
     return { ...(Number.isFinite(length) && header(response, 'content-length') !== undefined ? { size: length } : {}), skip, body: response.body };
   }
 
+  /**
+   * S3 multipart upload with the caller's credentials (CreateMultipartUpload → UploadPart per part,
+   * one part in memory → CompleteMultipartUpload; AbortMultipartUpload on failure), as boto3's
+   * `upload_file` does for MLflow's S3 repository above its threshold.
+   */
+  private async s3Multipart(root: S3Location, path: string, source: { open(): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>> }, size: number, partSize: number, options: CallOptions): Promise<void> {
+    const access = this.s3!;
+    const url = objectUrl(access, root.bucket, root.prefix ? `${root.prefix}/${path}` : path);
+    const common = { subject: `artifact '${path}'`, auth: access.auth, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) };
+    const created = await this.call('artifacts.s3.create-multipart', { ...options, maxAttempts: 1 }, async (signal) => (await send({ method: 'POST', url: `${url}?uploads`, body: '', ...common, ...(signal ? { signal } : {}) })).body.text());
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)?.[1];
+    if (!uploadId) throw invalidInput(`S3 gave no upload id for artifact '${path}'`, { provider: 'mlflow', ...(options.run ? { run: options.run } : {}) });
+    const id = `uploadId=${strictEncode(uploadId)}`;
+    try {
+      const parts: { n: number; etag: string }[] = [];
+      let n = 0;
+      for await (const chunk of partsOf(await source.open(), partSize)) {
+        n++;
+        const partUrl = `${url}?partNumber=${n}&${id}`;
+        const etag = await this.call('artifacts.s3.upload-part', options, async (signal) => {
+          const response = await send({ method: 'PUT', url: partUrl, body: chunk, contentLength: chunk.byteLength, ...common, ...(signal ? { signal } : {}) });
+          discard(response);
+          return header(response, 'etag') ?? '';
+        });
+        parts.push({ n, etag });
+      }
+      if (parts.length !== Math.max(1, Math.ceil(size / partSize))) throw invalidInput(`artifact '${path}' changed size while it was copied`, { provider: 'mlflow' });
+      const xml = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts.map((p) => `<Part><PartNumber>${p.n}</PartNumber><ETag>${p.etag.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+      const answer = await this.call('artifacts.s3.complete-multipart', options, async (signal) => (await send({ method: 'POST', url: `${url}?${id}`, body: xml, contentType: 'application/xml', ...common, ...(signal ? { signal } : {}) })).body.text());
+      // S3 may answer 200 with an <Error> body to a complete that failed late.
+      const late = /<Error>[\s\S]*?<Code>([^<]+)<\/Code>/.exec(answer)?.[1];
+      if (late) throw providerError(`artifacts.s3.complete-multipart (artifact '${path}') failed: ${late}`, { provider: 'mlflow', providerCode: late, retryable: false });
+    } catch (error) {
+      await this.call('artifacts.s3.abort-multipart', { maxAttempts: 1 }, async (signal) => discard(await send({ method: 'DELETE', url: `${url}?${id}`, ...common, ...(signal ? { signal } : {}) }))).catch(() => undefined);
+      throw error;
+    }
+  }
+
   /** `POST mlflow/artifacts/presigned-upload-url {run_id, path, expiration}` → the URL (opaque, never printed) and the headers to PUT with. */
   async presignedUploadUrl(runId: string, path: string, expiration: number, options: CallOptions = {}): Promise<{ url: string; headers: Record<string, string> }> {
     const answer = await this.postJson<{ presigned_url?: string; headers?: Record<string, unknown> }>('artifacts.presigned-upload-url', 'artifacts/presigned-upload-url', { run_id: runId, path, expiration }, `an upload URL for artifact '${path}'`, { run: runId, ...options });
@@ -513,13 +555,23 @@ export class MlflowClient {
    * URL from the tracking server (a fresh one for every attempt, so a URL that expired meanwhile, or
    * a retry after a network failure, asks again), or straight to S3 signed with the caller's credentials.
    */
-  async uploadToS3(info: Pick<MlflowRunInfo, 'run_id' | 'artifact_uri'>, path: string, source: { size?: number; open(): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>> }, options: CallOptions = {}): Promise<void> {
+  async uploadToS3(
+    info: Pick<MlflowRunInfo, 'run_id' | 'artifact_uri'>,
+    path: string,
+    source: { size?: number; open(): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>> },
+    options: CallOptions & { readonly multipartThreshold?: number; readonly partSize?: number } = {},
+  ): Promise<void> {
     const root = parseS3Uri(info.artifact_uri);
     const access = this.s3;
     if (!root || !access) throw unsupported(`the run's artifacts are not in S3`, { provider: 'mlflow', run: info.run_id });
     const size = source.size;
     if (size === undefined) throw unsupported(`artifact '${path}' has no known size: S3 needs one for a single PUT (not done: spooling it first)`, { provider: 'mlflow', run: info.run_id });
-    if (size > S3_MAX_PUT) throw unsupported(`artifact '${path}' is ${size} bytes, more than S3 takes in one PUT (5 GiB); multipart upload to S3 is not done yet`, { provider: 'mlflow', run: info.run_id });
+    const threshold = options.multipartThreshold ?? S3_MULTIPART_THRESHOLD;
+    if (!access.presignedUpload && size >= threshold && size > 0) {
+      await this.s3Multipart(root, path, source, size, Math.max(options.partSize ?? S3_MULTIPART_THRESHOLD, S3_MIN_PART, Math.ceil(size / S3_MAX_PARTS)), { run: info.run_id, ...(options.signal ? { signal: options.signal } : {}) });
+      return;
+    }
+    if (size > S3_MAX_PUT) throw unsupported(`artifact '${path}' is ${size} bytes, more than S3 takes in one PUT (5 GiB), and presigned multipart upload is not offered by the tracking server`, { provider: 'mlflow', run: info.run_id });
     const body = async function* () {
       yield* await source.open();
     };
@@ -570,4 +622,26 @@ export function proxyRoot(artifactUri: string | undefined, run?: string): string
  */
 export function restBaseUrl(trackingUri: string, env: Readonly<Record<string, string | undefined>> = {}): string {
   return parseTrackingTarget(trackingUri, env, 'tracking URI').baseUrl;
+}
+
+/** The stream cut into buffers of exactly `size` bytes (the last one shorter): one in memory at a time. */
+async function* partsOf(stream: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let length = 0;
+  for await (const piece of stream) {
+    let buffer = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    while (length + buffer.byteLength >= size) {
+      const take = size - length;
+      held.push(buffer.subarray(0, take));
+      yield Buffer.concat(held, size);
+      held = [];
+      length = 0;
+      buffer = buffer.subarray(take);
+    }
+    if (buffer.byteLength > 0) {
+      held.push(Buffer.from(buffer));
+      length += buffer.byteLength;
+    }
+  }
+  if (length > 0) yield Buffer.concat(held, length);
 }

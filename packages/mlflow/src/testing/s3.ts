@@ -31,6 +31,10 @@ export class S3Flavour {
   expireNext = 0;
   /** Refuse signed PUTs (a role that may call the tracking server but lacks s3:PutObject). */
   denyPuts = false;
+  /** Multipart uploads under way, by upload id. */
+  readonly uploads = new Map<string, { key: string; parts: Map<number, { bytes: Buffer; etag: string }> }>();
+  /** Multipart uploads completed and aborted (tests). */
+  readonly multipart = { completed: 0, aborted: 0 };
   /** Presigned URLs issued, for tests (never printed by the client). */
   readonly issued: string[] = [];
   readonly uploadHeaders: Readonly<Record<string, string>>;
@@ -46,6 +50,58 @@ export class S3Flavour {
 
   private sign(method: string, path: string, date: number, expires: number): string {
     return createHmac('sha256', this.secret).update(`${method}\n${path}\n${date}\n${expires}`).digest('hex');
+  }
+
+  /** CreateMultipartUpload (`POST ?uploads`), UploadPart (`PUT ?partNumber&uploadId`), CompleteMultipartUpload (`POST ?uploadId`), AbortMultipartUpload (`DELETE ?uploadId`). */
+  multipartCall(exchange: Exchange, key: string, uploadId: string | null): void {
+    const { res, method, url } = exchange;
+    if (method === 'POST' && uploadId === null) {
+      const id = randomBytes(16).toString('base64url');
+      this.uploads.set(id, { key, parts: new Map() });
+      const body = xml(`<InitiateMultipartUploadResult><Bucket>${this.options.bucket}</Bucket><Key>${key}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
+      res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    const upload = uploadId === null ? undefined : this.uploads.get(uploadId);
+    if (!upload || upload.key !== key) return s3Error(res, 404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.');
+    if (method === 'PUT') {
+      const n = Number(url.searchParams.get('partNumber'));
+      if (!Number.isInteger(n) || n < 1 || n > 10_000) return s3Error(res, 400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive');
+      const etag = `"${createHash('md5').update(exchange.body).digest('hex')}"`;
+      upload.parts.set(n, { bytes: exchange.body, etag });
+      res.writeHead(200, { etag, 'content-length': 0 });
+      res.end();
+      return;
+    }
+    if (method === 'DELETE') {
+      this.uploads.delete(uploadId!);
+      this.multipart.aborted++;
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    if (method === 'POST') {
+      const listed = [...exchange.body.toString('utf8').matchAll(/<Part>\s*<PartNumber>(\d+)<\/PartNumber>\s*<ETag>([^<]*)<\/ETag>\s*<\/Part>/g)].map((m) => ({ n: Number(m[1]), etag: m[2]!.replace(/&quot;/g, '"') }));
+      if (listed.length === 0) return s3Error(res, 400, 'MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema');
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < listed.length; i++) {
+        const { n, etag } = listed[i]!;
+        if (i > 0 && n <= listed[i - 1]!.n) return s3Error(res, 400, 'InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.');
+        const part = upload.parts.get(n);
+        if (!part || part.etag !== etag) return s3Error(res, 400, 'InvalidPart', 'One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part\'s entity tag.');
+        if (i < listed.length - 1 && part.bytes.byteLength < MIN_PART) return s3Error(res, 400, 'EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.');
+        chunks.push(part.bytes);
+      }
+      this.state.artifacts.set(key, Buffer.concat(chunks));
+      this.uploads.delete(uploadId!);
+      this.multipart.completed++;
+      const body = xml(`<CompleteMultipartUploadResult><Bucket>${this.options.bucket}</Bucket><Key>${key}</Key><ETag>"multipart-${listed.length}"</ETag></CompleteMultipartUploadResult>`);
+      res.writeHead(200, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    s3Error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
   }
 
   /** The tracking API's `artifacts/presigned-upload-url`. */
@@ -97,7 +153,10 @@ export class S3Flavour {
         return s3Error(res, 403, code, refusal.message);
       }
     }
-    if ((this.config.readOnly || (this.denyPuts && presigned === null)) && method === 'PUT') return s3Error(res, 403, 'AccessDenied', 'Access Denied');
+    const write = method === 'PUT' || method === 'POST';
+    if ((this.config.readOnly || (this.denyPuts && presigned === null)) && write) return s3Error(res, 403, 'AccessDenied', 'Access Denied');
+    const uploadId = url.searchParams.get('uploadId');
+    if (presigned === null && (url.searchParams.has('uploads') || uploadId !== null)) return this.multipartCall(exchange, key, uploadId);
     if (method === 'PUT') {
       this.state.artifacts.set(key, exchange.body);
       res.writeHead(200, { etag: `"${createHash('md5').update(exchange.body).digest('hex')}"`, 'content-length': 0 });
@@ -122,6 +181,9 @@ export class S3Flavour {
     s3Error(res, 405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.');
   }
 }
+
+const MIN_PART = 5 * 1024 * 1024;
+const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
 
 /** S3's REST error: an XML body `<Error><Code>…</Code><Message>…</Message></Error>`. */
 function s3Error(res: ServerResponse, status: number, code: string, message: string): void {
