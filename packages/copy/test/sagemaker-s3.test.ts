@@ -131,6 +131,30 @@ describe('runlens copy into SageMaker managed MLflow with artifacts in S3', { ti
     await expectReadBack(env, outcome!.runId!, bigRef, ['algo-1']);
   });
 
+  it('a multipart upload that fails for good is aborted (nothing left half-uploaded), and the rerun completes the copy', async () => {
+    const env = { ...sagemaker.env };
+    const part = 5 * 1024 * 1024;
+    const impatient = sourceRunlens({}, 300); // a short retry budget: the failing part gives up quickly
+    try {
+      const aborted = sagemaker.s3!.multipart.aborted;
+      sagemaker.faults.inject({ path: /^PUT \/_s3\/.*partNumber=2&/, kind: '503', times: 100_000 });
+      const [failed] = await copyRuns(impatient, [bigRef], { to: ARN, env, experiment: 'aborted', upload: { multipartThreshold: part, partSize: part } });
+      sagemaker.faults.clear();
+      expect([failed!.status, failed!.error?.code]).toEqual(['failed', 'ProviderError']);
+      expect(sagemaker.s3!.multipart.aborted - aborted).toBe(1);
+      expect(sagemaker.s3!.uploads.size).toBe(0);
+      const run = sagemaker.state.runs.get(failed!.runId!)!;
+      expect(run.tags.get(TAGS.complete)).toBeUndefined();
+      expect(sagemaker.state.artifacts.has(`${sagemaker.state.artifactRoot(run)}/weights/best.pt`)).toBe(false);
+      const [rerun] = await copyRuns(impatient, [bigRef], { to: ARN, env, experiment: 'aborted', upload: { multipartThreshold: part, partSize: part } });
+      expect([rerun!.status, rerun!.runId]).toEqual(['resumed', failed!.runId]);
+      expect(sagemaker.state.artifacts.get(`${sagemaker.state.artifactRoot(run)}/weights/best.pt`)?.equals(bigArtifact)).toBe(true);
+    } finally {
+      sagemaker.faults.clear();
+      await impatient.close();
+    }
+  });
+
   it('asks for a fresh presigned URL when one has expired before its PUT lands', async () => {
     const env = { ...sagemaker.env, SAGEMAKER_PRESIGNED_URL_UPLOAD_ENABLED: 'true' };
     sagemaker.resetRequests();
