@@ -11,6 +11,7 @@ import {
   MAX_PARAM_VAL_LENGTH,
   MAX_TAG_VAL_LENGTH,
   codePoints,
+  parseS3Uri,
   proxyRoot,
   type KeyRules,
   type KeyValue,
@@ -304,8 +305,14 @@ class RunCopier {
     }
     const runId = this.runId!;
     const state = status === 'created' ? existing : await this.client.getRun(runId, this.call);
-    const artifactRoot = proxyRoot(state.info.artifact_uri, runId);
-    const uploader = new ArtifactUploader(this.client, { ...uploadSettings(this.options), ...this.call });
+    const proxyUploader = new ArtifactUploader(this.client, { ...uploadSettings(this.options), ...this.call });
+    // Through the proxy (`mlflow-artifacts:`), or (SageMaker) into the run's S3 root; paths are relative to the run's artifact root.
+    const inS3 = this.target.kind === 'sagemaker' && parseS3Uri(state.info.artifact_uri) !== undefined;
+    const artifactRoot = inS3 ? '' : proxyRoot(state.info.artifact_uri, runId);
+    const uploader = {
+      upload: (path: string, source: UploadSource) =>
+        inS3 ? this.client.uploadToS3(state.info, path, source, { ...this.call, ...s3UploadSettings(this.options) }) : proxyUploader.upload(`${artifactRoot}/${path}`, source),
+    };
     const targetFiles = status === 'created' ? new Map<string, number>() : await this.listTargetArtifacts(runId);
 
     const longValues: { params: Record<string, string>; tags: Record<string, string> } = { params: {}, tags: {} };
@@ -313,7 +320,7 @@ class RunCopier {
     const putText = async (artifactPath: string, text: string, always = false) => {
       const bytes = Buffer.from(text, 'utf8');
       if (!always && targetFiles.get(artifactPath) === bytes.byteLength) return;
-      await uploader.upload(`${artifactRoot}/${artifactPath}`, { size: bytes.byteLength, open: () => once(bytes) });
+      await uploader.upload(artifactPath, { size: bytes.byteLength, open: () => once(bytes) });
     };
 
     // Params: MLflow never changes a logged param; one already there with another value is reported.
@@ -436,7 +443,7 @@ class RunCopier {
             continue;
           }
           this.progress('logs', `${log.node}: ${log.lines} lines`);
-          await uploader.upload(`${artifactRoot}/${file}`, { size: log.size, open: () => log.open() });
+          await uploader.upload(file, { size: log.size, open: () => log.open() });
           this.written.logFiles++;
           this.written.logLines += log.lines;
         }
@@ -466,7 +473,7 @@ class RunCopier {
           return body.body;
         },
       };
-      await uploader.upload(`${artifactRoot}/${artifact.path}`, source);
+      await uploader.upload(artifact.path, source);
       this.written.artifacts++;
       this.written.artifactBytes += artifact.size ?? 0;
     }
@@ -571,12 +578,12 @@ class RunCopier {
     };
     if (tag) return parse(tag);
     // No tag: the map may be the artifact runlens/keymap.json (too long for a tag).
-    const root = proxyRoot(run.info.artifact_uri, run.info.run_id);
+    const store = this.client.artifactStore(run.info);
     try {
       // What the proxy answers for a missing file is not documented: look before fetching.
-      const listed = await this.client.listArtifacts(`${root}/${ARTIFACTS.root}`, this.call);
+      const listed = await store.list(ARTIFACTS.root, this.call);
       if (!listed.some((f) => `${ARTIFACTS.root}/${f.path}` === ARTIFACTS.keymap || f.path === ARTIFACTS.keymap)) return {};
-      const body = await this.client.downloadArtifact(`${root}/${ARTIFACTS.keymap}`, this.call);
+      const body = await store.download(ARTIFACTS.keymap, this.call);
       const chunks: Buffer[] = [];
       for await (const chunk of body.body) chunks.push(Buffer.from(chunk));
       return parse(Buffer.concat(chunks).toString('utf8'));
@@ -613,9 +620,11 @@ class RunCopier {
 
   private checkArtifactStore(experiment: MlflowExperiment): void {
     const location = experiment.artifact_location ?? '';
+    // A SageMaker tracking server's experiments keep artifacts in S3: written there (presigned or signed PUTs), read back with GetObject.
+    if (this.target.kind === 'sagemaker' && parseS3Uri(location)) return;
     if (location !== '' && !location.startsWith('mlflow-artifacts:')) {
-      // Azure ML workspaces (azureml://) and SageMaker managed MLflow (s3://) keep artifacts in their own stores: not done yet (docs/migration.md).
-      const how = /^azureml:/i.test(location) ? "uploading to Azure ML's artifact store is not done yet" : /^s3:/i.test(location) ? 'uploading to S3 (as SageMaker managed MLflow stores artifacts) is not done yet' : 'mlflow server --serve-artifacts, the default since MLflow 2.0';
+      // Azure ML workspaces keep artifacts in their own store, whose upload API is not public (docs/providers/mlflow.md); S3 only behind a SageMaker target.
+      const how = /^azureml:/i.test(location) ? "uploading to Azure ML's artifact store is not done: its API is not publicly documented" : /^s3:/i.test(location) ? 'S3 roots are written only for SageMaker managed MLflow targets (an ARN)' : 'mlflow server --serve-artifacts, the default since MLflow 2.0';
       throw new RunlensError('Unsupported', `experiment '${experiment.name}' keeps artifacts at ${location.replace(/\?.*$/, '')}, which runlens cannot reach through the tracking server: it uploads through the artifacts proxy (${how})`, {});
     }
   }
@@ -697,6 +706,11 @@ class LogBatcher {
       await this.send(rest);
     }
   }
+}
+
+/** S3 multipart (SageMaker targets): only what the options set; else the client's boto3-like defaults (8 MiB). */
+function s3UploadSettings(options: CopyOptions): { multipartThreshold?: number; partSize?: number } {
+  return { ...(options.upload?.multipartThreshold !== undefined ? { multipartThreshold: options.upload.multipartThreshold } : {}), ...(options.upload?.partSize !== undefined ? { partSize: options.upload.partSize } : {}) };
 }
 
 /** Multipart thresholds: options, else MLflow's own environment variables, else MLflow's defaults. */

@@ -2,7 +2,7 @@
 // (MLflow's own auth conventions), an Azure ML workspace (`azureml://…`, Entra token) or a SageMaker
 // managed MLflow tracking server (its ARN, SigV4). The forms and their auth: @runlens/mlflow's targets.ts.
 import { invalidInput, RunlensError, type Runlens } from '@runlens/core';
-import { authForTarget, mapMlflowError, MlflowClient, parseTrackingTarget, type MlflowClientOptions, type TrackingTarget } from '@runlens/mlflow/client';
+import { authForTarget, mapMlflowError, MlflowClient, parseTrackingTarget, s3AccessForTarget, type MlflowClientOptions, type TrackingTarget } from '@runlens/mlflow/client';
 
 export interface TargetOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -30,7 +30,8 @@ export function openTarget(runlens: Runlens, uri: string, options: TargetOptions
   const env = options.env ?? process.env;
   const target = parseTrackingTarget(uri, env, '--to');
   const requester = runlens.requestContext('mlflow').requester({ mapError: mapMlflowError });
-  const client = new MlflowClient({ baseUrl: target.baseUrl, requester, auth: authForTarget(target, env), ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
+  const s3 = s3AccessForTarget(target, env);
+  const client = new MlflowClient({ baseUrl: target.baseUrl, requester, auth: authForTarget(target, env), ...(s3 ? { s3 } : {}), ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
   return { uri: target.uri, kind: target.kind, client };
 }
 

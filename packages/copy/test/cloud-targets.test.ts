@@ -79,18 +79,18 @@ describe('runlens copy into cloud MLflow trackers', { timeout: 60_000 }, () => {
     await expectSameRun(sagemaker, outcome!.runId!);
   });
 
-  it('an experiment that keeps artifacts in S3 (as SageMaker managed MLflow does) is refused before anything is written', async () => {
+  it("an Azure ML experiment whose artifacts are in the workspace's own store is refused before anything is written (its upload API is not public)", async () => {
     const { createRequestContext, RequestBudget } = await import('@runlens/core');
     const { authForTarget, mapMlflowError, MlflowClient, parseTrackingTarget } = await import('@runlens/mlflow/client');
-    const target = parseTrackingTarget(ARN, sagemaker.env);
+    const target = parseTrackingTarget(azure.trackingUri, azure.env);
     const requests = createRequestContext({ provider: 'mlflow', budget: new RequestBudget(), debug: () => undefined });
-    const client = new MlflowClient({ baseUrl: target.baseUrl, requester: requests.requester({ mapError: mapMlflowError }), auth: authForTarget(target, sagemaker.env) });
-    await client.createExperiment('s3-backed', { artifactLocation: 's3://sagemaker-mlflow-bucket/migration' });
-    const runs = sagemaker.state.runs.size;
-    const [outcome] = await copyRuns(runlens, [SOURCE], { to: ARN, env: sagemaker.env, experiment: 's3-backed' });
+    const client = new MlflowClient({ baseUrl: target.baseUrl, requester: requests.requester({ mapError: mapMlflowError }), auth: authForTarget(target, azure.env) });
+    await client.createExperiment('workspace-store', { artifactLocation: 'azureml://experiments/workspace-store' });
+    const runs = azure.state.runs.size;
+    const [outcome] = await copyRuns(runlens, [SOURCE], { to: azure.trackingUri, env: azure.env, experiment: 'workspace-store' });
     expect([outcome!.status, outcome!.error?.code]).toEqual(['failed', 'Unsupported']);
-    expect(outcome!.error?.message).toMatch(/keeps artifacts at s3:\/\/sagemaker-mlflow-bucket\/migration, .*uploading to S3 .* is not done yet/);
-    expect(sagemaker.state.runs.size).toBe(runs);
+    expect(outcome!.error?.message).toMatch(/keeps artifacts at azureml:\/\/experiments\/workspace-store, .*not publicly documented/);
+    expect(azure.state.runs.size).toBe(runs);
   });
 
   it('wrong credentials fail the copy as AuthError, name no secret and write nothing', async () => {

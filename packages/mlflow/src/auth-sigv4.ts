@@ -28,6 +28,8 @@ export interface Sigv4Options {
   readonly credentials?: () => Promise<AwsCredentials>;
   /** The signing clock (tests). */
   readonly now?: () => Date;
+  /** Escape the path once more before signing: every service but S3 (default true). */
+  readonly uriEscapePath?: boolean;
 }
 
 /** node:crypto behind the Checksum shape @smithy/signature-v4 asks for (an HMAC when given a key). */
@@ -101,7 +103,7 @@ export function sigv4Auth(options: Sigv4Options): MlflowAuth {
           service: options.service,
           sha256: NodeSha256,
           // Non-S3 services sign the path URI-encoded once more (botocore's SigV4Auth does the same).
-          uriEscapePath: true,
+          uriEscapePath: options.uriEscapePath ?? true,
           applyChecksum: true,
           credentials: async () => {
             try {

@@ -1,11 +1,12 @@
 // The MLflow tracking REST client: every call through core's requester (shared budget, retries with
 // back-off honouring Retry-After, one error mapping). Endpoints and shapes: mlflow/protos/service.proto
 // and mlflow_artifacts.proto (docs/providers/mlflow.md cites each).
-import { paginate, unsupported, type Requester } from '@runlens/core';
+import { invalidInput, paginate, providerError, RunlensError, unsupported, type Requester } from '@runlens/core';
 import { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { noAuth, type MlflowAuth } from './auth.js';
 import { parseTrackingTarget } from './targets.js';
+import { objectUrl, parseS3Uri, type S3Access, type S3Location } from './s3-artifacts.js';
 import { discard, header, readJson, send, type SendOptions } from './http.js';
 import type { MlflowRunStatus } from './limits.js';
 import type {
@@ -29,7 +30,24 @@ export interface MlflowClientOptions {
   readonly dispatcher?: Dispatcher;
   /** Requests per second per operation. MLflow publishes no limit; default 50 (burst 100). */
   readonly requestsPerSecond?: number;
+  /** How runs with `s3://` artifact roots are reached (a SageMaker target); absent: such runs are Unsupported. */
+  readonly s3?: S3Access;
 }
+
+/** One run's artifacts wherever they are: the tracking server's proxy or (SageMaker) S3. Paths are relative to the run's artifact root. */
+export interface RunArtifactStore {
+  readonly kind: 'proxy' | 's3';
+  /** One directory level: names relative to `dir` ('' for the root). */
+  list(dir: string, options?: CallOptions): Promise<readonly MlflowFileInfo[]>;
+  download(path: string, options?: CallOptions & { readonly offset?: number }): Promise<{ size?: number; skip: number; body: Readable }>;
+}
+
+/** S3 rejects a single PUT above 5 GiB. */
+const S3_MAX_PUT = 5 * 1024 ** 3;
+/** boto3's TransferConfig defaults (multipart_threshold, multipart_chunksize: 8 MiB), which MLflow's S3 repository uses; S3's part rules: ≥ 5 MiB but the last, ≤ 10,000 parts. */
+const S3_MULTIPART_THRESHOLD = 8 * 1024 * 1024;
+const S3_MIN_PART = 5 * 1024 * 1024;
+const S3_MAX_PARTS = 10_000;
 
 export interface CallOptions {
   readonly signal?: AbortSignal;
@@ -105,8 +123,10 @@ export class MlflowClient {
   private readonly dispatcher: Dispatcher | undefined;
   private readonly rate: { ratePerSecond: number; burst: number };
   private readonly host: string;
+  private readonly s3: S3Access | undefined;
 
   constructor(options: MlflowClientOptions) {
+    this.s3 = options.s3;
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.requester = options.requester;
     this.auth = options.auth ?? noAuth;
@@ -430,6 +450,155 @@ export class MlflowClient {
       discard(await this.request(signal, { method: 'POST', url: this.mpuUrl('abort', directory), body: text, contentType: 'application/json', subject: `multipart upload of '${fileName}'` })),
     );
   }
+  // ---- artifacts wherever they are ---------------------------------------------------------
+
+  /**
+   * The store of a run's artifacts: the proxy for `mlflow-artifacts:` roots; S3 for `s3://` roots of a
+   * SageMaker target (listing through the tracking API, reading with GetObject). Anything else is Unsupported.
+   */
+  artifactStore(info: Pick<MlflowRunInfo, 'run_id' | 'artifact_uri'>): RunArtifactStore {
+    const runId = info.run_id;
+    const s3 = parseS3Uri(info.artifact_uri);
+    if (s3 && this.s3) {
+      return {
+        kind: 's3',
+        list: async (dir, options = {}) => {
+          const out: MlflowFileInfo[] = [];
+          let token: string | undefined;
+          do {
+            const page = await this.listRunArtifactsPage(runId, dir || undefined, token, { run: runId, ...options });
+            // The tracking API answers paths from the run's root: names relative to `dir`, as the proxy gives them.
+            for (const f of page.items) out.push({ ...f, path: dir && f.path.startsWith(`${dir}/`) ? f.path.slice(dir.length + 1) : f.path });
+            token = page.nextPageToken;
+          } while (token);
+          return out;
+        },
+        download: (path, options = {}) => this.s3Download(s3, path, { run: runId, ...options }),
+      };
+    }
+    const root = proxyRoot(info.artifact_uri, runId);
+    return {
+      kind: 'proxy',
+      list: (dir, options = {}) => this.listArtifacts(dir ? `${root}/${dir}` : root, { run: runId, ...options }),
+      download: (path, options = {}) => this.downloadArtifact(`${root}/${path}`, { run: runId, ...options }),
+    };
+  }
+
+  /** GetObject of `<root>/<path>`, signed for s3 with the caller's credentials; `Range: bytes=N-` with an offset (S3 honours it: 206). */
+  private async s3Download(root: S3Location, path: string, options: CallOptions & { readonly offset?: number }): Promise<{ size?: number; skip: number; body: Readable }> {
+    const access = this.s3!;
+    const offset = options.offset ?? 0;
+    const url = objectUrl(access, root.bucket, root.prefix ? `${root.prefix}/${path}` : path);
+    let response: Awaited<ReturnType<typeof send>>;
+    try {
+      response = await this.call('artifacts.s3.get', options, (signal) =>
+        send({ method: 'GET', url, auth: access.auth, headers: { accept: '*/*', ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) }, subject: `artifact '${path}'`, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}), ...(signal ? { signal } : {}) }),
+      );
+    } catch (error) {
+      if (offset > 0 && (error as { status?: number }).status === 416) return { size: 0, skip: 0, body: Readable.from([]) };
+      throw error;
+    }
+    response.body.on('error', () => undefined);
+    const length = Number(header(response, 'content-length'));
+    const skip = offset > 0 && response.statusCode !== 206 ? offset : 0;
+    return { ...(Number.isFinite(length) && header(response, 'content-length') !== undefined ? { size: length } : {}), skip, body: response.body };
+  }
+
+  /**
+   * S3 multipart upload with the caller's credentials (CreateMultipartUpload → UploadPart per part,
+   * one part in memory → CompleteMultipartUpload; AbortMultipartUpload on failure), as boto3's
+   * `upload_file` does for MLflow's S3 repository above its threshold.
+   */
+  private async s3Multipart(root: S3Location, path: string, source: { open(): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>> }, size: number, partSize: number, options: CallOptions): Promise<void> {
+    const access = this.s3!;
+    const url = objectUrl(access, root.bucket, root.prefix ? `${root.prefix}/${path}` : path);
+    const common = { subject: `artifact '${path}'`, auth: access.auth, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) };
+    const created = await this.call('artifacts.s3.create-multipart', { ...options, maxAttempts: 1 }, async (signal) => (await send({ method: 'POST', url: `${url}?uploads`, body: '', ...common, ...(signal ? { signal } : {}) })).body.text());
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(created)?.[1];
+    if (!uploadId) throw invalidInput(`S3 gave no upload id for artifact '${path}'`, { provider: 'mlflow', ...(options.run ? { run: options.run } : {}) });
+    const id = `uploadId=${strictEncode(uploadId)}`;
+    try {
+      const parts: { n: number; etag: string }[] = [];
+      let n = 0;
+      for await (const chunk of partsOf(await source.open(), partSize)) {
+        n++;
+        const partUrl = `${url}?partNumber=${n}&${id}`;
+        const etag = await this.call('artifacts.s3.upload-part', options, async (signal) => {
+          const response = await send({ method: 'PUT', url: partUrl, body: chunk, contentLength: chunk.byteLength, ...common, ...(signal ? { signal } : {}) });
+          discard(response);
+          return header(response, 'etag') ?? '';
+        });
+        parts.push({ n, etag });
+      }
+      if (parts.length !== Math.max(1, Math.ceil(size / partSize))) throw invalidInput(`artifact '${path}' changed size while it was copied`, { provider: 'mlflow' });
+      const xml = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts.map((p) => `<Part><PartNumber>${p.n}</PartNumber><ETag>${p.etag.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+      const answer = await this.call('artifacts.s3.complete-multipart', options, async (signal) => (await send({ method: 'POST', url: `${url}?${id}`, body: xml, contentType: 'application/xml', ...common, ...(signal ? { signal } : {}) })).body.text());
+      // S3 may answer 200 with an <Error> body to a complete that failed late.
+      const late = /<Error>[\s\S]*?<Code>([^<]+)<\/Code>/.exec(answer)?.[1];
+      if (late) throw providerError(`artifacts.s3.complete-multipart (artifact '${path}') failed: ${late}`, { provider: 'mlflow', providerCode: late, retryable: false });
+    } catch (error) {
+      await this.call('artifacts.s3.abort-multipart', { maxAttempts: 1 }, async (signal) => discard(await send({ method: 'DELETE', url: `${url}?${id}`, ...common, ...(signal ? { signal } : {}) }))).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** `POST mlflow/artifacts/presigned-upload-url {run_id, path, expiration}` → the URL (opaque, never printed) and the headers to PUT with. */
+  async presignedUploadUrl(runId: string, path: string, expiration: number, options: CallOptions = {}): Promise<{ url: string; headers: Record<string, string> }> {
+    const answer = await this.postJson<{ presigned_url?: string; headers?: Record<string, unknown> }>('artifacts.presigned-upload-url', 'artifacts/presigned-upload-url', { run_id: runId, path, expiration }, `an upload URL for artifact '${path}'`, { run: runId, ...options });
+    if (typeof answer.presigned_url !== 'string' || !/^https?:\/\//.test(answer.presigned_url)) throw invalidInput(`the tracking server gave no upload URL for artifact '${path}'`, { provider: 'mlflow', run: runId });
+    const headers = Object.fromEntries(Object.entries(answer.headers ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return { url: answer.presigned_url, headers };
+  }
+
+  /**
+   * Uploads one file into a run whose artifacts are in S3, streamed, in one PUT: through a presigned
+   * URL from the tracking server (a fresh one for every attempt, so a URL that expired meanwhile, or
+   * a retry after a network failure, asks again), or straight to S3 signed with the caller's credentials.
+   */
+  async uploadToS3(
+    info: Pick<MlflowRunInfo, 'run_id' | 'artifact_uri'>,
+    path: string,
+    source: { size?: number; open(): AsyncIterable<Uint8Array> | Promise<AsyncIterable<Uint8Array>> },
+    options: CallOptions & { readonly multipartThreshold?: number; readonly partSize?: number } = {},
+  ): Promise<void> {
+    const root = parseS3Uri(info.artifact_uri);
+    const access = this.s3;
+    if (!root || !access) throw unsupported(`the run's artifacts are not in S3`, { provider: 'mlflow', run: info.run_id });
+    const size = source.size;
+    if (size === undefined) throw unsupported(`artifact '${path}' has no known size: S3 needs one for a single PUT (not done: spooling it first)`, { provider: 'mlflow', run: info.run_id });
+    const threshold = options.multipartThreshold ?? S3_MULTIPART_THRESHOLD;
+    if (!access.presignedUpload && size >= threshold && size > 0) {
+      await this.s3Multipart(root, path, source, size, Math.max(options.partSize ?? S3_MULTIPART_THRESHOLD, S3_MIN_PART, Math.ceil(size / S3_MAX_PARTS)), { run: info.run_id, ...(options.signal ? { signal: options.signal } : {}) });
+      return;
+    }
+    if (size > S3_MAX_PUT) throw unsupported(`artifact '${path}' is ${size} bytes, more than S3 takes in one PUT (5 GiB), and presigned multipart upload is not offered by the tracking server`, { provider: 'mlflow', run: info.run_id });
+    const body = async function* () {
+      yield* await source.open();
+    };
+    const runId = info.run_id;
+    const common = { contentType: 'application/octet-stream', contentLength: size, subject: `artifact '${path}'`, ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}) };
+    if (!access.presignedUpload) {
+      const url = objectUrl(access, root.bucket, root.prefix ? `${root.prefix}/${path}` : path);
+      await this.call('artifacts.s3.put', { run: runId, ...options }, async (signal) => discard(await send({ method: 'PUT', url, body: body(), auth: access.auth, ...common, ...(signal ? { signal } : {}) })));
+      return;
+    }
+    // Each attempt: a fresh URL, then the PUT. S3 refuses an expired URL with 403 (AccessDenied,
+    // "Request has expired"): that one attempt more is taken, not core's retries (a 403 is not retryable).
+    const attempts = 3;
+    for (let attempt = 1; ; attempt++) {
+      const presigned = await this.presignedUploadUrl(runId, path, access.presignedExpiration, options);
+      try {
+        await this.call('artifacts.s3.presigned-put', { run: runId, ...options, maxAttempts: 1 }, async (signal) =>
+          discard(await send({ method: 'PUT', url: presigned.url, body: body(), headers: { ...presigned.headers }, ...common, ...(signal ? { signal } : {}) })),
+        );
+        return;
+      } catch (error) {
+        if (options.signal?.aborted || attempt >= attempts) throw error;
+        const again = RunlensError.isInstance(error) && (error.retryable === true || (error.status === 403 && /expired/i.test(error.message)));
+        if (!again) throw error;
+      }
+    }
+  }
 }
 
 /**
@@ -453,4 +622,26 @@ export function proxyRoot(artifactUri: string | undefined, run?: string): string
  */
 export function restBaseUrl(trackingUri: string, env: Readonly<Record<string, string | undefined>> = {}): string {
   return parseTrackingTarget(trackingUri, env, 'tracking URI').baseUrl;
+}
+
+/** The stream cut into buffers of exactly `size` bytes (the last one shorter): one in memory at a time. */
+async function* partsOf(stream: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let length = 0;
+  for await (const piece of stream) {
+    let buffer = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    while (length + buffer.byteLength >= size) {
+      const take = size - length;
+      held.push(buffer.subarray(0, take));
+      yield Buffer.concat(held, size);
+      held = [];
+      length = 0;
+      buffer = buffer.subarray(take);
+    }
+    if (buffer.byteLength > 0) {
+      held.push(Buffer.from(buffer));
+      length += buffer.byteLength;
+    }
+  }
+  if (length > 0) yield Buffer.concat(held, length);
 }

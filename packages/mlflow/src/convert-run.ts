@@ -3,6 +3,7 @@
 import type { FailureCategory, Run, RunDocument, RunFailure, RunNode, RunStatus } from '@runlens/core';
 import { TAGS, parseMetricKey, type SeriesEntry } from './conventions.js';
 import { toNumber, type MlflowRun } from './wire.js';
+import type { RunArtifactStore } from './client.js';
 
 const STATUS: Readonly<Record<string, RunStatus>> = {
   RUNNING: 'running',
@@ -31,8 +32,8 @@ export interface MlflowHandle {
   /** The series manifest runlens copy stored (`runlens/series.json`). */
   readonly series?: readonly SeriesEntry[];
   readonly nodes: readonly RunNode[];
-  /** The run's path under the artifacts proxy, or why the server does not serve its artifacts. */
-  readonly root: { readonly path: string } | { readonly unavailable: string };
+  /** Where the run's artifacts are (the proxy, or S3 behind a SageMaker server), or why runlens cannot reach them. */
+  readonly artifacts: { readonly store: RunArtifactStore } | { readonly unavailable: string };
 }
 
 export const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -51,7 +52,7 @@ export function tagMap(run: MlflowRun): Map<string, string> {
   return new Map((run.data?.tags ?? []).map((t) => [t.key, t.value ?? '']));
 }
 
-export function toRun(id: string, raw: Omit<MlflowHandle, 'root'>): RunDocument {
+export function toRun(id: string, raw: Omit<MlflowHandle, 'artifacts'>): RunDocument {
   const { run, keymap } = raw;
   const restore = (key: string) => keymap[key] ?? key;
   const tags = tagMap(run);

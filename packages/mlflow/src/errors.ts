@@ -19,7 +19,7 @@ export class MlflowHttpError extends Error {
 }
 
 const THROTTLE_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'RESOURCE_EXHAUSTED', 'ThrottlingException', 'TooManyRequests']);
-const NOT_FOUND_CODES = new Set(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND', 'ENDPOINT_NOT_FOUND']);
+const NOT_FOUND_CODES = new Set(['RESOURCE_DOES_NOT_EXIST', 'NOT_FOUND', 'ENDPOINT_NOT_FOUND', 'NoSuchKey', 'NoSuchBucket']);
 const INVALID_CODES = new Set(['INVALID_PARAMETER_VALUE', 'BAD_REQUEST', 'RESOURCE_ALREADY_EXISTS', 'INVALID_STATE', 'MALFORMED_REQUEST']);
 // MLflow's; then AWS's gateway codes (x-amzn-ErrorType) and Azure's (error.code) for a refused signature or token.
 const AUTH_CODES = new Set([
@@ -34,6 +34,11 @@ const AUTH_CODES = new Set([
   'AccessDeniedException',
   'InvalidAuthenticationToken',
   'AuthenticationFailed',
+  // S3's (an artifact read or write to a SageMaker tracking server's bucket)
+  'AccessDenied',
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'ExpiredToken',
 ]);
 
 export function retryAfterFrom(value: string | undefined, now = Date.now()): number | undefined {

@@ -75,7 +75,11 @@ export async function errorFrom(response: HttpResponse, subject?: string): Promi
     const json = JSON.parse(text) as unknown;
     if (json && typeof json === 'object') parsed = json as MlflowErrorBody;
   } catch {
-    // a proxy's HTML page: the status is all there is
+    // S3's REST errors are XML: <Error><Code>…</Code><Message>…</Message>…</Error>. Only those two are
+    // read (a SignatureDoesNotMatch body also holds the string to sign). Else a proxy's HTML page: the status is all there is.
+    const xmlCode = /<Error>[\s\S]*?<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
+    const xmlMessage = /<Error>[\s\S]*?<Message>([^<]{0,500})<\/Message>/.exec(text)?.[1];
+    if (xmlCode) parsed = { error_code: xmlCode, ...(xmlMessage !== undefined ? { message: xmlMessage.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&') } : {}) };
   }
   // MLflow: {error_code, message}. Azure's gateway (a bad or missing token): {error: {code, message}}.
   // AWS's (a bad signature, unknown key): {message} or {Message} with the code in x-amzn-ErrorType.

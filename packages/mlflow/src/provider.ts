@@ -20,8 +20,8 @@ import {
   type RunTarget,
 } from '@runlens/core';
 import type { Dispatcher } from 'undici';
-import { MlflowClient, proxyRoot } from './client.js';
-import { authForTarget, parseTrackingTarget, type TrackingTarget } from './targets.js';
+import { MlflowClient, type RunArtifactStore } from './client.js';
+import { authForTarget, parseTrackingTarget, s3AccessForTarget, type TrackingTarget } from './targets.js';
 import { ARTIFACTS, LOGS_DIR, RUNLENS_DIR, TAGS, parseMetricKey, type SeriesEntry } from './conventions.js';
 import { parseNodes, tagMap, toRun, type MlflowHandle } from './convert-run.js';
 import type { MlflowSettings } from './settings.js';
@@ -51,37 +51,38 @@ export function createMlflowProvider(environment: ProviderEnvironmentV2<MlflowSe
       baseUrl: where.baseUrl,
       requester: environment.requests.requester({ mapError: mapMlflowError }),
       auth: authForTarget(where, environment.env),
+      ...(where.kind === 'sagemaker' ? { s3: s3AccessForTarget(where, environment.env)! } : {}),
       ...(environment.testHooks.dispatcher ? { dispatcher: environment.testHooks.dispatcher as Dispatcher } : {}),
       ...(settings.requestsPerSecond !== undefined ? { requestsPerSecond: settings.requestsPerSecond } : {}),
     });
     return client;
   };
   const pageBytes = settings.logPageBytes ?? DEFAULT_PAGE_BYTES;
-  /** The run's path under the artifacts proxy; Unsupported (saying why) when the server does not serve them. */
-  const rootOf = ({ run, handle }: Target): string => {
-    if ('path' in handle.root) return handle.root.path;
-    throw unsupported(handle.root.unavailable, { provider: 'mlflow', run: run.id });
+  /** Where the run's artifacts are (the proxy, or S3 behind a SageMaker server); Unsupported, saying why, for a store neither reaches. */
+  const storeOf = ({ run, handle }: Target): RunArtifactStore => {
+    if ('store' in handle.artifacts) return handle.artifacts.store;
+    throw unsupported(handle.artifacts.unavailable, { provider: 'mlflow', run: run.id });
   };
-  const rootFor = (run: MlflowRun, id: string): MlflowHandle['root'] => {
+  const artifactsFor = (run: MlflowRun): MlflowHandle['artifacts'] => {
     try {
-      return { path: proxyRoot(run.info.artifact_uri, id) };
+      return { store: clientOf().artifactStore(run.info) };
     } catch (error) {
       if (RunlensError.isInstance(error) && error.code === 'Unsupported') return { unavailable: error.message };
       throw error;
     }
   };
-  /** What a run without proxied artifacts lacks: its artifacts, and the logs runlens copy keeps among them. */
+  /** What a run whose artifacts runlens cannot reach lacks: its artifacts, and the logs runlens copy keeps among them. */
   const capabilitiesOf = (handle: MlflowHandle): RunCapabilities =>
-    'unavailable' in handle.root ? { artifacts: { available: false, reason: handle.root.unavailable }, logs: { available: false, reason: handle.root.unavailable } } : {};
-  const described = (id: string, handle: Omit<MlflowHandle, 'root'>): Described<MlflowHandle> => {
-    const full: MlflowHandle = { ...handle, root: rootFor(handle.run, id) };
+    'unavailable' in handle.artifacts ? { artifacts: { available: false, reason: handle.artifacts.unavailable }, logs: { available: false, reason: handle.artifacts.unavailable } } : {};
+  const described = (id: string, handle: Omit<MlflowHandle, 'artifacts'>): Described<MlflowHandle> => {
+    const full: MlflowHandle = { ...handle, artifacts: artifactsFor(handle.run) };
     return { run: toRun(id, handle), handle: full, capabilities: capabilitiesOf(full) };
   };
 
   /** A small artifact's text, or undefined when there is none. */
   const smallArtifact = async (run: MlflowRun, path: string, signal?: AbortSignal): Promise<string | undefined> => {
     try {
-      const { body } = await clientOf().downloadArtifact(`${proxyRoot(run.info.artifact_uri, run.info.run_id)}/${path}`, { run: run.info.run_id, ...(signal ? { signal } : {}) });
+      const { body } = await clientOf().artifactStore(run.info).download(path, signal ? { signal } : {});
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
       return Buffer.concat(chunks).toString('utf8');
@@ -118,7 +119,7 @@ export function createMlflowProvider(environment: ProviderEnvironmentV2<MlflowSe
     // What a missing artifact answers through the proxy is unverified: fetch only files the listing shows.
     let present = new Set<string>();
     try {
-      const files = await clientOf().listArtifacts(`${proxyRoot(run.info.artifact_uri, id)}/${RUNLENS_DIR}`, { run: id, ...(signal ? { signal } : {}) });
+      const files = await clientOf().artifactStore(run.info).list(RUNLENS_DIR, signal ? { signal } : {});
       present = new Set(files.filter((f) => !f.is_dir).map((f) => `${RUNLENS_DIR}/${f.path}`));
     } catch (error) {
       if (!(RunlensError.isInstance(error) && error.code === 'Unsupported')) throw error;
@@ -147,9 +148,9 @@ export function createMlflowProvider(environment: ProviderEnvironmentV2<MlflowSe
   // ---- logs ------------------------------------------------------------------------------------
 
   const listStreams = async (t: Target, options: { signal?: AbortSignal } = {}): Promise<LogStreamInfo[]> => {
-    // Artifacts the server does not proxy: no logs to read (describe said so in the run's capabilities).
-    if (!('path' in t.handle.root)) return [];
-    const files = await clientOf().listArtifacts(`${t.handle.root.path}/${LOGS_DIR}`, { run: t.run.id, ...(options.signal ? { signal: options.signal } : {}) });
+    // Artifacts in a store runlens cannot reach: no logs to read (describe said so in the run's capabilities).
+    if (!('store' in t.handle.artifacts)) return [];
+    const files = await t.handle.artifacts.store.list(LOGS_DIR, options.signal ? { signal: options.signal } : {});
     const bySlug = new Map(t.handle.nodes.map((n) => [fileSlug(n.name), n.name]));
     return files
       .filter((f) => !f.is_dir && f.path.endsWith('.jsonl'))
@@ -183,7 +184,7 @@ export function createMlflowProvider(environment: ProviderEnvironmentV2<MlflowSe
   const readStream = async (t: Target, stream: LogStreamInfo, request: { position?: unknown; signal?: AbortSignal }) => {
     const start = typeof request.position === 'number' && request.position >= 0 ? request.position : 0;
     const run = t.run;
-    const { body, skip } = await clientOf().downloadArtifact(`${rootOf(t)}/${stream.id}`, { offset: start, run: run.id, ...(request.signal ? { signal: request.signal } : {}) });
+    const { body, skip } = await storeOf(t).download(stream.id, { offset: start, ...(request.signal ? { signal: request.signal } : {}) });
     const records: LogRecord[] = [];
     let toSkip = skip;
     let pending = Buffer.alloc(0);
@@ -292,12 +293,11 @@ export function createMlflowProvider(environment: ProviderEnvironmentV2<MlflowSe
   // ---- artifacts -------------------------------------------------------------------------------
 
   async function* listArtifacts(t: Target, options: { signal?: AbortSignal } = {}): AsyncGenerator<readonly ArtifactInfo[]> {
-    const run = t.run;
-    const root = rootOf(t);
+    const store = storeOf(t);
     const dirs = [''];
     while (dirs.length > 0) {
       const dir = dirs.shift()!;
-      const files = await clientOf().listArtifacts(dir ? `${root}/${dir}` : root, { run: run.id, ...(options.signal ? { signal: options.signal } : {}) });
+      const files = await store.list(dir, options.signal ? { signal: options.signal } : {});
       const page: ArtifactInfo[] = [];
       for (const f of files) {
         const path = dir ? `${dir}/${f.path}` : f.path;
@@ -313,7 +313,7 @@ export function createMlflowProvider(environment: ProviderEnvironmentV2<MlflowSe
   }
 
   const openArtifact = async (t: Target, path: string, options: { signal?: AbortSignal } = {}) => {
-    const { body, size } = await clientOf().downloadArtifact(`${rootOf(t)}/${path}`, { run: t.run.id, ...(options.signal ? { signal: options.signal } : {}) });
+    const { body, size } = await storeOf(t).download(path, options.signal ? { signal: options.signal } : {});
     return { ...(size !== undefined ? { size } : {}), body };
   };
 

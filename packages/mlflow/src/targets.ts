@@ -6,6 +6,7 @@ import { invalidInput, unsupported } from '@runlens/core';
 import { authFromEnv, type MlflowAuth } from './auth.js';
 import { azureAuth } from './auth-azure.js';
 import { sigv4Auth } from './auth-sigv4.js';
+import { s3Access, type S3Access } from './s3-artifacts.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -118,4 +119,12 @@ export function authForTarget(target: TrackingTarget, env: Env): MlflowAuth {
     case 'sagemaker':
       return sigv4Auth({ region: target.region, service: target.service, headers: { [target.arnHeader]: target.arn }, env });
   }
+}
+
+/**
+ * How a target's `s3://` artifact roots are reached: only a SageMaker target has them (its bucket,
+ * assumed in the tracking server's region, **unverified**); the same AWS credentials, signed for `s3`.
+ */
+export function s3AccessForTarget(target: TrackingTarget, env: Env): S3Access | undefined {
+  return target.kind === 'sagemaker' ? s3Access(target.region, env) : undefined;
 }

@@ -50,6 +50,8 @@ describe('mlflow emulator CLI', () => {
         const printed = Object.fromEntries(stdout.trim().split('\n').map((line) => /^export (\w+)=(.*)$/.exec(line)).map((m) => [m?.[1], m?.[2]])) as Record<string, string>;
         if (flavour === 'sagemaker') {
           expect(printed).toMatchObject({ MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:ap-south-1:123456789012:mlflow-tracking-server/emulated', AWS_ACCESS_KEY_ID: 'AKIDFROMENV' });
+          // Its experiments keep artifacts in S3, served on the same port.
+          expect(printed.MLFLOW_S3_ENDPOINT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/_s3$/);
         } else {
           expect(printed.MLFLOW_TRACKING_URI).toMatch(/^azureml:\/\/127\.0\.0\.1:\d+\/mlflow\/v1\.0\/subscriptions\/.+\/workspaces\/runlens-ws$/);
         }

@@ -5,7 +5,8 @@
  * SIGINT/SIGTERM. `--flavour azureml` wants an Entra-style bearer token (`--token`, default a fixed
  * one) under a workspace path and prints an `azureml://` URI; `--flavour sagemaker` wants SigV4 for
  * `sagemaker-mlflow` with the key in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (else a fixed one) and
- * prints the tracking server's ARN and SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT.
+ * prints the tracking server's ARN and SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT; its experiments keep artifacts in
+ * S3 (`s3://sagemaker-<region>-123456789012/…`), served on the same port (MLFLOW_S3_ENDPOINT_URL).
  */
 import { parseArgs } from 'node:util';
 import { startMlflowEmulator } from './emulator.js';
@@ -37,6 +38,7 @@ const emulator = await startMlflowEmulator({
     ? { auth: { azure: { token: values.token ?? 'emulated-entra-token' } } }
     : values.flavour === 'sagemaker'
       ? {
+          s3: { bucket: `sagemaker-${process.env.AWS_REGION || 'us-east-1'}-123456789012` },
           auth: {
             sigv4: {
               arn: `arn:aws:sagemaker:${process.env.AWS_REGION || 'us-east-1'}:123456789012:mlflow-tracking-server/emulated`,

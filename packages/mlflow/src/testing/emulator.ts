@@ -12,6 +12,7 @@ import { handleTracking } from './tracking.js';
 import { TrackingState, type RunRecord } from './state.js';
 import { ApiError, sendError, sendJson, type Exchange, type RecordedRequest } from './http.js';
 import { verifySigv4, type Sigv4Expectation } from './sigv4.js';
+import { S3Flavour, type S3FlavourOptions } from './s3.js';
 
 /** The workspace path the Azure flavour serves under when no `pathPrefix` is given. */
 export const AZURE_WORKSPACE_PREFIX = '/mlflow/v1.0/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/runlens-rg/providers/Microsoft.MachineLearningServices/workspaces/runlens-ws';
@@ -51,6 +52,13 @@ export interface MlflowEmulatorOptions {
    * does is unverified, so readers must cope with a whole-file 200.
    */
   readonly rangeSupport?: boolean;
+  /**
+   * Artifacts in S3, as a SageMaker managed tracking server keeps them: experiments default to
+   * `s3://<bucket>/<id>`, runs report `s3://<bucket>/<exp>/<run>/artifacts`, the tracking API serves
+   * `artifacts/presigned-upload-url`, and a loopback S3 endpoint (`/_s3/…`, `MLFLOW_S3_ENDPOINT_URL` in
+   * `env`) takes presigned PUTs and SigV4-signed (service s3) GETs and PUTs (testing/s3.ts).
+   */
+  readonly s3?: S3FlavourOptions;
   readonly clock?: () => number;
 }
 
@@ -81,6 +89,8 @@ export interface MlflowEmulator {
   setMultipart(enabled: boolean): void;
   /** Makes the server refuse every write with 403 PERMISSION_DENIED (a read-only target). */
   setReadOnly(readOnly: boolean): void;
+  /** The S3 flavour's store (`s3` option): issued presigned URLs, `expireNext` to hand out expired ones. */
+  readonly s3: S3Flavour | undefined;
   /** Seeds a run directly in the store (test setup; no validation). */
   seedRun(spec: SeedRun): RunRecord;
   putArtifact(runId: string, path: string, content: Uint8Array | string): void;
@@ -104,6 +114,7 @@ const MAX_BODY = 512 * 1024 * 1024;
 export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): Promise<MlflowEmulator> {
   const clock = options.clock ?? Date.now;
   const state = new TrackingState(clock);
+  state.s3Bucket = options.s3?.bucket;
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
   const azure = options.auth && 'azure' in options.auth ? options.auth.azure : undefined;
@@ -118,6 +129,7 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
     baseUrl: '',
     clock,
   };
+  const s3 = options.s3 ? new S3Flavour(options.s3, state, config, options.auth && 'sigv4' in options.auth ? options.auth.sigv4 : undefined) : undefined;
 
   /** true, or the refusal already sent. */
   const authorise = (req: IncomingMessage, res: ServerResponse, body: Buffer): boolean => {
@@ -189,6 +201,11 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
         handleArtifacts.storagePart(state, exchange, storage[1]!, Number(storage[2]));
         return;
       }
+      // S3 is another service: its own auth (a presigned query or SigV4 for s3), no tracking prefix.
+      if (s3 && url.pathname.startsWith('/_s3/')) {
+        s3.handle(req, exchange);
+        return;
+      }
       if (!url.pathname.startsWith(`${prefix}/`)) throw new ApiError(404, 'ENDPOINT_NOT_FOUND', `No endpoint ${url.pathname}`);
       if (!authorise(req, res, body)) return;
       const path = url.pathname.slice(prefix.length);
@@ -202,6 +219,10 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
       }
       const api = /^\/(?:ajax-)?api\/2\.0\/mlflow\/(.+)$/.exec(path);
       if (!api) throw new ApiError(404, 'ENDPOINT_NOT_FOUND', `No endpoint ${path}`);
+      if (s3 && api[1] === 'artifacts/presigned-upload-url' && method === 'POST') {
+        s3.presignedUpload(exchange);
+        return;
+      }
       handleTracking(state, config, exchange, api[1]!);
     } catch (e) {
       if (e instanceof ApiError) sendError(res, e);
@@ -220,6 +241,8 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
   const trackingUri = azure ? `azureml://127.0.0.1:${port}${prefix}` : sigv4 ? sigv4.arn : url;
   const env: Record<string, string> = { MLFLOW_TRACKING_URI: trackingUri };
   if (azure) env.AZUREML_ACCESS_TOKEN = azure.token;
+  // MLflow's own variable: an AWS_ENDPOINT_URL_S3 would also redirect a SageMaker source's S3 reads in the same process.
+  if (s3) env.MLFLOW_S3_ENDPOINT_URL = `${config.baseUrl}/_s3`;
   if (sigv4) {
     Object.assign(env, { SAGEMAKER_MLFLOW_CUSTOM_ENDPOINT: config.baseUrl, AWS_ACCESS_KEY_ID: sigv4.accessKeyId, AWS_SECRET_ACCESS_KEY: sigv4.secretAccessKey, AWS_EC2_METADATA_DISABLED: 'true' });
     if (sigv4.sessionToken) env.AWS_SESSION_TOKEN = sigv4.sessionToken;
@@ -248,6 +271,7 @@ export async function startMlflowEmulator(options: MlflowEmulatorOptions = {}): 
     resetRequests: () => void requests.splice(0),
     setMultipart: (enabled) => void (config.multipart = enabled),
     setReadOnly: (readOnly) => void (config.readOnly = readOnly),
+    s3,
     seedRun(spec) {
       const name = spec.experiment ?? 'Default';
       const experiment = state.experimentByName(name) ?? state.addExperiment(name);

@@ -93,7 +93,11 @@ function amzDateMs(text: string): number {
 const refuse = (code: string, message: string, status = 403): Sigv4Refusal => ({ status, code, message });
 
 /** undefined when the request is signed as SageMaker managed MLflow expects; else the refusal. */
-export function verifySigv4(request: SignedRequestView, expected: Sigv4Expectation, now: number): Sigv4Refusal | undefined {
+/**
+ * `s3`: S3's rules instead: no ARN header, and the canonical path is the path as sent (S3 neither
+ * normalises nor escapes it again, unlike every other service).
+ */
+export function verifySigv4(request: SignedRequestView, expected: Sigv4Expectation, now: number, mode: { s3?: boolean } = {}): Sigv4Refusal | undefined {
   const service = expected.service ?? 'sagemaker-mlflow';
   const arnHeader = expected.arnHeader ?? 'x-mlflow-sm-tracking-server-arn';
   const authorization = headerValue(request.headers.authorization);
@@ -112,10 +116,10 @@ export function verifySigv4(request: SignedRequestView, expected: Sigv4Expectati
   if (Number.isNaN(at) || !amzDate.startsWith(day)) return refuse('IncompleteSignatureException', 'Date must be in ISO-8601 \'basic format\'.');
   if (Math.abs(now - at) > SKEW_MS) return refuse('InvalidSignatureException', `Signature expired: ${amzDate} is now earlier or later than allowed.`);
   const signedHeaders = signedHeaderList.split(';');
-  for (const required of ['host', 'x-amz-date', arnHeader]) {
+  for (const required of mode.s3 ? ['host', 'x-amz-date'] : ['host', 'x-amz-date', arnHeader]) {
     if (!signedHeaders.includes(required)) return refuse('InvalidSignatureException', `'${required}' must be a signed header.`);
   }
-  if (headerValue(request.headers[arnHeader]) !== expected.arn) return refuse('AccessDeniedException', `The request is not for this resource (${arnHeader}).`);
+  if (!mode.s3 && headerValue(request.headers[arnHeader]) !== expected.arn) return refuse('AccessDeniedException', `The request is not for this resource (${arnHeader}).`);
   const contentHash = headerValue(request.headers['x-amz-content-sha256']);
   if (contentHash !== undefined && contentHash !== 'UNSIGNED-PAYLOAD' && contentHash !== sha256(request.body)) {
     return refuse('InvalidSignatureException', "The provided 'x-amz-content-sha256' header does not match what was computed.");
@@ -124,7 +128,7 @@ export function verifySigv4(request: SignedRequestView, expected: Sigv4Expectati
   const rawPath = queryAt < 0 ? request.rawUrl : request.rawUrl.slice(0, queryAt);
   const rawQuery = queryAt < 0 ? '' : request.rawUrl.slice(queryAt + 1);
   const headerLines = signedHeaders.map((name) => `${name}:${(headerValue(request.headers[name]) ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
-  const canonical = [request.method, canonicalPath(rawPath), canonicalQuery(rawQuery), headerLines, signedHeaderList, contentHash ?? sha256(request.body)].join('\n');
+  const canonical = [request.method, mode.s3 ? rawPath : canonicalPath(rawPath), canonicalQuery(rawQuery), headerLines, signedHeaderList, contentHash ?? sha256(request.body)].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
   const key = hmac(hmac(hmac(hmac(`AWS4${expected.secretAccessKey}`, day), region), service), 'aws4_request');

@@ -47,6 +47,8 @@ export class TrackingState {
   /** Artifact bytes by proxy path (`<experiment>/<run>/artifacts/<file>`). */
   readonly artifacts = new Map<string, Buffer>();
   readonly uploads = new Map<string, UploadRecord>();
+  /** Set: artifacts live in this S3 bucket (the SageMaker flavour's store), keyed by the same paths. */
+  s3Bucket: string | undefined;
   private nextExperiment = 1;
 
   constructor(private readonly clock: () => number) {
@@ -59,7 +61,7 @@ export class TrackingState {
     const record: ExperimentRecord = {
       experimentId: id,
       name,
-      artifactLocation: artifactLocation ?? `mlflow-artifacts:/${id}`,
+      artifactLocation: artifactLocation ?? (this.s3Bucket ? `s3://${this.s3Bucket}/${id}` : `mlflow-artifacts:/${id}`),
       creationTime: now,
       lastUpdateTime: now,
       lifecycleStage: 'active',
@@ -94,6 +96,11 @@ export class TrackingState {
 
   artifactRoot(run: RunRecord): string {
     return `${run.experimentId}/${run.runId}/artifacts`;
+  }
+
+  /** The run's artifact URI as the server reports it: `s3://<bucket>/<root>` in the S3 flavour, else the proxy's. */
+  artifactUri(run: RunRecord): string {
+    return this.s3Bucket ? `s3://${this.s3Bucket}/${this.artifactRoot(run)}` : `mlflow-artifacts:/${this.artifactRoot(run)}`;
   }
 }
 

@@ -179,7 +179,7 @@ export function renderRunInfo(state: TrackingState, run: RunRecord): Record<stri
     status: run.status,
     start_time: run.startTime,
     ...(run.endTime !== undefined ? { end_time: run.endTime } : {}),
-    artifact_uri: `mlflow-artifacts:/${state.artifactRoot(run)}`,
+    artifact_uri: state.artifactUri(run),
     lifecycle_stage: run.lifecycleStage,
   };
 }
@@ -446,7 +446,7 @@ const ENDPOINTS: Record<string, Endpoint> = {
       if (dir.split('/').includes('..')) throw invalid('Invalid path');
       const root = state.artifactRoot(run);
       const files = listLevel(state, `${root}${dir ? `/${dir}` : ''}`).map((f) => ({ ...f, path: dir ? `${dir}/${f.path}` : f.path }));
-      return withList({ root_uri: `mlflow-artifacts:/${root}` }, 'files', files);
+      return withList({ root_uri: state.artifactUri(run) }, 'files', files);
     },
   },
 };
