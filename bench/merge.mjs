@@ -1,6 +1,14 @@
 // Child process: k-way merge of generated node streams through core's LogReader, reporting records/s and
 // peak RSS. Streams are generated page by page, so what is measured is the merge, not the input.
-import { LogReader } from '../packages/core/dist/index.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+// RUNLENS_BENCH_ROOT: another checkout's build (a baseline), measured by the same script.
+const root = process.env.RUNLENS_BENCH_ROOT ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
+const core = await import(path.join(root, 'packages/core/dist/index.js'));
+const { LogReader } = core;
+/** Contract v2 builds export the log-shape readers; v1 builds took the provider and the run instead of a target. */
+const v2 = typeof core.fromQuerySource === 'function';
 
 const streams = Number(process.argv[2] ?? 16);
 const perStream = Number(process.argv[3] ?? 100_000);
@@ -23,7 +31,10 @@ const source = {
     return { records, next: end, caughtUp: end >= perStream };
   },
 };
-const reader = new LogReader({ provider: { specificationVersion: 'v1', id: 'bench', catalog: {} }, source, run, describe: async () => run });
+const target = { run, handle: undefined };
+const reader = v2
+  ? new LogReader({ source: { kind: 'positioned', ...source }, target, describe: async () => target })
+  : new LogReader({ provider: { specificationVersion: 'v1', id: 'bench', catalog: {} }, source, run, describe: async () => run });
 const started = performance.now();
 let count = 0;
 let last = 0;

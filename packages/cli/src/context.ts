@@ -10,6 +10,10 @@ import { LineWriter, type OutputStream } from './output/writer.js';
 import { providerFlags } from './provider-manifest.js';
 import { providers } from './providers.js';
 
+
+/** How `runlens logs local:… --follow` polls an archive that is still being written (--poll-interval overrides the interval). */
+const LOCAL_FOLLOW = { pollMs: { min: 500, max: 5_000 }, statusPollMs: 1_000, streamDiscoveryMs: 1_000 } as const;
+
 export interface CommandContext {
   readonly runlens: Runlens;
   /** stdout, batched. */
@@ -91,6 +95,9 @@ export async function withContext(io: CliIO, globals: GlobalOptions, action: (co
     ...(retry ? { retry } : {}),
     // One command, one process: a run that had ended is described once (copy and export read it in parts).
     reuseEndedRunsMs: 60_000,
+    // Core's default follow policy paces cloud APIs (polls of 2–30 s); a local archive is a file that
+    // costs nothing to re-read, so its follow polls as it did before contract v2.
+    followByProvider: { local: LOCAL_FOLLOW },
     ...(io.cwd ? { cwd: io.cwd } : {}),
     ...(globals.debug ? { debug: (message: string) => void io.stderr.write(`debug: ${message}\n`) } : {}),
   });

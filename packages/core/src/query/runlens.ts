@@ -44,6 +44,11 @@ export interface RunlensOptions {
   readonly testHooks?: Readonly<Record<string, TestHooks>>;
   /** Core's follow policy: poll intervals, status and stream discovery intervals, drain delay, reconnect time. */
   readonly follow?: FollowPolicy;
+  /**
+   * The follow policy for one provider's runs, over `follow`: the composition root's choice, not the
+   * adapter's (re-reading a local archive costs nothing; a cloud API has quotas).
+   */
+  readonly followByProvider?: Readonly<Record<string, FollowPolicy>>;
   readonly cwd?: string;
   /**
    * Core's one retry policy for every wire call: `budgetMs` is how long one request may keep retrying
@@ -299,7 +304,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     // Query- and stream-shaped sources are read through core's positions (log-shapes.ts).
     const source: NormalizedLogSource = logs.kind === 'query' ? fromQuerySource(logs) : logs.kind === 'stream' ? fromStreamSource(logs, query.signal) : logs;
     return new LogReader(
-      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: follow, ...(options.readAheadBytes !== undefined ? { readAheadBytes: options.readAheadBytes } : {}) },
+      { source, target, identity: p.identity?.(target) ?? target.run.ref, describe: () => describeRaw(ref, query.signal), policy: { ...follow, ...options.followByProvider?.[ref.provider] }, ...(options.readAheadBytes !== undefined ? { readAheadBytes: options.readAheadBytes } : {}) },
       query,
     );
   };
