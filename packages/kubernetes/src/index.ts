@@ -2,7 +2,5 @@
 export { kubernetesProvider } from './definition.js';
 export { kubernetesSettingsSchema } from './settings.js';
 export type { KubernetesHandle, KubernetesSettings } from './settings.js';
-export { KubeconfigError, loadClusterAccess, runExecPlugin } from './kubeconfig.js';
 
-export type { ClusterAccess, ClusterAuth, ExecConfig, ExecCredential, LoadOptions } from './kubeconfig.js';
-export * from './model/index.js';
+// The kubeconfig loader and the run model: `@runlens/kubernetes/cluster` (kept off this entry: start-up).

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
-import { loadClusterAccess } from '../src/index.js';
+import { loadClusterAccess } from '../src/cluster.js';
 
 describe('kubernetes emulator CLI', () => {
   it('prints KUBECONFIG and the Prometheus URL, serves the scenarios, and cleans up on SIGTERM', async () => {

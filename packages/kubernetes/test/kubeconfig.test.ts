@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { KubeconfigError, loadClusterAccess, runExecPlugin } from '../src/index.js';
+import { KubeconfigError, loadClusterAccess, runExecPlugin } from '../src/cluster.js';
 import { startKubernetesEmulator } from '../src/testing/index.js';
 
 const CONFIG_A = `apiVersion: v1

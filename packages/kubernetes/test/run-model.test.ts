@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { attempts, jobFailure, jobState, mainContainer, nodeName, podWarnings } from '../src/index.js';
+import { attempts, jobFailure, jobState, mainContainer, nodeName, podWarnings } from '../src/cluster.js';
 import { SCENARIO_JOBS, startKubernetesEmulator } from '../src/testing/index.js';
 import { get } from './helpers.js';
 
-import type { EventObject, JobKind, JobObject, PodObject } from '../src/index.js';
+import type { EventObject, JobKind, JobObject, PodObject } from '../src/cluster.js';
 import type { KubernetesEmulator } from '../src/testing/index.js';
 
 /** The run model over what the emulator serves on the wire, as the adapter will read it. */
