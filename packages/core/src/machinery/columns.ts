@@ -74,3 +74,21 @@ export function pickColumns(columns: SeriesColumns, picked: readonly number[]): 
   }
   return { timestamps: t, ...(s && stepped ? { steps: s } : {}), values: v };
 }
+
+/** Points as columns, or undefined when a value is text (such a series is carried as points). */
+export function pointsColumns(points: readonly MetricPoint[]): SeriesColumns | undefined {
+  const n = points.length;
+  const timestamps = new Float64Array(n);
+  const steps = new Float64Array(n);
+  const values = new Float64Array(n);
+  let stepped = false;
+  for (let i = 0; i < n; i++) {
+    const { timestamp, step, value } = points[i]!;
+    if (typeof value === 'string') return undefined;
+    timestamps[i] = timestamp;
+    steps[i] = step ?? NaN;
+    if (step !== undefined) stepped = true;
+    values[i] = value ?? NaN;
+  }
+  return { timestamps, ...(stepped ? { steps } : {}), values };
+}
