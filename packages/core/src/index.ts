@@ -3,7 +3,8 @@ export { RUN_STATUSES, isTerminal } from './model/run.js';
 export type { LogRecord, LogStreamInfo, LogQuery } from './model/log.js';
 export { logRecordJson, logRecordJsonLine, logRecordJsonWriter, writeJsonStringBytes, Utf8LogRecord, hasUtf8 } from './model/log.js';
 export { ByteSink, NextByte, copyBytes } from './machinery/bytes.js';
-export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SystemMetricName } from './model/metric.js';
+export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SeriesColumns, SystemMetricName } from './model/metric.js';
+export { columnarSeries, columnPoints, pointsColumns, seriesColumns, seriesLength, filterColumns } from './machinery/columns.js';
 export { SYSTEM_METRICS } from './model/metric.js';
 export type { ArtifactInfo, ArtifactBody } from './model/artifact.js';
 export { md5FromEtag, md5FromBase64 } from './model/artifact.js';
@@ -38,4 +39,4 @@ export { PROVIDER_DEFINITION, ProviderRegistry, SUPPORTED_SPECIFICATION_VERSIONS
 // that importing core installs nothing global.
 export { ARCHIVE_FILES, ARCHIVE_FORMAT, ARCHIVE_FORMAT_VERSION, artifactMatcher, fileSlug, type ArchiveManifest, type SkippedArtifact, type MetricFileHeader } from './archive/format.js';
 export { utf8Boundary } from './machinery/utf8.js';
-export { lttb, downsamplePoints } from './machinery/downsample.js';
+export { lttb, downsamplePoints, downsampleColumns } from './machinery/downsample.js';

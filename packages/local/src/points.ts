@@ -10,7 +10,7 @@
 // keys, anything wrong) goes through JSON.parse and the checks the slow path always had, so the
 // answers (and the errors, with file and line) are the same either way.
 import { open } from 'node:fs/promises';
-import type { MetricPoint } from '@runlens/core';
+import { columnPoints, type MetricPoint, type SeriesColumns } from '@runlens/core';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -33,30 +33,37 @@ const NULL = Buffer.from('null');
 /** Integers with at most this many digits are exact when accumulated in a double. */
 const EXACT_DIGITS = 15;
 
+/** A series file's points: as columns (no object per point), or as points once a text value showed. */
+export type SeriesRead = { readonly columns: SeriesColumns; readonly points?: undefined } | { readonly points: MetricPoint[]; readonly columns?: undefined };
+
 /**
  * The points of a series file: every line after the first non-blank one (the header), blank lines
  * skipped. `slow(text, line)` turns a line the fast decoder declined into a point, or throws (it is
- * the provider's JSON.parse + check + schema path, which names the file and line).
+ * the provider's JSON.parse + check + schema path, which names the file and line). Numeric series
+ * (numbers and nulls) come back as columns; a series with a text value as points.
  */
-export async function readSeriesPoints(file: string, slow: (text: string, line: number) => MetricPoint, chunkBytes = CHUNK_BYTES): Promise<MetricPoint[]> {
+export async function readSeries(file: string, slow: (text: string, line: number) => MetricPoint, chunkBytes = CHUNK_BYTES): Promise<SeriesRead> {
   const handle = await open(file, 'r');
-  const points: MetricPoint[] = [];
   try {
     const { size } = await handle.stat();
+    // About 40 bytes a line in the common shape: room for most series without growing.
+    const sink = new SeriesSink(Math.max(16, Math.ceil(size / 40)));
     let position = 0;
     let carry: Buffer | undefined;
     let line = 1;
     let header = true;
     const decoder = new LineDecoder();
     const take = (data: Buffer, start: number, end: number) => {
-      const fast = header ? undefined : decoder.point(data, start, end);
-      if (fast) points.push(fast);
+      if (!header && decoder.decode(data, start, end)) sink.add(decoder.timestamp, decoder.step, decoder.value);
       else {
         // Blank lines are skipped, as String.prototype.trim sees blank.
         const text = data.toString('utf8', start, end);
         if (text.trim() !== '') {
           if (header) header = false;
-          else points.push(slow(text, line));
+          else {
+            const p = slow(text, line);
+            sink.add(p.timestamp, p.step ?? NaN, p.value);
+          }
         }
       }
       line++;
@@ -81,34 +88,102 @@ export async function readSeriesPoints(file: string, slow: (text: string, line: 
     }
     // The series has been written: a last line without its newline is read too.
     if (carry) take(carry, 0, carry.length);
-    return points;
+    return sink.result();
   } finally {
     await handle.close();
   }
 }
 
-/** Decodes one line of the common shape, or returns undefined (the caller then parses it fully). */
+/** The points of a series file as point objects (see readSeries). */
+export async function readSeriesPoints(file: string, slow: (text: string, line: number) => MetricPoint, chunkBytes = CHUNK_BYTES): Promise<MetricPoint[]> {
+  const read = await readSeries(file, slow, chunkBytes);
+  return read.points ?? [...columnPoints(read.columns)];
+}
+
+/**
+ * Collects points into growing Float64Arrays (a missing step or value is NaN: a JSON number never
+ * is), until a text value arrives: from then on, into point objects.
+ */
+class SeriesSink {
+  private timestamps: Float64Array;
+  private steps: Float64Array;
+  private values: Float64Array;
+  private length = 0;
+  private stepped = false;
+  private points: MetricPoint[] | undefined;
+
+  constructor(capacity: number) {
+    this.timestamps = new Float64Array(capacity);
+    this.steps = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+  }
+
+  add(timestamp: number, step: number, value: number | string | null): void {
+    if (this.points) {
+      this.points.push(Number.isNaN(step) ? { timestamp, value } : { timestamp, step, value });
+      return;
+    }
+    if (typeof value === 'string') {
+      this.points = [...columnPoints(this.columns())];
+      this.add(timestamp, step, value);
+      return;
+    }
+    if (this.length === this.timestamps.length) this.grow();
+    const i = this.length++;
+    this.timestamps[i] = timestamp;
+    this.steps[i] = step;
+    this.values[i] = value === null ? NaN : value;
+    if (!Number.isNaN(step)) this.stepped = true;
+  }
+
+  result(): SeriesRead {
+    return this.points ? { points: this.points } : { columns: this.columns() };
+  }
+
+  private columns(): SeriesColumns {
+    const n = this.length;
+    const fit = (a: Float64Array) => (a.length === n ? a : a.slice(0, n));
+    return { timestamps: fit(this.timestamps), ...(this.stepped ? { steps: fit(this.steps) } : {}), values: fit(this.values) };
+  }
+
+  private grow(): void {
+    const more = (a: Float64Array) => {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.timestamps = more(this.timestamps);
+    this.steps = more(this.steps);
+    this.values = more(this.values);
+  }
+}
+
+/** Decodes one line of the common shape, or declines it (the caller then parses it fully). */
 class LineDecoder {
   private at = 0;
   private number = 0;
   private integral = false;
 
-  point(data: Buffer, start: number, end: number): MetricPoint | undefined {
+  /** The decoded line's fields (after `decode` returned true): NaN for no step. */
+  timestamp = 0;
+  step = NaN;
+  value: number | null = null;
+
+  /** Decodes a line into timestamp/step/value; false when the line is not in the common shape. */
+  decode(data: Buffer, start: number, end: number): boolean {
     this.at = start;
-    if (!this.literal(data, TIMESTAMP, end) || !this.readNumber(data, end)) return undefined;
-    const timestamp = this.number;
-    let step: number | undefined;
+    if (!this.literal(data, TIMESTAMP, end) || !this.readNumber(data, end)) return false;
+    this.timestamp = this.number;
+    this.step = NaN;
     if (this.literal(data, STEP, end)) {
-      if (!this.readNumber(data, end) || !this.integral) return undefined;
-      step = this.number;
+      if (!this.readNumber(data, end) || !this.integral) return false;
+      this.step = this.number;
     }
-    if (!this.literal(data, VALUE, end)) return undefined;
-    let value: number | null;
-    if (this.literal(data, NULL, end)) value = null;
-    else if (this.readNumber(data, end)) value = this.number;
-    else return undefined;
-    if (this.at !== end - 1 || data[this.at] !== CLOSE) return undefined;
-    return step === undefined ? { timestamp, value } : { timestamp, step, value };
+    if (!this.literal(data, VALUE, end)) return false;
+    if (this.literal(data, NULL, end)) this.value = null;
+    else if (this.readNumber(data, end)) this.value = this.number;
+    else return false;
+    return this.at === end - 1 && data[this.at] === CLOSE;
   }
 
   private literal(data: Buffer, bytes: Buffer, end: number): boolean {

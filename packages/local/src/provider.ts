@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   ARCHIVE_FILES,
+  columnarSeries,
   isTerminal,
   mapLimit,
   notFound,
@@ -21,7 +22,7 @@ import {
 } from '@runlens/core';
 import { ARCHIVE_SIDE, corrupt, fileBody, listFiles, readArchive, readRunFile, readJsonFile, readMetricHeader, toLocalRun } from './archive.js';
 import { readLines, tailLines, type LinePosition } from './lines.js';
-import { readSeriesPoints } from './points.js';
+import { readSeries } from './points.js';
 import type { LocalHandle, LocalSettings } from './settings.js';
 import { artifactManifestSchema, describeIssue, logRecordSchema, metricPointSchema } from './schema.js';
 
@@ -176,7 +177,12 @@ export function createLocalProvider(environment: ProviderEnvironmentV2<LocalSett
       readMetrics: (target, descriptors) => onArchive(async () => {
         const files = seriesFilesOf(target, descriptors);
         // A few series at once: their file reads overlap each other's decoding.
-        const series = await mapLimit(files, SERIES_CONCURRENCY, async ({ descriptor, file }) => ({ ...descriptor, points: await readSeriesPoints(file, (text, line) => slowPoint(file, text, line)) }));
+        // Numeric series as columns (no object per point: core, the server's charts and the cache read
+        // them as they are; `points` is built on first read), series with text values as points.
+        const series = await mapLimit(files, SERIES_CONCURRENCY, async ({ descriptor, file }) => {
+          const read = await readSeries(file, (text, line) => slowPoint(file, text, line));
+          return read.columns ? columnarSeries(descriptor, read.columns) : { ...descriptor, points: read.points };
+        });
         return { series };
       }),
     },

@@ -4,10 +4,10 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRunlens, type MetricPoint } from '@runlens/core';
+import { columnPoints, createRunlens, type MetricPoint } from '@runlens/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localProvider } from '../src/index.js';
-import { readSeriesPoints } from '../src/points.js';
+import { readSeries, readSeriesPoints } from '../src/points.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/runs/sagemaker-xgboost-completed', import.meta.url));
 let root: string;
@@ -106,6 +106,56 @@ describe('the fast point decoder', () => {
     // spaces, another key order, another key, a CR) went to the slow path with their own line numbers:
     // lines[k] is line k + 3 before the blank lines and k + 6 after them.
     expect(slowLines).toEqual([12, 13, 15, 16, 17, 18, 19, 20].map((k) => k + 6));
+  });
+});
+
+describe('columns and points', () => {
+  const reference = (text: string): MetricPoint => {
+    const { timestamp, step, value } = JSON.parse(text) as MetricPoint;
+    return step === undefined ? { timestamp, value } : { timestamp, step, value };
+  };
+  const header = '{"series":{"name":"x","kind":"training","providerName":"x"}}';
+  const numeric = [
+    '{"timestamp":1,"step":0,"value":1}',
+    '{"timestamp":2,"value":null}',
+    '{"timestamp":3,"step":2,"value":-0}',
+    '{"value":0.25,"timestamp":4}',
+    '{"timestamp":5,"step":4,"value":1e400}',
+    '{ "timestamp": 6, "step": 5, "value": null }',
+    ...Array.from({ length: 5000 }, (_, i) => JSON.stringify({ timestamp: 1.7e12 + i, ...(i % 3 ? { step: i } : {}), value: i % 11 === 0 ? null : Math.sin(i) })),
+  ];
+
+  it.each([
+    ['numbers and nulls', 'columns', numeric],
+    ['a text value part way', 'points', [...numeric.slice(0, 100), '{"timestamp":9,"step":9,"value":"text"}', ...numeric.slice(100)]],
+    ['a text value first', 'points', ['{"timestamp":0,"value":"start"}', ...numeric]],
+  ])('read with %s, give what JSON.parse gives (as %s)', async (what, form, lines) => {
+    const file = path.join(root, `forms-${what.replace(/\W+/g, '-')}.jsonl`);
+    await writeFile(file, [header, ...lines].join('\n') + '\n');
+    const read = await readSeries(file, (text) => reference(text), 4096);
+    expect(read.columns ? 'columns' : 'points').toBe(form);
+    const points = read.columns ? columnPoints(read.columns) : read.points!;
+    const expected = lines.map(reference);
+    expect(points).toEqual(expected);
+    points.forEach((p, i) => {
+      expect(Object.is(p.value, expected[i]!.value)).toBe(true);
+      expect(Object.keys(p)).toEqual(Object.keys(expected[i]!));
+    });
+    if (read.columns) expect(read.columns.steps).toBeDefined();
+  });
+
+  it('gives the same series through the query API either way, columns not in its JSON', async () => {
+    const values = [{ timestamp: 1000, step: 1, value: 0.5 }, { timestamp: 2000, value: null }, { timestamp: 3000, step: 3, value: 1e300 }];
+    const numbers = await archiveWith('forms-numbers', values);
+    const texts = await archiveWith('forms-texts', [...values, { timestamp: 4000, step: 4, value: 'text' }]);
+    const a = (await runlens.metrics(numbers, { metrics: ['train:logloss'] })).series[0]!;
+    const b = (await runlens.metrics(texts, { metrics: ['train:logloss'] })).series[0]!;
+    expect(a.columns).toBeDefined();
+    expect(b.columns).toBeUndefined();
+    expect(a.points).toEqual(values);
+    expect(b.points.slice(0, 3)).toEqual(a.points);
+    expect(JSON.stringify({ ...a, points: b.points.slice(0, 3) })).toBe(JSON.stringify(a));
+    expect(Object.keys(a)).toEqual(Object.keys(b));
   });
 });
 

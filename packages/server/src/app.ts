@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { downsamplePoints, formatRef, interrupted, invalidInput, mapLimit, parseTime, RunlensError, SharedFollows, type LogQuery, type Runlens } from '@runlens/core';
+import { formatRef, interrupted, invalidInput, mapLimit, parseTime, RunlensError, SharedFollows, type LogQuery, type Runlens } from '@runlens/core';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { create as createTar } from 'tar';
@@ -224,9 +224,9 @@ export function createApp(options: AppOptions): ServerApp {
       const q = (c.req as unknown as { valid(t: 'query'): z.infer<typeof S.MetricsQuery> }).valid('query');
       const ref = await checkRef(c.req.param('ref')!);
       const result = await runlens.metrics(ref, { names: q.metric, nodes: q.node, kind: q.kind, since: time('since', q.since), until: time('until', q.until), signal: abortOnClose(c).signal });
-      const series = q.points === undefined ? result.series : result.series.map((s) => ({ ...s, points: downsampleRemembered(s.points, q.points!, downsamplePoints) }));
+      const series = q.points === undefined ? result.series : result.series.map((s) => downsampleRemembered(s, q.points!));
       if (q.format !== 'columns') return jsonBody({ series, warnings: result.warnings });
-      // Assembled from each series' columns text (remembered per points array: see columnsJson).
+      // Assembled from each series' columns text (remembered per series body: see columnsJson).
       const text = `{"series":[${series.map(columnsJson).join(',')}],"warnings":${JSON.stringify(result.warnings)}}`;
       return new Response(text, { status: 200, headers: { 'Content-Type': 'application/json; charset=utf-8' } });
     }) as never,

@@ -1,6 +1,6 @@
 // The metrics route's `format=columns`: each series as parallel arrays, so a chart can hand them to
 // its columnar data without building (and the browser without parsing) an object per point.
-import type { MetricPoint, MetricSeries } from '@runlens/core';
+import { columnarSeries, downsampleColumns, downsamplePoints, seriesLength, type MetricPoint, type MetricSeries, type SeriesColumns } from '@runlens/core';
 
 export interface MetricColumns {
   readonly name: string;
@@ -32,42 +32,76 @@ export function toColumns(series: MetricSeries): MetricColumns {
   return { ...descriptor, timestamps, ...(stepped ? { steps } : {}), values };
 }
 
+/** JSON's view of a column: a number that is not finite (a missing sample: NaN) is null. */
+function columnJson(column: Float64Array): string {
+  const out = new Array<number | null>(column.length);
+  for (let i = 0; i < column.length; i++) {
+    const v = column[i]!;
+    out[i] = Number.isFinite(v) ? v : null;
+  }
+  return JSON.stringify(out);
+}
+
+/** The `timestamps`/`steps`/`values` members of a series' `MetricColumns` text. */
+function columnsText(series: MetricSeries): string {
+  const columns = series.columns;
+  if (columns) return `"timestamps":${columnJson(columns.timestamps)}${columns.steps ? `,"steps":${columnJson(columns.steps)}` : ''},"values":${columnJson(columns.values)}`;
+  const { timestamps, steps, values } = toColumns(series);
+  return `"timestamps":${JSON.stringify(timestamps)}${steps ? `,"steps":${JSON.stringify(steps)}` : ''},"values":${JSON.stringify(values)}`;
+}
+
 /**
- * Work done on a series' points, remembered for as long as that very points array lives. Core's
- * metric cache hands out the same (read-only) array each time it reuses a series, so a compare page
- * viewed again costs neither the downsampling nor the JSON of its columns again; an array that is
+ * Work done on a series, remembered for as long as its body (its columns, or its points array) lives.
+ * Core's metric cache hands out the same (read-only) body each time it reuses a series, so a compare
+ * page viewed again costs neither the downsampling nor the JSON of its columns again; a body that is
  * not kept anywhere (no cache, a time window) is collected together with what was remembered of it.
  */
-const downsampled = new WeakMap<readonly MetricPoint[], Map<number, MetricPoint[]>>();
-const columnsText = new WeakMap<readonly MetricPoint[], string>();
+const downsampled = new WeakMap<object, Map<number, SeriesColumns | readonly MetricPoint[]>>();
+const columnsTexts = new WeakMap<object, string>();
 /** Smaller series are cheap to redo: not remembered. */
 const REMEMBER_FROM = 1_000;
 
-export function downsampleRemembered(points: readonly MetricPoint[], target: number, downsample: (points: readonly MetricPoint[], target: number) => MetricPoint[]): readonly MetricPoint[] {
-  if (points.length < REMEMBER_FROM) return downsample(points, target);
-  let byTarget = downsampled.get(points);
-  if (!byTarget) downsampled.set(points, (byTarget = new Map()));
-  let result = byTarget.get(target);
-  if (!result) {
-    // A few chart widths per series at most; a client asking for every size is not served from here.
-    if (byTarget.size >= 8) byTarget.clear();
-    byTarget.set(target, (result = downsample(points, target)));
+const bodyOf = (series: MetricSeries): SeriesColumns | readonly MetricPoint[] => series.columns ?? series.points;
+
+/** The series downsampled to about `target` points (columns stay columns: no point object is built). */
+export function downsampleRemembered(series: MetricSeries, target: number): MetricSeries {
+  const body = bodyOf(series);
+  const compute = () => (series.columns ? downsampleColumns(series.columns, target) : downsamplePoints(series.points, target));
+  let result: SeriesColumns | readonly MetricPoint[] | undefined;
+  if (seriesLength(series) < REMEMBER_FROM) result = compute();
+  else {
+    let byTarget = downsampled.get(body);
+    if (!byTarget) downsampled.set(body, (byTarget = new Map()));
+    result = byTarget.get(target);
+    if (!result) {
+      // A few chart widths per series at most; a client asking for every size is not served from here.
+      if (byTarget.size >= 8) byTarget.clear();
+      byTarget.set(target, (result = compute()));
+    }
   }
-  return result;
+  if (result === body) return series;
+  return 'timestamps' in result ? columnarSeries(series, result) : { ...series, points: result };
 }
 
 /**
  * A series as the JSON text of its `MetricColumns` (what JSON.stringify(toColumns(series)) gives), the
- * columns' text remembered per points array.
+ * columns' text remembered per body.
  */
 export function columnsJson(series: MetricSeries): string {
-  const { points, ...descriptor } = series;
-  let text = points.length >= REMEMBER_FROM ? columnsText.get(points) : undefined;
+  const remember = seriesLength(series) >= REMEMBER_FROM;
+  const body = bodyOf(series);
+  let text = remember ? columnsTexts.get(body) : undefined;
   if (text === undefined) {
-    const { timestamps, steps, values } = toColumns(series);
-    text = `"timestamps":${JSON.stringify(timestamps)}${steps ? `,"steps":${JSON.stringify(steps)}` : ''},"values":${JSON.stringify(values)}`;
-    if (points.length >= REMEMBER_FROM) columnsText.set(points, text);
+    text = columnsText(series);
+    if (remember) columnsTexts.set(body, text);
   }
-  const head = JSON.stringify(descriptor);
+  const head = JSON.stringify(descriptorOf(series));
   return head === '{}' ? `{${text}}` : `${head.slice(0, -1)},${text}}`;
+}
+
+/** The series' descriptor fields (its own enumerable ones but `points`), without reading `points`. */
+function descriptorOf(series: MetricSeries): Omit<MetricSeries, 'points' | 'columns'> {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(series)) if (key !== 'points') out[key] = (series as unknown as Record<string, unknown>)[key];
+  return out as unknown as Omit<MetricSeries, 'points' | 'columns'>;
 }

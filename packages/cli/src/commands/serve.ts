@@ -40,7 +40,7 @@ export function defineServe(command: Command, execute: Execute): Command {
     .action((options: ServeOptions, cmd: Command) => execute(cmd, (context) => serveCommand(context, options, process.env)));
 }
 
-/** About 60 MB of parsed points (a point is ~60 bytes on the heap). */
+/** At most ~60 MB of parsed points (a point object is ~60 bytes on the heap; a local series, kept as columns, ~24). */
 export const SERVE_METRIC_CACHE_POINTS = 1_000_000;
 
 export async function serveCommand(context: CommandContext, options: ServeOptions, env: Readonly<Record<string, string | undefined>>): Promise<number> {

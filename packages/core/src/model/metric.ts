@@ -35,6 +35,25 @@ export interface MetricDescriptor {
 
 export interface MetricSeries extends MetricDescriptor {
   readonly points: readonly MetricPoint[];
+  /**
+   * The same points as parallel typed arrays, when the source read them so (local archives do): no
+   * object per point. Not enumerable (JSON and spreads see `points` only); `points` is then built
+   * from it on first read. Read it with `seriesColumns`; make such a series with `columnarSeries`.
+   */
+  readonly columns?: SeriesColumns;
+}
+
+/**
+ * A numeric series' points as columns (index i is point i). Never holds text: a series with a string
+ * value is carried as points. Read-only by contract, like `points`.
+ */
+export interface SeriesColumns {
+  /** Epoch milliseconds. */
+  readonly timestamps: Float64Array;
+  /** NaN where a point has no step; left out when no point has one. */
+  readonly steps?: Float64Array;
+  /** NaN is a missing sample (`null` in points); every other value is the point's number. */
+  readonly values: Float64Array;
 }
 
 export interface MetricQuery {

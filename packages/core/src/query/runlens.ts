@@ -23,6 +23,7 @@ import { compareRuns, type Comparison, type CompareOptions } from './compare.js'
 import { compareNatural, LogReader } from './logs.js';
 import { ProviderRegistry } from './registry.js';
 import { SeriesCache } from './series-cache.js';
+import { columnarSeries, filterColumns } from '../machinery/columns.js';
 
 
 /** How many descriptions of ended runs one runlens instance keeps (with reuseEndedRunsMs). */
@@ -323,7 +324,7 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     warnings.push(...read.warnings);
     if (query.since === undefined && query.until === undefined) return { run, series: read.series, warnings };
     const inWindow = (t: number) => (query.since === undefined || t >= query.since) && (query.until === undefined || t < query.until);
-    return { run, series: read.series.map((s) => ({ ...s, points: s.points.filter((pt) => inWindow(pt.timestamp)) })), warnings };
+    return { run, series: read.series.map((s) => (s.columns ? columnarSeries(s, filterColumns(s.columns, inWindow)) : { ...s, points: s.points.filter((pt) => inWindow(pt.timestamp)) })), warnings };
   };
 
   // The selected series, from the cache where it holds them (see SeriesCache); the rest from the provider.
@@ -349,10 +350,10 @@ export function createRunlens(options: RunlensOptions = {}): Runlens {
     let next = 0;
     const series = selected.map((descriptor, i) => {
       const cached = found[i];
-      if (cached) return { ...descriptor, points: cached };
+      if (cached) return 'timestamps' in cached ? columnarSeries(descriptor, cached) : { ...descriptor, points: cached };
       const s = result.series[next++]!;
       // A read that warned is not kept: its warnings would be lost on reuse.
-      if (keys[i] !== undefined && warnings.length === 0) seriesCache.set(keys[i]!, s.points);
+      if (keys[i] !== undefined && warnings.length === 0) seriesCache.set(keys[i]!, s.columns ?? s.points);
       return s;
     });
     return { series, warnings };

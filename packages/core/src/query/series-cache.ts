@@ -3,16 +3,22 @@
 // series of runs that have ended are kept, and only from providers that can say when a series'
 // stored points last changed (`MetricSourceV2.seriesVersions`: for local archives, the file's size,
 // modification time and inode), so a series written again is read again. Bounded by the total points
-// held; the least recently used series go first.
-import type { MetricPoint } from '../model/metric.js';
+// held; the least recently used series go first. A series is kept as its body: its points, or its
+// columns when it was read as columns (about 24 bytes a point rather than ~60 for a point object).
+import type { MetricPoint, SeriesColumns } from '../model/metric.js';
+
+/** What is kept of a series: its points, or its columns. */
+export type SeriesBody = readonly MetricPoint[] | SeriesColumns;
+
+const lengthOf = (body: SeriesBody): number => ('timestamps' in body ? body.timestamps.length : body.length);
 
 export class SeriesCache {
-  private readonly entries = new Map<string, readonly MetricPoint[]>();
+  private readonly entries = new Map<string, SeriesBody>();
   private held = 0;
 
   constructor(private readonly maxPoints: number) {}
 
-  get(key: string): readonly MetricPoint[] | undefined {
+  get(key: string): SeriesBody | undefined {
     const points = this.entries.get(key);
     if (points) {
       // Most recently used last.
@@ -22,16 +28,17 @@ export class SeriesCache {
     return points;
   }
 
-  set(key: string, points: readonly MetricPoint[]): void {
+  set(key: string, body: SeriesBody): void {
     this.delete(key);
+    const length = lengthOf(body);
     // A series larger than the whole cache is not kept (it would evict everything for nothing).
-    if (points.length > this.maxPoints) return;
-    this.entries.set(key, points);
-    this.held += points.length;
+    if (length > this.maxPoints) return;
+    this.entries.set(key, body);
+    this.held += length;
     for (const [oldest, old] of this.entries) {
       if (this.held <= this.maxPoints) break;
       this.entries.delete(oldest);
-      this.held -= old.length;
+      this.held -= lengthOf(old);
     }
   }
 
@@ -44,7 +51,7 @@ export class SeriesCache {
     const old = this.entries.get(key);
     if (old) {
       this.entries.delete(key);
-      this.held -= old.length;
+      this.held -= lengthOf(old);
     }
   }
 
