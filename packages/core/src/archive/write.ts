@@ -203,11 +203,14 @@ export async function streamToTemp(
   const handle = await onLocalFiles(options.side, async () => {
     await mkdir(path.dirname(file), { recursive: true });
     return open(temp, 'wx');
+  }).catch(async (e: unknown) => {
+    await release(body.body);
+    throw e;
   });
   const hash = createHash('sha256');
   let size = 0;
+  const chunks = body.body[Symbol.asyncIterator]();
   try {
-    const chunks = body.body[Symbol.asyncIterator]();
     for (;;) {
       let next: IteratorResult<Uint8Array>;
       try {
@@ -224,11 +227,22 @@ export async function streamToTemp(
     }
     await onLocalFiles(options.side, () => handle.close(), temp);
   } catch (e) {
+    await release(body.body, chunks);
     await handle.close().catch(() => undefined);
     await rm(temp, { force: true });
     throw e;
   }
   return { temp, size, sha256: hash.digest('hex') };
+}
+
+/**
+ * Lets go of a body that will not be read to its end: a file's read stream would otherwise keep its
+ * descriptor until garbage collection (which Node warns about on stderr), a response its socket.
+ */
+async function release(body: AsyncIterable<Uint8Array>, chunks?: AsyncIterator<Uint8Array>): Promise<void> {
+  const destroy = (body as { destroy?: () => void }).destroy;
+  if (typeof destroy === 'function') destroy.call(body);
+  else await (chunks ?? body[Symbol.asyncIterator]()).return?.().catch(() => undefined);
 }
 
 /** Moves a finished temporary file onto its target (replacing a file there, which the caller allowed). */
