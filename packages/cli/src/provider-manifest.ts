@@ -1,16 +1,11 @@
 // What the CLI knows about the installed providers without loading them (generated into
 // provider-manifest.generated.ts by scripts/providers.mjs): their flags, environment variables and
 // ref forms, for the global options, --help and shell completion; and how flags become settings.
+import type { SettingOption } from '@runlens/core';
 import { PROVIDER_MANIFEST } from './provider-manifest.generated.js';
 
-export interface ManifestOption {
-  readonly key: string;
-  readonly flag?: string;
-  readonly valueName?: string;
-  readonly env?: readonly string[];
-  readonly type?: 'string' | 'number' | 'boolean' | 'list' | 'paths';
-  readonly description: string;
-}
+/** A provider's setting option as the manifest keeps it: contract v2's SettingOption, as plain data. */
+export type ManifestOption = SettingOption;
 
 export interface ProviderManifest {
   readonly id: string;

@@ -188,6 +188,24 @@ describe.each([
   });
 });
 
+describe('follow policy per provider (RunlensOptions.followByProvider)', () => {
+  it("a provider's own policy replaces the default: a run that ends is noticed at its pace, not the default's", async () => {
+    const w = world('running');
+    // The default would look again in a minute; this provider's policy, every 10 ms. Nothing wakes
+    // the follow but its own polls, so with the default this test would time out.
+    const slow = { pollMs: { min: 60_000, max: 60_000 }, statusPollMs: 60_000, streamDiscoveryMs: 60_000, drainDelayMs: 60_000 };
+    const fast = { pollMs: { min: 10, max: 20 }, statusPollMs: 10, streamDiscoveryMs: 10, drainDelayMs: 10 };
+    const runlens = createRunlens({ providers: [queryProvider(w)], follow: slow, followByProvider: { q: fast } });
+    const reader = await runlens.logs('q:run', { follow: true });
+    const initial = timeline(w.streams).length;
+    let seen = 0;
+    for await (const _record of reader) {
+      if (++seen === initial) w.status = 'completed';
+    }
+    expect(seen).toBe(initial);
+  });
+});
+
 describe('stream-shaped source whose follow connection the server keeps dropping', () => {
   it('reconnects from the exact point delivered, even in the middle of a burst', async () => {
     const w = world('running');
