@@ -28,6 +28,7 @@ export { createRequestContext } from './machinery/requests.js';
 export { withRetry, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPolicy, type RetryClock } from './machinery/retry.js';
 export { sleep } from './machinery/sleep.js';
 export { mapLimit } from './machinery/limit.js';
+export { RangeReadAhead, type RangeBytes, type RangeFetch } from './machinery/ranges.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';
 export { DEFAULT_READ_AHEAD_BYTES } from './query/readahead.js';

@@ -4,7 +4,7 @@
 //  - the complete log behind a temporary OBS URL (`…/logs/url`, valid ~5 minutes), read with ranged GETs.
 // A position is a byte offset into the complete log, the carried timestamp of the last timestamped
 // line before it, and which source continues (`s: 'obs'` once the log outgrew one page).
-import { isTerminal, RunlensError, type JsonValue, type LogPageV2, type LogRecord, type LogStreamInfo, type LogTailV2, type RunTarget, type Warning } from '@runlens/core';
+import { isTerminal, RangeReadAhead, RunlensError, type JsonValue, type LogPageV2, type LogRecord, type LogStreamInfo, type LogTailV2, type RunTarget, type Warning } from '@runlens/core';
 import { encode, type ModelartsClient } from './client.js';
 import type { ModelartsConfig } from './config.js';
 import { WireError } from './errors.js';
@@ -58,6 +58,8 @@ export class V2Logs {
   private readonly urls = new Map<string, { url: string; at: number }>();
   /** Tasks whose log ModelArts says is not generated, cleared, or only on the old API: told to the user once. */
   private readonly noLog = new Map<string, string>();
+  /** The range after each large log's last page, read while that page is merged (see core's RangeReadAhead). */
+  private readonly ranges = new RangeReadAhead();
 
   constructor(
     private readonly client: ModelartsClient,
@@ -203,7 +205,7 @@ export class V2Logs {
       if (window) return this.page(window, pos, task, terminal, true, false, !this.smallWhole(preview));
       // The position lies before the preview's newest part: only the complete log has it.
     }
-    let read = await this.readRange(t, task, pos.o, this.config.pageBytes, signal);
+    let read = await this.ranges.read(`${t.run.id}/${task}`, pos.o, this.config.pageBytes, (from, length) => this.readRange(t, task, from, length, signal));
     if (!read) return { records: [], next: position(pos), caughtUp: true };
     if (read.total !== undefined && read.total < pos.o) {
       this.debug(`modelarts ${t.run.id} ${task}: the log shrank (${read.total} < ${pos.o} bytes); reading it again from the start`);

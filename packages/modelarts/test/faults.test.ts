@@ -1,6 +1,7 @@
 // No log line lost or repeated under throttling, 5xx, dropped connections and expiring URLs, through
 // every wire path (preview, download URL, ranged OBS reads, v1 chunks), and across cursor resumes.
 import { createRunlens, type LogRecord, type Runlens } from '@runlens/core';
+import type { FaultHandle } from '@runlens/core/emulator';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { modelartsProvider } from '../src/index.js';
 import { startModelartsEmulator, type ModelartsEmulator } from '../src/testing/index.js';
@@ -38,14 +39,16 @@ function taskLog(task: string, lines: number): string {
  * Faults on every wire path. Concurrent streams share each rule's counter, so a dense plan could
  * starve one stream for long; these leave long failure streaks unlikely (clusters are tested on their own).
  */
-function injectMany(): void {
-  emulator.faults.inject({ path: '/logs/preview', kind: 'throttle2799', every: 3 });
-  emulator.faults.inject({ path: '/logs/url', kind: 'drop', every: 3 });
-  emulator.faults.inject({ path: '/obs/', kind: '500', every: 4 });
-  emulator.faults.inject({ path: '/obs/', kind: 'drop', every: 11 });
-  emulator.faults.inject({ path: /^\/v2\//, kind: '503', every: 7 });
-  emulator.faults.inject({ path: '/log?', kind: '500', every: 4 });
-  emulator.faults.inject({ path: '/log?', kind: 'drop', every: 11 });
+function injectMany(): FaultHandle[] {
+  return [
+    emulator.faults.inject({ path: '/logs/preview', kind: 'throttle2799', every: 3 }),
+    emulator.faults.inject({ path: '/logs/url', kind: 'drop', every: 3 }),
+    emulator.faults.inject({ path: '/obs/', kind: '500', every: 4 }),
+    emulator.faults.inject({ path: '/obs/', kind: 'drop', every: 11 }),
+    emulator.faults.inject({ path: /^\/v2\//, kind: '503', every: 7 }),
+    emulator.faults.inject({ path: '/log?', kind: '500', every: 4 }),
+    emulator.faults.inject({ path: '/log?', kind: 'drop', every: 11 }),
+  ];
 }
 
 beforeAll(async () => {
@@ -77,10 +80,14 @@ describe('v2 logs under faults', { timeout: 30_000 }, () => {
   });
 
   it('reads the same lines while the preview is throttled, URLs drop, ranges fail and the API answers 503', async () => {
-    injectMany();
+    const rules = injectMany();
     const retriesBefore = runlens.stats().retries;
     expect(strip(await collect(await runlens.logs(`modelarts:${JOB}`)))).toEqual(clean);
-    expect(runlens.stats().retries - retriesBefore).toBeGreaterThan(20);
+    // Every fault met was retried, once (ranges read ahead included).
+    const hits = rules.reduce((sum, rule) => sum + rule.hits, 0);
+    // The preview and the two OBS rules fire; the log URL is fetched once and cached, and v1 is not used.
+    expect(rules.filter((rule) => rule.hits > 0).length).toBeGreaterThanOrEqual(3);
+    expect(runlens.stats().retries - retriesBefore).toBe(hits);
   });
 
   it('reads the same lines when faults cluster on one task: a throttle, a reset, a 503, a 500 and another throttle in a row', async () => {
@@ -92,10 +99,14 @@ describe('v2 logs under faults', { timeout: 30_000 }, () => {
     emulator.faults.inject({ path: /^\/obs\//, kind: '500', every: 9 });
     expect(strip(await collect(await runlens.logs(`modelarts:${JOB}`)))).toEqual(clean);
     expect([preview.hits, preview2.hits, ranged.hits]).toEqual([5, 6, 24]);
-    // A cluster is one request retried: the same Range header eight times in a row, then once more.
+    // A cluster lands on the requests of one task in flight: after the first page, the two ranges read
+    // ahead (core's RangeReadAhead), each asked for again and again until it gets through.
     const ranges = emulator.requests.filter((r) => /^\/obs\/.*\/worker-0\//.test(r.path)).map((r) => r.headers['range']);
     expect(ranges.length).toBeGreaterThanOrEqual(27);
-    expect(new Set(ranges.slice(1, 10)).size).toBe(1);
+    const cluster = ranges.slice(1, 17);
+    const counts = [...new Set(cluster)].map((range) => cluster.filter((r) => r === range).length);
+    expect(counts).toHaveLength(2);
+    expect(Math.max(...counts)).toBeGreaterThanOrEqual(8);
   });
 
   it('a connection cut in the middle of a body (preview, ranged read, chunk) is retried and loses nothing', async () => {
