@@ -83,7 +83,7 @@ export async function withContext(io: CliIO, globals: GlobalOptions, action: (co
     controller.abort();
   };
   process.on('SIGINT', onInterrupt);
-  const out = new LineWriter(io.stdout);
+  const out = new LineWriter(io.stdout, io.stdout === process.stdout);
   const warn = (message: string) => {
     out.flushNow();
     io.stderr.write(`warning: ${message.replace(/\s*\n\s*/g, ' ')}\n`);

@@ -28,7 +28,15 @@ export class LineWriter {
   /** The one pending wait for the stream to drain, shared by every caller of ready(). */
   private draining: Promise<void> | undefined;
 
-  constructor(readonly stream: OutputStream) {}
+  /**
+   * `reuseChunks`: the stream is a process's own stdout or stderr (a pipe, file, socket or terminal),
+   * whose write has handed a chunk to the OS once nothing is left queued. Another stream (a test's,
+   * a PassThrough) may keep the chunk itself, so it is never reused for those.
+   */
+  constructor(
+    readonly stream: OutputStream,
+    private readonly reuseChunks = false,
+  ) {}
 
   line(text: string): void {
     this.buffer += `${text}\n`;
@@ -48,12 +56,14 @@ export class LineWriter {
 
   /**
    * A chunk of bytes that is whole lines already (from a ByteSink the caller fills): written at
-   * once, after any text gathered before it.
+   * once, after any text gathered before it. True when the OS has taken it all (see `reuseChunks`):
+   * the caller may then fill the chunk again.
    */
-  bytes(chunk: Uint8Array): void {
-    if (chunk.length === 0) return;
+  bytes(chunk: Uint8Array): boolean {
+    if (chunk.length === 0) return true;
     this.flushNow();
     this.stream.write(chunk);
+    return this.reuseChunks && this.stream.writableLength === 0;
   }
 
   private gathered(): void {
