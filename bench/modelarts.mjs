@@ -6,8 +6,10 @@
 //    so what is measured is the reader, not the source. In the same run, each --runs times:
 //    - `curl` fetching the same URL whole into /dev/null: the physical reference (loopback + emulator);
 //    - the library (`createRunlens`, records counted, nothing printed), in its own process;
-//    - the built CLI, `runlens logs <ref>` in text mode and with --json, stdout to a pipe this process
-//      drains (as `| wc -l` would), every line counted; peak RSS from the child's own maxRSS at exit.
+//    - the built CLI, `runlens logs <ref>` in text mode and with --json, stdout piped into `wc -lc` (a
+//      consumer in its own process, as in a shell), every line counted; peak RSS from the child's own
+//      maxRSS at exit. (Until 2026-12-02 this process drained the pipe itself, on the same event loop
+//      that serves the log: the reader then also waited on the source.)
 // 2. Requests of the v1 chunked log API (2048 bytes per request) for a 1 MiB file.
 // Prints markdown tables.
 import { spawn, spawnSync } from 'node:child_process';
@@ -54,11 +56,25 @@ async function reader(ref) {
   process.stdout.write(`${JSON.stringify({ lines, bytes, ms, cpuMs: Math.round((cpu.user + cpu.system) / 1000), calls: stats.calls, retries: stats.retries, peakRssMb: peakRssMb() })}\n`);
 }
 
-/** Runs a child; stdout is collected (`collect`), counted and dropped (`count`), or ignored. */
+/**
+ * Runs a child; stdout is collected (`collect`), counted and dropped (`count`), piped into `wc -lc`
+ * (`wc`: a consumer of its own, as `| wc -l` in a shell; this process, which serves the log, then
+ * does not also read what is printed), or ignored.
+ */
 function child(command, args, env, { stdout = 'collect' } = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const proc = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'] });
+    let wc;
+    let wcOut = '';
+    let wcDone;
+    if (stdout === 'wc') {
+      wc = spawn('wc', ['-lc'], { stdio: ['pipe', 'pipe', 'inherit'] });
+      wc.stdout.setEncoding('utf8').on('data', (d) => (wcOut += d));
+      wcDone = new Promise((resolve) => wc.on('close', resolve));
+    }
+    const proc = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', wc ? wc.stdin : stdout === 'ignore' ? 'ignore' : 'pipe', 'pipe'] });
+    // The child holds the pipe's write end now: wc ends when the child does.
+    wc?.stdin.destroy();
     let out = '';
     let err = '';
     let bytes = 0;
@@ -74,8 +90,14 @@ function child(command, args, env, { stdout = 'collect' } = {}) {
     proc.on('error', reject);
     proc.on('close', (code) => {
       clearTimeout(timer);
+      const ms = performance.now() - started;
       if (code !== 0) reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${err}`));
-      else resolve({ out, err, bytes, lines, ms: performance.now() - started });
+      else if (wc) {
+        void wcDone.then(() => {
+          const [l, b] = wcOut.trim().split(/\s+/).map(Number);
+          resolve({ out, err, bytes: b, lines: l, ms });
+        });
+      } else resolve({ out, err, bytes, lines, ms });
     });
   });
 }
@@ -140,7 +162,7 @@ async function main() {
       const cli = [];
       try {
         for (let i = 0; i < runs; i++) {
-          const result = await child(process.execPath, ['--import', rss, bin, 'logs', ref, ...flags], env, { stdout: 'count' });
+          const result = await child(process.execPath, ['--import', rss, bin, 'logs', ref, ...flags], env, { stdout: 'wc' });
           if (result.lines !== lines) throw new Error(`${result.lines} lines printed of ${lines}`);
           const stray = result.err.replace(/^maxrss=\d+ cpu=\d+\n/m, '');
           if (stray !== '') throw new Error(`unexpected stderr: ${stray.slice(0, 200)}`);
