@@ -4,7 +4,7 @@
 //     built CLI in a child process (--runs times, medians): wall time against the quota floor (the
 //     GetLogEvents calls any reader must make, at CloudWatch's 25 requests/s), peak RSS and CPU time
 //     (GNU time), and API calls per 10,000 events against the call floor (one GetLogEvents per page
-//     the service must return, plus stream discovery). A run in text mode into a pipe counts the
+//     the service must return, plus stream discovery). A run in text mode into a pipe (`| wc -l`) counts the
 //     lines (none lost or repeated). From the emulator's arrival time of each GetLogEvents, where the
 //     wall time went: start-up, the calls' span against what the quota allows, the time the request
 //     pipeline sat idle, and the tail.
@@ -44,25 +44,33 @@ function debianAws() {
   return listed.status === 0 ? listed.stdout.split('\n').find((line) => /\/bin\/aws$/.test(line)) : undefined;
 }
 
-/** Runs a command with stdout to /dev/null or counted through a pipe; wall time and peak RSS (KiB). */
+/**
+ * Runs a command with stdout to /dev/null or through a pipe into `wc -l` (a consumer of its own, as
+ * in a shell: this process serves the log, and reading the output here would slow the source);
+ * wall time and peak RSS (KiB).
+ */
 function measure(command, args, env, { count = false } = {}) {
   return new Promise((resolve, reject) => {
     const devnull = count ? undefined : openSync('/dev/null', 'w');
     const argv = GNU_TIME ? [GNU_TIME, '-f', '__rss_kib=%M __cpu_s=%U+%S', command, ...args] : [command, ...args];
     const started = performance.now();
-    const child = spawn(argv[0], argv.slice(1), { cwd: root, env, stdio: ['ignore', count ? 'pipe' : devnull, 'pipe'] });
-    let lines = 0;
+    const wc = count ? spawn('wc', ['-l'], { stdio: ['pipe', 'pipe', 'inherit'] }) : undefined;
+    let wcOut = '';
+    wc?.stdout.setEncoding('utf8').on('data', (d) => (wcOut += d));
+    const wcDone = wc ? new Promise((resolve) => wc.on('close', resolve)) : Promise.resolve();
+    const child = spawn(argv[0], argv.slice(1), { cwd: root, env, stdio: ['ignore', wc ? wc.stdin : devnull, 'pipe'] });
+    // The child holds the pipe's write end now: wc ends when the child does.
+    wc?.stdin.destroy();
     let stderr = '';
-    child.stdout?.on('data', (chunk) => {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-    });
     child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', async (code) => {
       clearTimeout(timer);
       if (devnull !== undefined) closeSync(devnull);
       const seconds = (performance.now() - started) / 1000;
+      await wcDone;
+      const lines = Number(wcOut.trim() || 0);
       const rss = /__rss_kib=(\d+)/.exec(stderr);
       const cpu = /__cpu_s=([\d.]+)\+([\d.]+)/.exec(stderr);
       if (code !== 0) return reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
