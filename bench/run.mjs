@@ -2,7 +2,7 @@
 // `pnpm bench`: runs each benchmark in its own process (so peak RSS is its own) and prints medians.
 // Figures go to docs/performance.md by hand, with the machine they were taken on: every section
 // prints markdown tables to paste, and a `figures: {...}` line with the headline numbers.
-// A subset: `node bench/run.mjs --only modelarts,sagemaker` (sections: core, sagemaker, modelarts, azureml).
+// A subset: `node bench/run.mjs --only modelarts,sagemaker` (sections: core, sagemaker, modelarts, azureml, exit).
 import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +38,7 @@ for (const r of measureStartup()) {
 }
 
 // The adapters' benchmarks run against their loopback emulators, each in its own process.
-for (const adapter of ['sagemaker', 'modelarts', 'azureml'].filter(wanted)) {
+for (const adapter of ['sagemaker', 'modelarts', 'azureml', 'exit'].filter(wanted)) {
   const script = path.join(root, 'bench', `${adapter}.mjs`);
   console.log(`\n## ${adapter}\n`);
   const result = spawnSync(process.execPath, [script], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });

@@ -5,7 +5,7 @@ import { createRunlens, invalidInput, parseDuration, RunlensError, settingValue,
 import { composeProviders } from '@runlens/core/inversify';
 import type { CliIO, GlobalOptions } from './cli.js';
 import { colorEnabled, colors, type Colors } from './output/color.js';
-import { boundHeapGrowth } from './memory.js';
+import { baselineWasmOnly, boundHeapGrowth } from './memory.js';
 import { LineWriter, type OutputStream } from './output/writer.js';
 import { providerFlags } from './provider-manifest.js';
 import { providers } from './providers.js';
@@ -76,6 +76,8 @@ export function retryPolicy(globals: GlobalOptions): { budgetMs: number } | unde
 export async function withContext(io: CliIO, globals: GlobalOptions, action: (context: CommandContext) => Promise<number>): Promise<number> {
   // Commands stream large reads: keep the heap near what they hold (see memory.ts).
   boundHeapGrowth(io.env);
+  // Before any provider's first request: undici compiles its HTTP parser then (see memory.ts).
+  baselineWasmOnly(io.env);
   const retry = retryPolicy(globals);
   const controller = new AbortController();
   const onInterrupt = () => {

@@ -19,3 +19,18 @@ export function boundHeapGrowth(env: Readonly<Record<string, string | undefined>
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
 }
+
+/**
+ * Wasm compiled by the baseline compiler only. undici parses HTTP/1.1 with llhttp compiled to wasm,
+ * and V8 also compiles that module with its optimising compiler on a background thread, which takes
+ * longer than a typical command: the process then waits for it before it can exit (strace: the main
+ * thread blocked ~200 ms in exit on a busy compile thread). Every command that talks to ModelArts,
+ * Azure ML or MLflow (undici) ended 0.15–0.2 s late; a 200 MB log read through llhttp's baseline code
+ * is as fast (docs/performance.md, "exit"). Not set when the user chose their own wasm tiering flags.
+ */
+export function baselineWasmOnly(env: Readonly<Record<string, string | undefined>> = process.env, execArgv: readonly string[] = process.execArgv): boolean {
+  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+  if (given.some((flag) => /^--(no-)?(liftoff|liftoff[-_]only|wasm[-_]tier[-_]up|wasm[-_]dynamic[-_]tiering)\b/.test(flag))) return false;
+  setFlagsFromString('--liftoff-only');
+  return true;
+}
