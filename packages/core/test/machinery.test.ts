@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_RETRY, RequestBudget, RunlensError, authError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, notFound, paginate, providerError, throttled, withRetry } from '../src/index.js';
+import { DEFAULT_RETRY, NextByte, RequestBudget, RunlensError, authError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, notFound, paginate, providerError, throttled, withRetry } from '../src/index.js';
 import { createRequestContext } from '../src/machinery/requests.js';
 
 describe('paginate', () => {
@@ -422,5 +422,24 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Sat, 28 Nov 2026 12:00:10 GMT', now)).toBe(10_000);
     expect(parseRetryAfter('Sat, 28 Nov 2026 11:00:00 GMT', now)).toBe(0);
     expect([parseRetryAfter(undefined, now), parseRetryAfter('', now), parseRetryAfter('soon', now)]).toEqual([undefined, undefined, undefined]);
+  });
+});
+
+describe('NextByte', () => {
+  it('gives the first position of any of its values at or after each line start, as a scan would', () => {
+    const values = [0x09, 0x0a, 0x22, 0x5c];
+    // Values clustered, absent for long stretches, and at the very end.
+    const text = 'plain line one\nquote " here\nplain\nplain\ntab\tand \\ back\nplain to the end "';
+    const pages = [Buffer.from(text), Buffer.from(text.replace(/"/g, 'q'))];
+    const next = new NextByte(values);
+    for (const page of pages) {
+      // Lines visited in order, twice interleaved with the other page (merged streams do that).
+      for (let from = 0; from < page.length; from += 3) {
+        let expected = page.length;
+        for (let i = from; i < page.length; i++) if (values.includes(page[i]!)) { expected = i; break; }
+        expect(next.find(page, from)).toBe(expected);
+        expect(next.find(pages[0]!, 0)).toBe(text.indexOf('\n'));
+      }
+    }
   });
 });

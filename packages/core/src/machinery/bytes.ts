@@ -71,9 +71,9 @@ export class ByteSink {
  * a page read through is not kept alive by this).
  */
 export class NextByte {
-  private readonly pages = new WeakMap<Uint8Array, { at: Float64Array; from: number }>();
+  private readonly pages = new WeakMap<Uint8Array, PageScan>();
   private last: Uint8Array | undefined;
-  private lastEntry: { at: Float64Array; from: number } | undefined;
+  private lastEntry: PageScan | undefined;
 
   constructor(private readonly values: readonly number[]) {}
 
@@ -81,26 +81,43 @@ export class NextByte {
   find(page: Buffer, from: number): number {
     let entry = page === this.last ? this.lastEntry : this.pages.get(page);
     if (entry === undefined || from < entry.from) {
-      entry = { at: new Float64Array(this.values.length).fill(-1), from };
+      entry = { at: new Float64Array(this.values.length).fill(-1), live: this.values.map((_, k) => k), from, min: -1 };
       this.pages.set(page, entry);
     }
     this.last = page;
     this.lastEntry = entry;
     entry.from = from;
-    const { at } = entry;
+    // Nothing passed since the last answer: it still holds (most lines of most pages).
+    if (from <= entry.min) return entry.min;
+    const { at, live } = entry;
     const { values } = this;
     let min = page.length;
-    for (let k = 0; k < values.length; k++) {
+    for (let i = 0; i < live.length; i++) {
+      const k = live[i]!;
       let p = at[k]!;
       if (p < from) {
         p = page.indexOf(values[k]!, from);
-        if (p === -1) p = page.length;
+        if (p === -1) {
+          // Not in the rest of the page: never searched for again in it (a page of JSON escapes
+          // then costs a search per value present, not per value per line).
+          live.splice(i--, 1);
+          continue;
+        }
         at[k] = p;
       }
       if (p < min) min = p;
     }
+    entry.min = min;
     return min;
   }
+}
+
+/** A page being scanned by NextByte: where each value was found next, which may still occur, and the answer last given. */
+interface PageScan {
+  readonly at: Float64Array;
+  readonly live: number[];
+  from: number;
+  min: number;
 }
 
 /** Copies `source[start, end)` into `target` at `at` natively (a view, not a Buffer, is the cheapest to make). */

@@ -205,14 +205,27 @@ export function logRecordJsonWriter(): (record: LogRecord, sink: ByteSink) => vo
   const special = new NextByte([...Array.from({ length: 0x20 }, (_, i) => i), 0x22, 0x5c]);
   let high = -1;
   let highDigits = Buffer.alloc(0);
+  let lastNode: string | undefined;
+  let lastHead: Buffer | undefined;
+  let lastStream: string | undefined;
+  let lastTail: Buffer | undefined;
   return (record, sink) => {
     const t = record.timestamp;
     if (!(record instanceof Utf8LogRecord) || !(Number.isInteger(t) && t >= 1_000_000 && t < 1e15)) {
       sink.string(line(record));
       return;
     }
-    const head = bounded(heads, record.node, () => `,"node":${JSON.stringify(record.node)},"message":"`);
-    const tail = bounded(tails, record.stream, () => (record.stream === undefined ? '"}\n' : `","stream":${JSON.stringify(record.stream)}}\n`));
+    // Most lines come from the node and stream of the line before: no lookup, no closure made.
+    if (record.node !== lastNode) {
+      lastNode = record.node;
+      lastHead = bounded(heads, record.node, () => `,"node":${JSON.stringify(record.node)},"message":"`);
+    }
+    if (record.stream !== lastStream || lastTail === undefined) {
+      lastStream = record.stream;
+      lastTail = bounded(tails, record.stream, () => (record.stream === undefined ? '"}\n' : `","stream":${JSON.stringify(record.stream)}}\n`));
+    }
+    const head = lastHead!;
+    const tail = lastTail;
     const h = Math.floor(t / 1_000_000);
     if (h !== high) {
       high = h;
