@@ -110,7 +110,14 @@ async function trial(workers, throttled) {
 }
 
 const results = [];
-for (const { workers, throttled } of TRIALS) results.push(await trial(workers, throttled));
+for (const { workers, throttled } of TRIALS) {
+  const started = Date.now();
+  process.stderr.write(`copy-bulk: ${N} runs, ${workers} worker(s)${throttled ? ', 20% throttled' : ''}: started ${new Date(started).toISOString()}\n`);
+  const r = await trial(workers, throttled);
+  results.push(r);
+  // Each trial's figures as soon as it ends: a long benchmark stopped early still leaves them.
+  process.stderr.write(`copy-bulk: ${r.runsPerSecond.toFixed(2)} runs/s in ${r.seconds.toFixed(1)} s; lost ${r.lost}, duplicated ${r.duplicated}, failed ${r.failed}; ${JSON.stringify(r)}\n`);
+}
 await Promise.all([sagemaker.close(), mlflow.close(), redis.stop()]);
 await rm(work, { recursive: true, force: true });
 
