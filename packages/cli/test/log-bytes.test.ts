@@ -178,3 +178,40 @@ function firstDifference(a: Buffer, b: Buffer): string {
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return `lengths ${a.length} and ${b.length}, first difference at byte ${i}: ${JSON.stringify(a.subarray(Math.max(0, i - 40), i + 40).toString('utf8'))} vs ${JSON.stringify(b.subarray(Math.max(0, i - 40), i + 40).toString('utf8'))}`;
 }
+
+describe('output chunks filled again', () => {
+  it('a ByteSink refills its chunk only when the emitter says the OS has it', () => {
+    const seen: Buffer[] = [];
+    let done = false;
+    const sink = new ByteSink((chunk) => {
+      seen.push(chunk);
+      return done;
+    }, 16);
+    sink.bytes(Buffer.from('0123456789'));
+    sink.flush();
+    sink.bytes(Buffer.from('abcdefghij'));
+    sink.flush();
+    // Kept by the emitter: a fresh chunk each time, so the first still holds its bytes.
+    expect(seen.map(String)).toEqual(['0123456789', 'abcdefghij']);
+    done = true;
+    sink.bytes(Buffer.from('ABCDE'));
+    sink.flush();
+    sink.bytes(Buffer.from('FGHIJ'));
+    sink.flush();
+    // Taken by the OS: the same memory is filled again (what the emitter was handed first now reads FGHIJ).
+    expect(seen.slice(2).map(String)).toEqual(['FGHIJ', 'FGHIJ']);
+  });
+
+  it('LineWriter lets a chunk be reused only for a process stream that took it all, never for another stream', async () => {
+    const { LineWriter } = await import('../src/output/writer.js');
+    const kept: Buffer[] = [];
+    const stream = new Writable({ write: (chunk, _encoding, callback) => (kept.push(chunk), callback()) });
+    expect(new LineWriter(stream).bytes(Buffer.from('x\n'))).toBe(false);
+    expect(new LineWriter(stream, true).bytes(Buffer.from('y\n'))).toBe(stream.writableLength === 0);
+    const stalled = new Writable({ highWaterMark: 1, write: () => undefined });
+    const writer = new LineWriter(stalled, true);
+    writer.bytes(Buffer.from('first\n'));
+    // Still queued in the stream: the caller must not fill it again.
+    expect(writer.bytes(Buffer.from('second\n'))).toBe(false);
+  });
+});
