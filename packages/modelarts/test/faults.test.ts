@@ -83,11 +83,14 @@ describe('v2 logs under faults', { timeout: 30_000 }, () => {
     const rules = injectMany();
     const retriesBefore = runlens.stats().retries;
     expect(strip(await collect(await runlens.logs(`modelarts:${JOB}`)))).toEqual(clean);
-    // Every fault met was retried, once (ranges read ahead included).
+    // Every fault met was retried, once, and nothing else was: retries equal faults, but for the two
+    // ranges read ahead that may still be in flight when the read ends (they are not needed).
     const hits = rules.reduce((sum, rule) => sum + rule.hits, 0);
+    const retries = runlens.stats().retries - retriesBefore;
     // The preview and the two OBS rules fire; the log URL is fetched once and cached, and v1 is not used.
     expect(rules.filter((rule) => rule.hits > 0).length).toBeGreaterThanOrEqual(3);
-    expect(runlens.stats().retries - retriesBefore).toBe(hits);
+    expect(retries).toBeLessThanOrEqual(hits);
+    expect(retries).toBeGreaterThanOrEqual(hits - 2);
   });
 
   it('reads the same lines when faults cluster on one task: a throttle, a reset, a 503, a 500 and another throttle in a row', async () => {
@@ -99,13 +102,15 @@ describe('v2 logs under faults', { timeout: 30_000 }, () => {
     emulator.faults.inject({ path: /^\/obs\//, kind: '500', every: 9 });
     expect(strip(await collect(await runlens.logs(`modelarts:${JOB}`)))).toEqual(clean);
     expect([preview.hits, preview2.hits, ranged.hits]).toEqual([5, 6, 24]);
-    // A cluster lands on the requests of one task in flight: after the first page, the two ranges read
-    // ahead (core's RangeReadAhead), each asked for again and again until it gets through.
+    // A cluster lands on the requests of one task in flight: after the first page, the ranges read
+    // ahead (core's RangeReadAhead, two at once), each asked for again and again until it gets
+    // through; how the two share the cluster depends on timing, so: at most two ranges, one retried
+    // at least 8 times in a row's worth.
     const ranges = emulator.requests.filter((r) => /^\/obs\/.*\/worker-0\//.test(r.path)).map((r) => r.headers['range']);
     expect(ranges.length).toBeGreaterThanOrEqual(27);
     const cluster = ranges.slice(1, 17);
     const counts = [...new Set(cluster)].map((range) => cluster.filter((r) => r === range).length);
-    expect(counts).toHaveLength(2);
+    expect(counts.length).toBeLessThanOrEqual(2);
     expect(Math.max(...counts)).toBeGreaterThanOrEqual(8);
   });
 
