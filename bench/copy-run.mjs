@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
-const cli = path.join(root, 'packages/cli/dist/main.js');
+const cli = process.env.RUNLENS_BENCH_CLI ?? path.join(root, 'packages/cli/dist/main.js');
 const { startMlflowEmulator } = await import(path.join(root, 'packages/mlflow/dist/testing/index.js'));
 
 const { values: opts } = parseArgs({
@@ -121,7 +121,10 @@ for (let n = 0; n < NODES; n++) logBytes += (await stat(path.join(dir, 'logs', `
 const probe = path.join(work, 'usage-probe.cjs');
 await writeFile(
   probe,
-  `process.on('exit', () => { const u = process.resourceUsage(); require('node:fs').writeFileSync(process.env.RUNLENS_BENCH_USAGE, JSON.stringify({ maxRssKb: u.maxRSS, userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000 })); });\n`,
+  // Peak RSS from VmHWM, not resourceUsage().maxRSS: Linux keeps a process's maximum RSS across
+  // execve, so a child of this benchmark (which has just generated the archive) could report this
+  // process's peak instead of its own.
+  `process.on('exit', () => { const fs = require('node:fs'); const u = process.resourceUsage(); let kb = u.maxRSS; try { kb = Number(/VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]); } catch {} fs.writeFileSync(process.env.RUNLENS_BENCH_USAGE, JSON.stringify({ maxRssKb: kb, userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000 })); });\n`,
 );
 const mlflow = await startMlflowEmulator();
 const usageFile = path.join(work, 'usage.json');
