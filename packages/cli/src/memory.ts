@@ -25,8 +25,10 @@ export function boundHeapGrowth(env: Readonly<Record<string, string | undefined>
  * and V8 also compiles that module with its optimising compiler on a background thread, which takes
  * longer than a typical command: the process then waits for it before it can exit (strace: the main
  * thread blocked ~200 ms in exit on a busy compile thread). Every command that talks to ModelArts,
- * Azure ML or MLflow (undici) ended 0.15–0.2 s late; a 200 MB log read through llhttp's baseline code
- * is as fast (docs/performance.md, "exit"). Not set when the user chose their own wasm tiering flags.
+ * Azure ML or MLflow (undici) ended 0.15–0.2 s late (`bench/exit.mjs`: +387 against +210 ms over
+ * bare node for `describe modelarts:`), while the 200 MB ModelArts log read in the same time with
+ * llhttp's baseline code (2.99 and 2.87 s, one side-by-side run). Not set when the user chose their
+ * own wasm tiering flags.
  */
 export function baselineWasmOnly(env: Readonly<Record<string, string | undefined>> = process.env, execArgv: readonly string[] = process.execArgv): boolean {
   const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];

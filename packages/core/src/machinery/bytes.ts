@@ -4,8 +4,8 @@
  * per line nor a UTF-8 encoding of that string. A full chunk is handed to `emit`; unless `emit`
  * says it is done with it (returns true: a synchronous write to a pipe or file that took it all),
  * a fresh one is started, so `emit` may keep it, as an asynchronous stream write does. Reusing the
- * chunk matters: each fresh one is external memory to V8, and a 200 MB log written through new
- * chunks set off a full garbage collection every few tens of MB.
+ * chunk spares an allocation per chunk, each of which is external memory that V8 counts towards its
+ * next full collection.
  *
  * Writers fill `buf` directly: `room(n)` first, then bytes at `buf[pos…]`, then `pos` moved on.
  */
