@@ -6,7 +6,7 @@
 // point, so no point is ever logged twice), artifacts and log files missing or of another size. The
 // run is marked complete (`runlens.copy.complete`) only after everything else, so an interrupted copy
 // is recognisable and finished by the next run of the same command. docs/migration.md explains it all.
-import { compareNatural, fileSlug, isTerminal, RunlensError, type RequestContext, type Runlens, type Warning } from '@runlens/core';
+import { compareNatural, fileSlug, isTerminal, RunlensError, seriesColumns, seriesLength, type MetricSeries, type RequestContext, type Runlens, type Warning } from '@runlens/core';
 import {
   MAX_PARAM_VAL_LENGTH,
   MAX_TAG_VAL_LENGTH,
@@ -393,34 +393,31 @@ class RunCopier {
     const latest = new Set((state.data?.metrics ?? []).map((m) => m.key));
     const manifest = new Map<string, object>();
     for await (const group of readSeriesGroups(this.runlens, this.ref, parts.descriptors, { ...this.call, ...(this.options.pointsAtOnce ? { pointsAtOnce: this.options.pointsAtOnce } : {}) })) {
-    for (const w of group.warnings) this.warn(w.message);
-    for (const series of group.series) {
-      this.options.signal?.throwIfAborted();
-      const descriptor = series;
-      const key = descriptor.valueType === 'string' ? undefined : mapper.key(seriesKey(descriptor));
-      const hasSteps = series.points.some((p) => p.step !== undefined);
-      const { points: _points, ...described } = series;
-      if (key === undefined) {
-        // MLflow metrics are numbers: a string series is kept as an artifact in the archive's series format.
-        const file = `${ARTIFACTS.metricsDir}/${fileSlug(descriptor.node ? `${descriptor.name}@${descriptor.node}` : descriptor.name)}.jsonl`;
-        const text = [JSON.stringify({ series: described }), ...series.points.map((p) => JSON.stringify(p))].join('\n') + '\n';
-        await putText(file, text);
-        manifest.set(seriesId(series), { ...described, artifact: file, steps: hasSteps, points: series.points.length });
-        this.warn(`metric '${descriptor.name}' holds text values, which MLflow metrics cannot: kept as artifact ${file}`);
-        continue;
+      for (const w of group.warnings) this.warn(w.message);
+      for (const series of group.series) {
+        this.options.signal?.throwIfAborted();
+        const descriptor = series;
+        const key = descriptor.valueType === 'string' ? undefined : mapper.key(seriesKey(descriptor));
+        const described = descriptorOf(series);
+        if (key === undefined) {
+          // MLflow metrics are numbers: a string series is kept as an artifact in the archive's series format.
+          const file = `${ARTIFACTS.metricsDir}/${fileSlug(descriptor.node ? `${descriptor.name}@${descriptor.node}` : descriptor.name)}.jsonl`;
+          const text = [JSON.stringify({ series: described }), ...series.points.map((p) => JSON.stringify(p))].join('\n') + '\n';
+          await putText(file, text);
+          manifest.set(seriesId(series), { ...described, artifact: file, steps: series.points.some((p) => p.step !== undefined), points: series.points.length });
+          this.warn(`metric '${descriptor.name}' holds text values, which MLflow metrics cannot: kept as artifact ${file}`);
+          continue;
+        }
+        // A series read as columns (local archives) is sent from them: no object per point is built.
+        const points = numericPoints(series);
+        manifest.set(seriesId(series), { ...described, key, steps: points.hasSteps, points: points.length });
+        const already = latest.has(key) ? await this.historyLength(runId, key) : 0;
+        this.present.points += Math.min(already, points.length);
+        if (already > points.length) this.warn(`metric '${key}' has ${already} points in the target, more than the ${points.length} of the source: left as it is`);
+        this.progress('metrics', `${key}: ${Math.max(0, points.length - already)} of ${points.length} points`);
+        this.written.series += already < points.length ? 1 : 0;
+        for (let i = already; i < points.length; i++) await batches.metric({ wire: points.wire(key, i), index: i });
       }
-      manifest.set(seriesId(series), { ...described, key, steps: hasSteps, points: series.points.length });
-      const already = latest.has(key) ? await this.historyLength(runId, key) : 0;
-      this.present.points += Math.min(already, series.points.length);
-      if (already > series.points.length) this.warn(`metric '${key}' has ${already} points in the target, more than the ${series.points.length} of the source: left as it is`);
-      this.progress('metrics', `${key}: ${Math.max(0, series.points.length - already)} of ${series.points.length} points`);
-      this.written.series += already < series.points.length ? 1 : 0;
-      for (let i = already; i < series.points.length; i++) {
-        const p = series.points[i]!;
-        const wire: MlflowMetric = { key, value: jsonDouble(p.value), timestamp: p.timestamp, step: p.step ?? 0 };
-        await batches.metric({ wire, index: i });
-      }
-    }
     }
     await batches.finish();
 
@@ -514,19 +511,20 @@ class RunCopier {
     for (const [mlflowKey, original] of Object.entries(mapper.map)) this.warn(`key '${original}' would be written as '${mlflowKey}' (MLflow does not accept it as it is)`);
     const latest = new Set((state?.data?.metrics ?? []).map((m) => m.key));
     let points = 0;
-    for await (const group of readSeriesGroups(this.runlens, this.ref, parts.descriptors, this.call))
-    for (const series of group.series) {
-      if (series.valueType === 'string') {
-        this.warn(`metric '${series.name}' holds text values: would be kept as an artifact`);
-        continue;
-      }
-      const key = mapper.key(seriesKey(series));
-      const total = series.points.length;
-      const already = latest.has(key) ? Math.min(total, await this.historyLength(existing!.info.run_id, key)) : 0;
-      this.present.points += already;
-      if (total > already) {
-        this.written.series++;
-        points += total - already;
+    for await (const group of readSeriesGroups(this.runlens, this.ref, parts.descriptors, this.call)) {
+      for (const series of group.series) {
+        if (series.valueType === 'string') {
+          this.warn(`metric '${series.name}' holds text values: would be kept as an artifact`);
+          continue;
+        }
+        const key = mapper.key(seriesKey(series));
+        const total = seriesLength(series);
+        const already = latest.has(key) ? Math.min(total, await this.historyLength(existing!.info.run_id, key)) : 0;
+        this.present.points += already;
+        if (total > already) {
+          this.written.series++;
+          points += total - already;
+        }
       }
     }
     this.written.points = points;
@@ -730,6 +728,36 @@ function uploadSettings(options: CopyOptions): typeof DEFAULT_UPLOAD {
  * A point's value as proto3 JSON writes a double: a number, or "NaN" / "Infinity" / "-Infinity"
  * (JSON.stringify would send null for those). A missing sample (null) is NaN.
  */
+/** A series' fields without its points (and without building them from columns). */
+function descriptorOf(series: MetricSeries): Omit<MetricSeries, 'points' | 'columns'> {
+  const described: Record<string, unknown> = {};
+  for (const key of Object.keys(series)) if (key !== 'points' && key !== 'columns') described[key] = (series as unknown as Record<string, unknown>)[key];
+  return described as Omit<MetricSeries, 'points' | 'columns'>;
+}
+
+/** A numeric series' points as MLflow metric entries, read from its columns when it has them. */
+export function numericPoints(series: MetricSeries): { readonly length: number; readonly hasSteps: boolean; wire(key: string, i: number): MlflowMetric } {
+  const columns = seriesColumns(series);
+  if (!columns) {
+    const { points } = series;
+    return {
+      length: points.length,
+      hasSteps: points.some((p) => p.step !== undefined),
+      wire: (key, i) => {
+        const p = points[i]!;
+        return { key, value: jsonDouble(p.value), timestamp: p.timestamp, step: p.step ?? 0 };
+      },
+    };
+  }
+  const { timestamps, steps, values } = columns;
+  return {
+    length: timestamps.length,
+    hasSteps: steps !== undefined && steps.some((step) => !Number.isNaN(step)),
+    // NaN in values is a missing sample (null in points): 'NaN' on the wire either way.
+    wire: (key, i) => ({ key, value: jsonDouble(values[i]!), timestamp: timestamps[i]!, step: steps === undefined || Number.isNaN(steps[i]!) ? 0 : steps[i]! }),
+  };
+}
+
 export function jsonDouble(value: number | string | null): number | string {
   if (typeof value !== 'number' || Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';

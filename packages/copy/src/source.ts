@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compareNatural, fileSlug, logRecordJson, type ArtifactInfo, type MetricDescriptor, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
+import { compareNatural, fileSlug, logRecordJsonLine, seriesLength, type ArtifactInfo, type MetricDescriptor, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
 
 export interface SourceRun {
   /** The ref as the user typed it (what every query uses). */
@@ -90,7 +90,7 @@ export async function* readSeriesGroups(runlens: Runlens, ref: string, descripto
     result = undefined;
     for (const s of series) {
       seen.add(seriesId(s));
-      largest = Math.max(largest, s.points.length);
+      largest = Math.max(largest, seriesLength(s));
     }
     yield { series, warnings };
     // Written: let this group's points go before the next group is read.
@@ -111,6 +111,14 @@ export const LOG_BYTES_IN_MEMORY = 1024 * 1024;
 
 /** A run with at most this many nodes has its logs read in one merged pass; a bigger one this many nodes at a time. */
 export const NODES_READ_AT_ONCE = 4;
+
+/**
+ * Read-ahead per node in a pass: core's default budget (20 MiB) is sized for a merge of 16 CloudWatch
+ * streams at the quota's rate, about 1.25 MiB a stream. A pass of 4 nodes asks for as much per node,
+ * not for the 16 streams' whole budget: a copy also holds a metric group and an upload at other
+ * times, and the 16-node benchmark copy peaked over 200 MB with the default (docs/migration.md).
+ */
+export const READ_AHEAD_BYTES_PER_NODE = 1.25 * 1024 * 1024;
 
 /**
  * Every node's log lines into one JSON-lines file per node (the archive's log record shape), in a
@@ -139,8 +147,12 @@ export async function spoolLogs(runlens: Runlens, ref: string, options: { signal
       groups = [];
       for (let i = 0; i < nodes.length; i += NODES_READ_AT_ONCE) groups.push(nodes.slice(i, i + NODES_READ_AT_ONCE));
     }
+    const jsonLine = logRecordJsonLine();
+    // A run that does not say how many nodes it has keeps core's default.
+    const perPass = options.nodes ? Math.min(options.nodes, NODES_READ_AT_ONCE) : undefined;
+    const budget = perPass ? { readAheadBytes: READ_AHEAD_BYTES_PER_NODE * perPass } : {};
     for (const group of groups) {
-      const reader = await runlens.logs(ref, { ...call, ...(group ? { nodes: group } : {}) });
+      const reader = await runlens.logs(ref, { ...call, ...budget, ...(group ? { nodes: group } : {}) });
       for await (const record of reader) {
         let writer = writers.get(record.node);
         if (!writer) {
@@ -152,7 +164,7 @@ export async function spoolLogs(runlens: Runlens, ref: string, options: { signal
         }
         if (writer.failure) throw writer.failure;
         writer.lines++;
-        const line = `${JSON.stringify(logRecordJson(record))}\n`;
+        const line = jsonLine(record);
         if (!writer.stream) {
           writer.held.push(line);
           writer.heldBytes += line.length; // UTF-16 units (at most 3 bytes each in UTF-8)

@@ -65,3 +65,30 @@ describe('metric values on the wire', () => {
     expect(JSON.stringify({ value: jsonDouble(Number.POSITIVE_INFINITY) })).toBe('{"value":"Infinity"}');
   });
 });
+
+describe('metric entries from a series', () => {
+  it('reads a columnar series from its columns, building no point objects, with what its points would send', async () => {
+    const { numericPoints } = await import('../src/copy.js');
+    const { columnarSeries, pointsColumns } = await import('@runlens/core');
+    const descriptor = { name: 'loss', kind: 'training' as const, providerName: 'loss' };
+    const points = [
+      { timestamp: 1_764_000_000_000, step: 0, value: 0.5 },
+      { timestamp: 1_764_000_001_000, value: null },
+      { timestamp: 1_764_000_002_000, step: 2, value: Number.POSITIVE_INFINITY },
+    ];
+    const columns = pointsColumns(points)!;
+    // A series whose points may not be built: reading them fails the test.
+    const columnar = { ...descriptor, get points(): never { throw new Error('points were built from the columns') }, columns };
+    const fromColumns = numericPoints(columnar);
+    const fromPoints = numericPoints({ ...descriptor, points });
+    expect(fromColumns.length).toBe(3);
+    expect(fromColumns.hasSteps).toBe(true);
+    const wire = (p: ReturnType<typeof numericPoints>) => Array.from({ length: p.length }, (_, i) => p.wire('loss', i));
+    expect(wire(fromColumns)).toEqual(wire(fromPoints));
+    expect(wire(fromColumns)[1]).toEqual({ key: 'loss', value: 'NaN', timestamp: 1_764_000_001_000, step: 0 });
+    // Columns without steps: every point at step 0, and the series says it had none.
+    const unstepped = numericPoints(columnarSeries(descriptor, { timestamps: columns.timestamps, values: columns.values }));
+    expect(unstepped.hasSteps).toBe(false);
+    expect(unstepped.wire('loss', 2)).toEqual({ key: 'loss', value: 'Infinity', timestamp: 1_764_000_002_000, step: 0 });
+  });
+});

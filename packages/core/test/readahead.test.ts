@@ -137,6 +137,8 @@ interface Scenario {
   /** How much later each stream starts than the one before it. */
   readonly offsetMs: number;
   readonly readAheadBytes: number;
+  /** The read's own budget (LogQuery.readAheadBytes), over the instance's. */
+  readonly queryReadAheadBytes?: number;
 }
 
 const RATE = 25;
@@ -145,7 +147,7 @@ const RATE = 25;
 const stamp = (s: number, i: number, offsetMs: number) => 1_700_000_000_000 + s * offsetMs + i * 10;
 
 async function readWhole(scenario: Scenario): Promise<World> {
-  const { streams, pages, perPage, size, latencyMs, serveMs, workUsPerRecord, offsetMs, readAheadBytes } = scenario;
+  const { streams, pages, perPage, size, latencyMs, serveMs, workUsPerRecord, offsetMs, readAheadBytes, queryReadAheadBytes } = scenario;
   const start = Date.now();
   const budget = new RequestBudget(() => Date.now());
   const requester = createRequestContext({ provider: 'fake', budget, debug: () => undefined }).requester({
@@ -181,7 +183,7 @@ async function readWhole(scenario: Scenario): Promise<World> {
     },
   };
   const target = { run, handle: undefined };
-  const reader = new LogReader({ source, target, describe: async () => target, readAheadBytes });
+  const reader = new LogReader({ source, target, describe: async () => target, readAheadBytes }, queryReadAheadBytes !== undefined ? { readAheadBytes: queryReadAheadBytes } : {});
   const records: LogRecord[] = [];
   let finished = false;
   const consumed = (async () => {
@@ -252,6 +254,21 @@ describe('read-ahead pipeline on a fake clock (16 streams, 25 requests/s)', () =
     expect(small.sent.at(-1)!).toBeGreaterThan(quotaFloorMs(calls) * 1.15);
     const budgetRecords = Math.floor((4 * pageOf) / pageBytes(page(1, 0, null, 120).records));
     expect(small.peakHeldRecords).toBeLessThanOrEqual(base.streams * base.perPage + budgetRecords + base.perPage);
+  }, 60_000);
+
+  it("a read's own budget takes the place of the instance's", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    const calls = base.streams * (base.pages + 1);
+    const small = await readWhole({ ...base, readAheadBytes: 20 * pageOf, queryReadAheadBytes: 4 * pageOf });
+    expectExact(small.records, base);
+    expect(small.sent.at(-1)!).toBeGreaterThan(quotaFloorMs(calls) * 1.15);
+    const budgetRecords = Math.floor((4 * pageOf) / pageBytes(page(1, 0, null, 120).records));
+    expect(small.peakHeldRecords).toBeLessThanOrEqual(base.streams * base.perPage + budgetRecords + base.perPage);
+    const big = await readWhole({ ...base, readAheadBytes: 0, queryReadAheadBytes: 20 * pageOf });
+    expect(big.sent.at(-1)!).toBeLessThanOrEqual(quotaFloorMs(calls) * 1.02);
+    const target = { run: { ref: 'fake:run', provider: 'fake', id: 'run', name: 'run', status: 'completed', providerStatus: 'Completed', nodes: [], hyperparameters: {}, raw: null } as Run, handle: undefined };
+    const source: PositionedLogSource<undefined> = { kind: 'positioned', listStreams: async () => [], readStream: async () => ({ records: [], caughtUp: true }) };
+    expect(() => new LogReader({ source, target, describe: async () => target }, { readAheadBytes: -1 })).toThrow(/invalid read-ahead budget '-1'/);
   }, 60_000);
 
   it('reads a stream several pages ahead while the merge is busy elsewhere, so it never waits on it later', async () => {

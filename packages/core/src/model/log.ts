@@ -88,6 +88,12 @@ export interface LogQuery {
   readonly reconnectForMs?: number;
   /** Called once per warning as soon as it is raised (they are also collected in `LogReader.warnings`). */
   readonly onWarning?: (warning: Warning) => void;
+  /**
+   * Memory for pages read ahead of the merge in this read, all streams together; default the
+   * instance's (`createRunlens({ readAheadBytes })`). A reader that merges a few streams at a time
+   * (a copy spooling a big run's logs) asks for less.
+   */
+  readonly readAheadBytes?: number;
   readonly signal?: AbortSignal;
 }
 

@@ -99,7 +99,9 @@ export class LogReader implements AsyncIterable<LogRecord> {
   ) {
     this.target = deps.target;
     this.now = deps.now ?? (() => performance.now());
-    if (deps.readAheadBytes !== undefined && !(deps.readAheadBytes >= 0)) throw invalidInput(`invalid read-ahead budget '${deps.readAheadBytes}' (use a number of bytes, 0 or more)`);
+    for (const budget of [deps.readAheadBytes, query.readAheadBytes]) {
+      if (budget !== undefined && !(budget >= 0)) throw invalidInput(`invalid read-ahead budget '${budget}' (use a number of bytes, 0 or more)`);
+    }
     if (query.reconnectForMs !== undefined && !(query.reconnectForMs >= 0)) throw invalidInput(`invalid reconnect time '${query.reconnectForMs}' (use a duration such as 30s or 10m)`);
     if (query.grep !== undefined) this.grep = compileGrep(query.grep, query.ignoreCase);
     else if (query.ignoreCase) throw invalidInput('ignoring case needs a grep pattern');
@@ -353,7 +355,7 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private async *pass(): AsyncGenerator<Merged> {
     const states = [...this.states.values()].sort((a, b) => a.order - b.order);
     for (const state of states) state.handed.length = 0;
-    const ahead = new ReadAhead(this.deps.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
+    const ahead = new ReadAhead(this.query.readAheadBytes ?? this.deps.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
     const sources = states.map((state) => this.pageSource(state, ahead));
     for await (const batch of mergeByKey(sources, (r) => r.timestamp)) yield { batch, states };
   }
