@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baselineWasmOnly, boundHeapGrowth } from '../src/memory.js';
+import { baselineWasmOnly, boundHeapGrowth, heapGrowingPercent, HEAP_GROWING_PERCENT, SMALL_HEAP_GROWING_PERCENT, SMALL_LIVE_HEAP_BYTES } from '../src/memory.js';
 
 describe('heap growth while streaming', () => {
   it('is bounded by default and left alone when the user chose heap settings', () => {
@@ -9,6 +9,21 @@ describe('heap growth while streaming', () => {
     expect(boundHeapGrowth({ NODE_OPTIONS: '--max_old_space_size=512' }, [])).toBe(false);
     expect(boundHeapGrowth({}, ['--heap-growing-percent=20'])).toBe(false);
     expect(boundHeapGrowth({}, ['--optimize-for-size'])).toBe(false);
+  });
+});
+
+describe('heap growth by live size', () => {
+  const MB = 1024 * 1024;
+  it('lets a small live heap grow to 3x before the next full collection, and a big one by 50 %', () => {
+    // The ModelArts 200 MB read: ~13 MB of live old generation.
+    expect(heapGrowingPercent(13 * MB)).toBe(SMALL_HEAP_GROWING_PERCENT);
+    expect(heapGrowingPercent(0)).toBe(SMALL_HEAP_GROWING_PERCENT);
+    expect(heapGrowingPercent(SMALL_LIVE_HEAP_BYTES - 1)).toBe(SMALL_HEAP_GROWING_PERCENT);
+    // At most this much more heap than +50 % would give.
+    expect((SMALL_LIVE_HEAP_BYTES * (SMALL_HEAP_GROWING_PERCENT - HEAP_GROWING_PERCENT)) / 100).toBeLessThanOrEqual(24 * MB);
+    // The 16-stream SageMaker read: ~44 MB live.
+    expect(heapGrowingPercent(SMALL_LIVE_HEAP_BYTES)).toBe(HEAP_GROWING_PERCENT);
+    expect(heapGrowingPercent(44 * MB)).toBe(HEAP_GROWING_PERCENT);
   });
 });
 
