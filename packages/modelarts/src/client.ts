@@ -5,7 +5,7 @@ import { authError, parseRetryAfter, type Requester } from '@runlens/core';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { ModelartsConfig } from './config.js';
 import { MalformedResponse, WireError } from './errors.js';
-import { asObject, parseLossless, str, type Json } from './json.js';
+import { asObject, parseLossless, str, topLevelMembers, type Json, type TopLevelMembers } from './json.js';
 import { signRequest } from './signer.js';
 
 /** Requests per second per operation (shared by every reader in the process). Real quotas are not published: these are conservative guesses. */
@@ -27,14 +27,20 @@ export interface ApiCall {
   readonly body?: unknown;
   readonly run?: string;
   readonly signal?: AbortSignal;
-  /** How to parse the answer: lossless (default) or JSON.parse (large bodies whose numbers are small). */
-  readonly parse?: 'lossless' | 'native';
+  /**
+   * How to parse the answer: lossless (default), JSON.parse (large bodies whose numbers are small), or
+   * `members`: a flat object's members found without parsing them (`topLevelMembers`; the answer's
+   * `members`), for a large answer of which only some members may be needed.
+   */
+  readonly parse?: 'lossless' | 'native' | 'members';
 }
 
 export interface ApiAnswer {
   readonly status: number;
-  /** Undefined for 204 (ModelArts' "not ready yet"). */
+  /** Undefined for 204 (ModelArts' "not ready yet"), and with `parse: 'members'`. */
   readonly json: Json | undefined;
+  /** With `parse: 'members'` (undefined for 204). */
+  readonly members?: TopLevelMembers;
 }
 
 export interface ObsCall {
@@ -113,6 +119,32 @@ export class ModelartsClient {
         const body = call.body === undefined ? undefined : JSON.stringify(call.body);
         const headers = this.authHeaders(call.method, url, body);
         const res = await request(url, { method: call.method, headers, ...(body === undefined ? {} : { body }), ...(signal ? { signal } : {}), dispatcher: this.dispatcher });
+        if (call.parse === 'members' && res.statusCode >= 200 && res.statusCode < 300 && res.statusCode !== 204) {
+          const bytes = Buffer.from(await res.body.arrayBuffer());
+          const found = topLevelMembers(bytes);
+          let members: TopLevelMembers | undefined = found && {
+            value: (key) => {
+              try {
+                return found.value(key);
+              } catch {
+                throw new MalformedResponse(call.operation, `HTTP ${res.statusCode} with a member '${key}' that is not JSON`);
+              }
+            },
+          };
+          if (!members) {
+            // Not a flat object: parsed whole (and refused here if it is not JSON at all).
+            let json: Json;
+            try {
+              json = JSON.parse(bytes.toString('utf8')) as Json;
+            } catch {
+              throw new MalformedResponse(call.operation, `HTTP ${res.statusCode} with a body that is not JSON`);
+            }
+            const object = asObject(json);
+            members = { value: (key) => object?.[key] };
+          }
+          if (members.value('is_success') === false) throw this.errorFromBody(call.operation, 400, asObject(JSON.parse(bytes.toString('utf8')) as Json) ?? {}, undefined);
+          return { status: res.statusCode, json: undefined, members };
+        }
         const text = await res.body.text();
         if (res.statusCode === 204) return { status: 204, json: undefined };
         if (res.statusCode < 200 || res.statusCode >= 300) throw this.modelartsError(call.operation, res.statusCode, res.headers, text);

@@ -37,3 +37,94 @@ export function str(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
 }
+
+/** The raw JSON text of each member of a top-level object, for reading a few small members of a large answer. */
+export interface TopLevelMembers {
+  /** The member's value, parsed (JSON.parse of its text), or undefined when the object has no such key. */
+  value(key: string): Json | undefined;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * The members of the JSON object in `bytes`, found without parsing their values: a string value is
+ * skipped with native searches for its closing quote, so a 5 MB string costs a scan, not a decode.
+ * Only a flat object of strings, numbers, booleans and nulls is read this way; anything else
+ * (nested values, a syntax this scan does not expect) gives undefined, and the caller parses the
+ * whole text. A value read later is parsed by JSON.parse from its own text: the same answer JSON.parse
+ * of the whole object gives (for a key given twice, the last one, as JSON.parse).
+ */
+export function topLevelMembers(bytes: Buffer): TopLevelMembers | undefined {
+  const members = new Map<string, [number, number]>();
+  let i = skipSpace(bytes, 0);
+  if (bytes[i] !== 0x7b /* { */) return undefined;
+  i = skipSpace(bytes, i + 1);
+  if (bytes[i] === 0x7d /* } */) return finish(bytes, i + 1, members);
+  for (;;) {
+    if (bytes[i] !== QUOTE) return undefined;
+    const keyEnd = stringEnd(bytes, i);
+    if (keyEnd < 0) return undefined;
+    let key: unknown;
+    try {
+      key = JSON.parse(bytes.toString('utf8', i, keyEnd));
+    } catch {
+      return undefined;
+    }
+    i = skipSpace(bytes, keyEnd);
+    if (bytes[i] !== 0x3a /* : */) return undefined;
+    const start = skipSpace(bytes, i + 1);
+    let end: number;
+    if (bytes[start] === QUOTE) end = stringEnd(bytes, start);
+    else {
+      // A number, true, false or null: up to the next delimiter (JSON.parse checks it when read).
+      end = start;
+      while (end < bytes.length && bytes[end] !== 0x2c && bytes[end] !== 0x7d && !isSpace(bytes[end]!)) {
+        if (bytes[end] === 0x7b || bytes[end] === 0x5b || bytes[end] === QUOTE) return undefined;
+        end++;
+      }
+      if (end === start) return undefined;
+    }
+    if (end < 0) return undefined;
+    members.set(key as string, [start, end]);
+    i = skipSpace(bytes, end);
+    if (bytes[i] === 0x2c /* , */) {
+      i = skipSpace(bytes, i + 1);
+      continue;
+    }
+    if (bytes[i] === 0x7d) return finish(bytes, i + 1, members);
+    return undefined;
+  }
+}
+
+function finish(bytes: Buffer, i: number, members: Map<string, [number, number]>): TopLevelMembers | undefined {
+  if (skipSpace(bytes, i) !== bytes.length) return undefined;
+  return {
+    value(key) {
+      const at = members.get(key);
+      return at ? (JSON.parse(bytes.toString('utf8', at[0], at[1])) as Json) : undefined;
+    },
+  };
+}
+
+/** Where the JSON string starting with the quote at `open` ends (after its closing quote), or -1. */
+function stringEnd(bytes: Buffer, open: number): number {
+  for (let from = open + 1; ; ) {
+    const quote = bytes.indexOf(QUOTE, from);
+    if (quote < 0) return -1;
+    // Escaped when an odd number of backslashes stands right before it.
+    let backslashes = 0;
+    while (quote - 1 - backslashes > open && bytes[quote - 1 - backslashes] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+function skipSpace(bytes: Buffer, i: number): number {
+  while (i < bytes.length && isSpace(bytes[i]!)) i++;
+  return i;
+}

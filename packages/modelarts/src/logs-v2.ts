@@ -77,8 +77,13 @@ export class V2Logs {
     return t.run.nodes.map((node) => ({ id: node.name, node: node.name }));
   }
 
-  /** The preview; undefined while there is no log (204 not ready, or a finished task that never logged). */
-  private async preview(t: Target, task: string, signal?: AbortSignal): Promise<Preview | undefined> {
+  /**
+   * The preview; undefined while there is no log (204 not ready, or a finished task that never logged).
+   * With `from` (where the read starts), a truncated preview that cannot hold the bytes from there
+   * (see previewWindow) comes without its content, which is then never decoded: a whole read of a
+   * large log used to decode, parse and re-encode a 5 MB preview only to read from the download URL.
+   */
+  private async preview(t: Target, task: string, signal?: AbortSignal, from?: number): Promise<Preview | undefined> {
     let answer;
     try {
       answer = await this.client.api({
@@ -86,8 +91,8 @@ export class V2Logs {
         method: 'GET',
         path: this.jobPath(t.run.id, `/tasks/${encode(task)}/logs/preview`),
         run: t.run.id,
-        // The body is up to 5 MB of text whose only numbers are byte sizes: JSON.parse is exact and fast.
-        parse: 'native',
+        // The body is up to 5 MB of text and two byte sizes: its members are found without parsing them.
+        parse: 'members',
         ...(signal ? { signal } : {}),
       });
     } catch (e) {
@@ -98,13 +103,19 @@ export class V2Logs {
       }
       throw e;
     }
-    if (answer.status === 204) return undefined;
-    const body = asObject(answer.json) ?? {};
+    if (answer.status === 204 || !answer.members) return undefined;
+    const { members } = answer;
+    const fullSize = num(members.value('full_size'));
+    const currentSize = num(members.value('current_size'));
+    // Truncated (only the newest part), and not reaching back to `from`: its content is of no use.
+    if (from !== undefined && fullSize !== undefined && currentSize !== undefined && fullSize > currentSize && from < fullSize - currentSize + 4) {
+      return { bytes: Buffer.alloc(0), full: fullSize, current: currentSize, whole: false };
+    }
     // `context` before 2022-03-01 (GMT+8), `content` after.
-    const text = str(body.content) ?? str(body.context) ?? '';
+    const text = str(members.value('content')) ?? str(members.value('context')) ?? '';
     const bytes = Buffer.from(text, 'utf8');
-    const full = num(body.full_size) ?? bytes.length;
-    const current = num(body.current_size) ?? bytes.length;
+    const full = fullSize ?? bytes.length;
+    const current = currentSize ?? bytes.length;
     return { bytes, full, current, whole: full <= current && bytes.length === full };
   }
 
@@ -192,7 +203,7 @@ export class V2Logs {
     let pos = decodeV2Position(at) ?? { o: 0, t: start };
     const terminal = isTerminal(t.run.status);
     if (pos.s !== 'obs') {
-      const preview = await this.preview(t, task, signal);
+      const preview = await this.preview(t, task, signal, pos.o);
       if (!preview) return { records: [], next: position(pos), caughtUp: true, ...this.noLogWarning(t, task) };
       if (preview.full < pos.o) {
         // The log shrank: it was rotated or rewritten. Start again from its beginning.

@@ -248,6 +248,43 @@ describe('v2 task logs', () => {
   const logOf = (lines: number) => Buffer.from(Array.from({ length: lines }, (_, i) => line(i)).join(''));
   const LOG_URL = 'https://modelarts-training-log-cn-north-4.obs.cn-north-4.myhuaweicloud.com/job/worker-0.log?AWSAccessKeyId=SERVICEKEY&Expires=1705306200&Signature=abc%2Bdef%3D';
 
+  /**
+   * A large log's wire: the preview answering `previewBody` (any number of times), its download URL,
+   * and ranged GETs of `full` from that URL. Returns the URL's origin.
+   */
+  function mockLargeLog(mock: Mocked, full: Buffer, previewBody: string): string {
+    mock.agent
+      .get(ORIGIN)
+      .intercept({ path: `/v2/${PROJECT}/training-jobs/${JOB}/tasks/worker-0/logs/preview`, method: 'GET' })
+      .reply((opts) => {
+        mock.record(ORIGIN, opts);
+        return { statusCode: 200, data: previewBody, responseOptions: { headers: { 'content-type': 'application/json' } } };
+      })
+      .persist();
+    mock.agent
+      .get(ORIGIN)
+      .intercept({ path: `/v2/${PROJECT}/training-jobs/${JOB}/tasks/worker-0/logs/url`, method: 'GET' })
+      .reply((opts) => {
+        mock.record(ORIGIN, opts);
+        return json({ obs_url: LOG_URL });
+      })
+      .persist();
+    const logOrigin = new URL(LOG_URL).origin;
+    mock.agent
+      .get(logOrigin)
+      .intercept({ path: (p) => p.startsWith('/job/worker-0.log?'), method: 'GET' })
+      .reply((opts) => {
+        const sent = mock.record(logOrigin, opts);
+        const [, a, b] = /^bytes=(\d+)-(\d+)$/.exec(sent.headers.range ?? '')!.map(Number) as [number, number, number];
+        if (a >= full.length) return { statusCode: 416, data: '<Error><Code>InvalidRange</Code></Error>', responseOptions: { headers: { 'content-range': `bytes */${full.length}` } } };
+        const end = Math.min(b, full.length - 1);
+        return { statusCode: 206, data: full.subarray(a, end + 1), responseOptions: { headers: { 'content-range': `bytes ${a}-${end}/${full.length}` } } };
+      })
+      .persist();
+    return logOrigin;
+  }
+
+
   it('a small log comes whole from the preview: one request', async () => {
     m = mocked();
     mockJob(m, jobDetail(JOB));
@@ -271,32 +308,7 @@ describe('v2 task logs', () => {
     mockJob(m, jobDetail(JOB));
     const full = logOf(2000); // 200,000 bytes
     const preview = full.subarray(full.length - 50_000 - 7).toString('latin1'); // starts mid-line
-    m.agent
-      .get(ORIGIN)
-      .intercept({ path: `/v2/${PROJECT}/training-jobs/${JOB}/tasks/worker-0/logs/preview`, method: 'GET' })
-      .reply((opts) => {
-        m!.record(ORIGIN, opts);
-        return json({ content: preview, current_size: preview.length, full_size: full.length });
-      });
-    m.agent
-      .get(ORIGIN)
-      .intercept({ path: `/v2/${PROJECT}/training-jobs/${JOB}/tasks/worker-0/logs/url`, method: 'GET' })
-      .reply((opts) => {
-        m!.record(ORIGIN, opts);
-        return json({ obs_url: LOG_URL });
-      });
-    const logOrigin = new URL(LOG_URL).origin;
-    m.agent
-      .get(logOrigin)
-      .intercept({ path: (p) => p.startsWith('/job/worker-0.log?'), method: 'GET' })
-      .reply((opts) => {
-        const sent = m!.record(logOrigin, opts);
-        const [, a, b] = /^bytes=(\d+)-(\d+)$/.exec(sent.headers.range ?? '')!.map(Number) as [number, number, number];
-        if (a >= full.length) return { statusCode: 416, data: '<Error><Code>InvalidRange</Code></Error>', responseOptions: { headers: { 'content-range': `bytes */${full.length}` } } };
-        const end = Math.min(b, full.length - 1);
-        return { statusCode: 206, data: full.subarray(a, end + 1), responseOptions: { headers: { 'content-range': `bytes ${a}-${end}/${full.length}` } } };
-      })
-      .persist();
+    const logOrigin = mockLargeLog(m, full, JSON.stringify({ content: preview, current_size: preview.length, full_size: full.length }));
     const records = await collect(await m.runlens.logs(`modelarts:${JOB}`));
     expect(records).toHaveLength(2000);
     expect(new Set(records.map((r) => r.message)).size).toBe(2000);
@@ -312,6 +324,21 @@ describe('v2 task logs', () => {
     expect(ranged[0]!.headers['x-auth-token']).toBeUndefined();
     // One URL for the whole read (it is cached until it nears expiry).
     expect(m.sent.filter((s) => s.path.endsWith('/logs/url'))).toHaveLength(1);
+  });
+
+  it('a whole read of a large log never decodes the truncated preview it cannot use', async () => {
+    m = mocked({ settings: { pageBytes: 64 * 1024 } });
+    mockJob(m, jobDetail(JOB), JOB, 2);
+    const full = logOf(2000);
+    const preview = full.subarray(full.length - 50_000).toString('latin1');
+    // The content holds an escape JSON.parse refuses (`\q`): reading it would fail the read.
+    const body = `{ "content" : ${JSON.stringify(preview).slice(0, -1)}\\q\\\"\"  , "current_size": ${preview.length + 3},"full_size":${full.length}}`;
+    mockLargeLog(m, full, body);
+    const records = await collect(await m.runlens.logs(`modelarts:${JOB}`));
+    expect(records).toHaveLength(2000);
+    expect(records.map((r) => r.message)).toEqual(Array.from({ length: 2000 }, (_, i) => line(i).slice(25, -1)));
+    // A tail needs the content: then it is read, and refused.
+    await expect(collect(await m.runlens.logs(`modelarts:${JOB}`, { tail: 3 }))).rejects.toThrow(/member 'content' that is not JSON/);
   });
 
   it('the tail of a large log comes from the preview alone', async () => {

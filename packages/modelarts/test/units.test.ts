@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { outputsOf, parseObsUrl } from '../src/artifacts.js';
 import { endpointForRegion, readConfig } from '../src/config.js';
 import { modelartsProvider, type ModelartsSettings } from '../src/index.js';
-import { parseLossless } from '../src/json.js';
+import { parseLossless, topLevelMembers } from '../src/json.js';
 import { utf8Boundary } from '@runlens/core';
 import { cutLines, decodeLines, LineParser, pageRecords, splitLines, toRecords } from '../src/lines.js';
 import { interpretChunk, nodeOfFile } from '../src/logs-v1.js';
@@ -208,6 +208,40 @@ describe('decodeLines', () => {
     const text = 'a\nb\nc\n';
     expect(decodeLines(Buffer.from(text), 4)).toEqual(['a', 'b']);
     expect(decodeLines(Buffer.alloc(0), 0)).toEqual([]);
+  });
+});
+
+describe('topLevelMembers (a large answer read without parsing its big string)', () => {
+  const read = (text: string) => topLevelMembers(Buffer.from(text, 'utf8'));
+  it('gives each member as JSON.parse of the whole object would', () => {
+    const objects = [
+      { content: 'a "quoted" \\ line\nand é, 中, 😀', current_size: 10, full_size: 12 },
+      { context: '\\', full_size: '12', flag: true, nothing: null, n: -1.5e3 },
+      { content: 'ends with a backslash \\' },
+      {},
+    ];
+    for (const object of objects) {
+      for (const text of [JSON.stringify(object), JSON.stringify(object, null, 2)]) {
+        const members = read(text);
+        expect(members, text).toBeDefined();
+        for (const [key, value] of Object.entries(object)) expect(members!.value(key)).toEqual(value);
+        expect(members!.value('missing')).toBeUndefined();
+      }
+    }
+    // The last of a key given twice, as JSON.parse.
+    expect(read('{"a":1,"a":2}')!.value('a')).toBe(2);
+  });
+
+  it('declines nested values and text that is not one flat object, for the caller to parse whole', () => {
+    for (const text of ['{"a":{"b":1}}', '{"a":[1]}', '[1]', '"x"', '{"a":1', '{"a":1} x', '{"a" 1}', '{"a":1,}', '{"a":"unterminated}', '', '{a:1}']) {
+      expect(read(text), text).toBeUndefined();
+    }
+  });
+
+  it('does not parse a member until it is read: a bad one fails only then', () => {
+    const members = read('{"content":"bad \\q escape","full_size":7}')!;
+    expect(members.value('full_size')).toBe(7);
+    expect(() => members.value('content')).toThrow(SyntaxError);
   });
 });
 
