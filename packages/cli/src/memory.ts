@@ -15,8 +15,8 @@ export const HEAP_GROWING_PERCENT = 50;
 
 /**
  * A live old generation smaller than this may grow to 3× (SMALL_HEAP_GROWING_PERCENT) before the
- * next full collection: at most 24 MB more heap than +50 %. With +50 % of a small live heap V8 marks nearly all
- * the time when a read churns through buffers (their bytes count towards the limit): reading the
+ * next full collection: at most 24 MB more heap than +50 %. With +50 % of a small live heap V8 marks
+ * nearly all the time when a read churns through buffers (their bytes count towards the limit): the
  * 200 MB ModelArts log (~13 MB of live old generation, 1 MiB ranges and 64 KiB socket chunks passing
  * through) ran 23 full collections, one every ~55 ms, and took 14 % longer than with +200 %, which
  * runs one (docs/performance.md). A bigger live heap (the 16-stream SageMaker read, ~44 MB) keeps
