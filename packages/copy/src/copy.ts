@@ -6,7 +6,7 @@
 // point, so no point is ever logged twice), artifacts and log files missing or of another size. The
 // run is marked complete (`runlens.copy.complete`) only after everything else, so an interrupted copy
 // is recognisable and finished by the next run of the same command. docs/migration.md explains it all.
-import { compareNatural, fileSlug, isTerminal, RunlensError, seriesColumns, seriesLength, type MetricSeries, type RequestContext, type Runlens, type Warning } from '@runlens/core';
+import { compareNatural, fileSlug, isTerminal, RunlensError, seriesColumns, seriesDescriptor, seriesLength, type MetricSeries, type RequestContext, type Runlens, type Warning } from '@runlens/core';
 import {
   MAX_PARAM_VAL_LENGTH,
   MAX_TAG_VAL_LENGTH,
@@ -398,7 +398,7 @@ class RunCopier {
         this.options.signal?.throwIfAborted();
         const descriptor = series;
         const key = descriptor.valueType === 'string' ? undefined : mapper.key(seriesKey(descriptor));
-        const described = descriptorOf(series);
+        const described = seriesDescriptor(series);
         if (key === undefined) {
           // MLflow metrics are numbers: a string series is kept as an artifact in the archive's series format.
           const file = `${ARTIFACTS.metricsDir}/${fileSlug(descriptor.node ? `${descriptor.name}@${descriptor.node}` : descriptor.name)}.jsonl`;
@@ -724,17 +724,6 @@ function uploadSettings(options: CopyOptions): typeof DEFAULT_UPLOAD {
   };
 }
 
-/**
- * A point's value as proto3 JSON writes a double: a number, or "NaN" / "Infinity" / "-Infinity"
- * (JSON.stringify would send null for those). A missing sample (null) is NaN.
- */
-/** A series' fields without its points (and without building them from columns). */
-function descriptorOf(series: MetricSeries): Omit<MetricSeries, 'points' | 'columns'> {
-  const described: Record<string, unknown> = {};
-  for (const key of Object.keys(series)) if (key !== 'points' && key !== 'columns') described[key] = (series as unknown as Record<string, unknown>)[key];
-  return described as Omit<MetricSeries, 'points' | 'columns'>;
-}
-
 /** A numeric series' points as MLflow metric entries, read from its columns when it has them. */
 export function numericPoints(series: MetricSeries): { readonly length: number; readonly hasSteps: boolean; wire(key: string, i: number): MlflowMetric } {
   const columns = seriesColumns(series);
@@ -758,6 +747,10 @@ export function numericPoints(series: MetricSeries): { readonly length: number; 
   };
 }
 
+/**
+ * A point's value as proto3 JSON writes a double: a number, or "NaN" / "Infinity" / "-Infinity"
+ * (JSON.stringify would send null for those). A missing sample (null) is NaN.
+ */
 export function jsonDouble(value: number | string | null): number | string {
   if (typeof value !== 'number' || Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';

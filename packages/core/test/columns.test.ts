@@ -1,7 +1,7 @@
 // Columnar series: the same answers as points (JSON, equality, keys, steps, nulls), downsampling over
 // columns picking exactly the points downsampling over points picks, and windows over columns.
 import { describe, expect, it } from 'vitest';
-import { columnarSeries, columnPoints, downsampleColumns, downsamplePoints, filterColumns, pointsColumns, seriesLength, type MetricPoint, type MetricSeries } from '../src/index.js';
+import { columnarSeries, columnPoints, downsampleColumns, downsamplePoints, filterColumns, pointsColumns, seriesDescriptor, seriesLength, type MetricPoint, type MetricSeries } from '../src/index.js';
 
 const descriptor = { name: 'loss', node: 'algo-1', kind: 'training', unit: 'nats', providerName: 'train:loss' } as const;
 
@@ -44,6 +44,14 @@ describe('columnar series', () => {
     expect(s.points).toBe(s.points);
     // Another series over the same columns (what the metric cache hands out) shares them.
     expect(columnarSeries({ ...descriptor, name: 'other' }, fresh).points).toBe(s.points);
+  });
+
+  it("gives a series' descriptor fields in order, without its body and without building points", () => {
+    const unread = { ...descriptor, get points(): never { throw new Error('points were built') }, columns };
+    expect(Object.keys(seriesDescriptor(unread))).toEqual(Object.keys(descriptor));
+    expect(seriesDescriptor(unread)).toEqual(descriptor);
+    expect(seriesDescriptor(plain)).toEqual(descriptor);
+    expect(JSON.stringify(seriesDescriptor(columnar))).toBe(JSON.stringify(descriptor));
   });
 
   it('keeps text series as points, and steps only when a point has one', () => {

@@ -1,6 +1,6 @@
 // The metrics route's `format=columns`: each series as parallel arrays, so a chart can hand them to
 // its columnar data without building (and the browser without parsing) an object per point.
-import { columnarSeries, downsampleColumns, downsamplePoints, seriesLength, type MetricPoint, type MetricSeries, type SeriesColumns } from '@runlens/core';
+import { columnarSeries, downsampleColumns, downsamplePoints, seriesDescriptor, seriesLength, type MetricPoint, type MetricSeries, type SeriesColumns } from '@runlens/core';
 
 export interface MetricColumns {
   readonly name: string;
@@ -95,13 +95,7 @@ export function columnsJson(series: MetricSeries): string {
     text = columnsText(series);
     if (remember) columnsTexts.set(body, text);
   }
-  const head = JSON.stringify(descriptorOf(series));
+  const head = JSON.stringify(seriesDescriptor(series));
   return head === '{}' ? `{${text}}` : `${head.slice(0, -1)},${text}}`;
 }
 
-/** The series' descriptor fields (its own enumerable ones but `points`), without reading `points`. */
-function descriptorOf(series: MetricSeries): Omit<MetricSeries, 'points' | 'columns'> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(series)) if (key !== 'points') out[key] = (series as unknown as Record<string, unknown>)[key];
-  return out as unknown as Omit<MetricSeries, 'points' | 'columns'>;
-}

@@ -29,12 +29,21 @@ export function columnPoints(columns: SeriesColumns): readonly MetricPoint[] {
  * tests see what a points series shows), `points` being built on first read; `columns` is not.
  */
 export function columnarSeries(descriptor: MetricDescriptor, columns: SeriesColumns): MetricSeries {
-  const series: Record<string, unknown> = {};
   // The descriptor's own fields, in its order, without the body a series passed as one carries.
-  for (const key of Object.keys(descriptor)) if (key !== 'points' && key !== 'columns') series[key] = (descriptor as unknown as Record<string, unknown>)[key];
+  const series = seriesDescriptor(descriptor) as unknown as Record<string, unknown>;
   Object.defineProperty(series, 'points', { enumerable: true, configurable: false, get: () => columnPoints(columns) });
   Object.defineProperty(series, 'columns', { enumerable: false, value: columns });
   return series as unknown as MetricSeries;
+}
+
+/**
+ * A series' own descriptor fields, in their order, without its body: never reads `points`, so a
+ * columnar series builds no point objects (a copy of a 100,000-point series held them all at once).
+ */
+export function seriesDescriptor(series: MetricDescriptor | MetricSeries): MetricDescriptor {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(series)) if (key !== 'points' && key !== 'columns') out[key] = (series as unknown as Record<string, unknown>)[key];
+  return out as unknown as MetricDescriptor;
 }
 
 /** The series' columns when it has them (no point objects built). */
