@@ -108,7 +108,7 @@ export class V2Logs {
     const fullSize = num(members.value('full_size'));
     const currentSize = num(members.value('current_size'));
     // Truncated (only the newest part), and not reaching back to `from`: its content is of no use.
-    if (from !== undefined && fullSize !== undefined && currentSize !== undefined && fullSize > currentSize && from < fullSize - currentSize + 4) {
+    if (from !== undefined && fullSize !== undefined && currentSize !== undefined && fullSize > currentSize && from <= fullSize && !truncatedReaches(fullSize, currentSize, from)) {
       return { bytes: Buffer.alloc(0), full: fullSize, current: currentSize, whole: false };
     }
     // `context` before 2022-03-01 (GMT+8), `content` after.
@@ -286,12 +286,18 @@ export class V2Logs {
 function previewWindow(preview: Preview, offset: number): Buffer | undefined {
   if (offset > preview.full) return undefined;
   if (preview.whole) return preview.bytes.subarray(offset);
-  // A truncated preview starts at full - current, possibly inside a character (its cut bytes become
-  // U+FFFD, up to 3 per byte): its bytes are exact only counted from the end, past that start.
-  const previewStart = preview.full - preview.current;
   const available = preview.full - offset;
-  if (offset < previewStart + 4 || available > preview.bytes.length) return undefined;
+  if (!truncatedReaches(preview.full, preview.current, offset) || available > preview.bytes.length) return undefined;
   return preview.bytes.subarray(preview.bytes.length - available);
+}
+
+/**
+ * Whether a truncated preview (the newest `current` bytes of `full`) can hold the log's bytes from
+ * `offset`. It starts at full - current, possibly inside a character (its cut bytes become U+FFFD, up
+ * to 3 per byte): its bytes are exact only counted from the end, past that start.
+ */
+function truncatedReaches(full: number, current: number, offset: number): boolean {
+  return offset >= full - current + 4;
 }
 
 function header(value: string | string[] | undefined): string | undefined {
