@@ -2,7 +2,7 @@ export type { Run, RunStatus, RunNode, RunFailure, FailureCategory, TimelineEven
 export { RUN_STATUSES, isTerminal } from './model/run.js';
 export type { LogRecord, LogStreamInfo, LogQuery } from './model/log.js';
 export { logRecordJson, logRecordJsonLine, logRecordJsonWriter, writeJsonStringBytes, Utf8LogRecord, hasUtf8 } from './model/log.js';
-export { ByteSink, NextByte, copyBytes } from './machinery/bytes.js';
+export { ByteSink, NextByte, copyBytes, jsonStringEnd } from './machinery/bytes.js';
 export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SeriesColumns, SystemMetricName } from './model/metric.js';
 export { columnarSeries, columnPoints, pointsColumns, seriesColumns, seriesDescriptor, seriesLength, filterColumns } from './machinery/columns.js';
 export { SYSTEM_METRICS } from './model/metric.js';

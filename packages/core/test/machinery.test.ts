@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_RETRY, NextByte, RequestBudget, RunlensError, authError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, notFound, paginate, providerError, throttled, withRetry } from '../src/index.js';
+import { DEFAULT_RETRY, jsonStringEnd, NextByte, RequestBudget, RunlensError, authError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, notFound, paginate, providerError, throttled, withRetry } from '../src/index.js';
 import { createRequestContext } from '../src/machinery/requests.js';
 
 describe('paginate', () => {
@@ -441,5 +441,26 @@ describe('NextByte', () => {
         expect(next.find(pages[0]!, 0)).toBe(text.indexOf('\n'));
       }
     }
+  });
+});
+
+describe('jsonStringEnd', () => {
+  it('ends each JSON string literal where JSON.parse would, escaped quotes and backslash runs included', () => {
+    const values = ['', 'plain', 'a "quoted" word', 'ends with \\', '\\"', '\\\\', 'x'.repeat(100_000) + '"', 'é 中 😀 \n\t', '\\'.repeat(7) + '"'];
+    for (const value of values) {
+      const literal = JSON.stringify(value);
+      const bytes = Buffer.from(`${literal}, "next"`, 'utf8');
+      const end = jsonStringEnd(bytes, 0);
+      expect(end).toBe(Buffer.byteLength(literal));
+      expect(JSON.parse(bytes.toString('utf8', 0, end))).toBe(value);
+      // From inside another buffer (an offset that is not 0), and as a plain Uint8Array.
+      const inner = new Uint8Array(Buffer.concat([Buffer.from('{"k":'), bytes]));
+      expect(jsonStringEnd(inner, 5)).toBe(5 + end);
+    }
+  });
+
+  it('gives -1 for a literal that does not end', () => {
+    expect(jsonStringEnd(Buffer.from('"open'), 0)).toBe(-1);
+    expect(jsonStringEnd(Buffer.from('"escaped at the end\\"'), 0)).toBe(-1);
   });
 });

@@ -1,5 +1,6 @@
 // Defensive reading of ModelArts JSON: integers beyond 2^53 (the v1 log API's 19-digit `start_line`)
 // must not be rounded, and numbers arrive as strings as often as as numbers.
+import { jsonStringEnd } from '@runlens/core';
 import { isSafeNumber, parse } from 'lossless-json';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -45,7 +46,6 @@ export interface TopLevelMembers {
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 
 /**
  * The members of the JSON object in `bytes`, found without parsing their values: a string value is
@@ -63,7 +63,7 @@ export function topLevelMembers(bytes: Buffer): TopLevelMembers | undefined {
   if (bytes[i] === 0x7d /* } */) return finish(bytes, i + 1, members);
   for (;;) {
     if (bytes[i] !== QUOTE) return undefined;
-    const keyEnd = stringEnd(bytes, i);
+    const keyEnd = jsonStringEnd(bytes, i);
     if (keyEnd < 0) return undefined;
     let key: unknown;
     try {
@@ -75,7 +75,7 @@ export function topLevelMembers(bytes: Buffer): TopLevelMembers | undefined {
     if (bytes[i] !== 0x3a /* : */) return undefined;
     const start = skipSpace(bytes, i + 1);
     let end: number;
-    if (bytes[start] === QUOTE) end = stringEnd(bytes, start);
+    if (bytes[start] === QUOTE) end = jsonStringEnd(bytes, start);
     else {
       // A number, true, false or null: up to the next delimiter (JSON.parse checks it when read).
       end = start;
@@ -105,19 +105,6 @@ function finish(bytes: Buffer, i: number, members: Map<string, [number, number]>
       return at ? (JSON.parse(bytes.toString('utf8', at[0], at[1])) as Json) : undefined;
     },
   };
-}
-
-/** Where the JSON string starting with the quote at `open` ends (after its closing quote), or -1. */
-function stringEnd(bytes: Buffer, open: number): number {
-  for (let from = open + 1; ; ) {
-    const quote = bytes.indexOf(QUOTE, from);
-    if (quote < 0) return -1;
-    // Escaped when an odd number of backslashes stands right before it.
-    let backslashes = 0;
-    while (quote - 1 - backslashes > open && bytes[quote - 1 - backslashes] === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
-    from = quote + 1;
-  }
 }
 
 function isSpace(c: number): boolean {

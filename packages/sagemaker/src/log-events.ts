@@ -6,6 +6,8 @@
 // Anything it does not expect (other keys, nulls, fractions, escapes in keys) makes it decline, and the
 // SDK parses the body as before: never a guess.
 
+import { jsonStringEnd } from '@runlens/core';
+
 /** Events of one page as parallel arrays (records are built by the caller), and the tokens. */
 export interface EventsPage {
   readonly timestamps: number[];
@@ -145,12 +147,11 @@ class Scanner {
       return buf.toString('utf8', start, end);
     }
     // Escapes: find the closing quote, and let JSON.parse decode the string (\uXXXX pairs and all).
-    let j = start;
-    while (j < buf.length && buf[j] !== QUOTE) j += buf[j] === BACKSLASH ? 2 : 1;
-    if (j >= buf.length) throw DECLINE;
-    this.i = j + 1;
+    const after = jsonStringEnd(buf, start - 1);
+    if (after < 0) throw DECLINE;
+    this.i = after;
     this.backslash = this.nextBackslash(this.i);
-    return JSON.parse(buf.toString('utf8', start - 1, j + 1)) as string;
+    return JSON.parse(buf.toString('utf8', start - 1, after)) as string;
   }
 
   /** A JSON integer (milliseconds); fractions, exponents and very long numbers decline. */

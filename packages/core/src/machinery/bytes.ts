@@ -124,3 +124,21 @@ interface PageScan {
 export function copyBytes(source: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
   target.set(new Uint8Array(source.buffer, source.byteOffset + start, end - start), at);
 }
+
+/**
+ * Where the JSON string literal whose opening quote is at `open` ends (just after its closing quote),
+ * or -1 when it does not end in `bytes`. The closing quote is found by native searches: a quote is
+ * escaped when an odd number of backslashes stands right before it. For scanners that read a few
+ * members of a large JSON answer straight from its bytes.
+ */
+export function jsonStringEnd(bytes: Uint8Array, open: number): number {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let from = open + 1; ; ) {
+    const quote = b.indexOf(0x22, from);
+    if (quote < 0) return -1;
+    let backslashes = 0;
+    while (quote - 1 - backslashes > open && b[quote - 1 - backslashes] === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
