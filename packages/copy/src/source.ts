@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { compareNatural, fileSlug, logRecordJsonLine, seriesLength, type ArtifactInfo, type MetricDescriptor, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
+import { compareNatural, DEFAULT_READ_AHEAD_BYTES, fileSlug, logRecordJsonLine, seriesLength, type ArtifactInfo, type MetricDescriptor, type MetricSeries, type Run, type Runlens, type Warning } from '@runlens/core';
 
 export interface SourceRun {
   /** The ref as the user typed it (what every query uses). */
@@ -118,7 +118,7 @@ export const NODES_READ_AT_ONCE = 4;
  * not for the 16 streams' whole budget: a copy also holds a metric group and an upload at other
  * times, and the 16-node benchmark copy peaked over 200 MB with the default (docs/migration.md).
  */
-export const READ_AHEAD_BYTES_PER_NODE = 1.25 * 1024 * 1024;
+export const READ_AHEAD_BYTES_PER_NODE = DEFAULT_READ_AHEAD_BYTES / 16;
 
 /**
  * Every node's log lines into one JSON-lines file per node (the archive's log record shape), in a
