@@ -1,7 +1,7 @@
 export type { Run, RunStatus, RunNode, RunFailure, FailureCategory, TimelineEvent, RunSummary, RunSummaryFailure, RunFilter } from './model/run.js';
 export { RUN_STATUSES, isTerminal } from './model/run.js';
 export type { LogRecord, LogStreamInfo, LogQuery } from './model/log.js';
-export { logRecordJson, logRecordJsonLine, logRecordJsonWriter, writeJsonStringBytes, Utf8LogRecord, hasUtf8 } from './model/log.js';
+export { logRecordJson, logRecordJsonLine, logRecordJsonWriter, writeJsonStringBytes, Utf8LogRecord, LogLines, LineColumns, recordArray, hasUtf8 } from './model/log.js';
 export { ByteSink, NextByte, copyBytes, jsonStringEnd } from './machinery/bytes.js';
 export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SeriesColumns, SystemMetricName } from './model/metric.js';
 export { columnarSeries, columnPoints, pointsColumns, seriesColumns, seriesDescriptor, seriesLength, filterColumns } from './machinery/columns.js';
@@ -21,13 +21,14 @@ export { formatRef, splitRef, type RunRef } from './ref.js';
 export { brief } from './model/warning.js';
 export { classifyFailure, extractEvidence, enrichFailure, isGenericReason, summaryFailure, COMMON_FAILURE_RULES, type FailureRule } from './failure.js';
 export { paginate, type PaginateOptions } from './machinery/paginate.js';
-export { mergeByKey, type MergeSource } from './machinery/merge.js';
+export { arrayPage, mergeByKey, type MergePage, type MergeSource } from './machinery/merge.js';
 export { RequestBudget } from './machinery/budget.js';
 // For writers outside a provider (runlens copy's MLflow target): the same budget, retries and mapping.
 export { createRequestContext } from './machinery/requests.js';
 export { withRetry, backoffDelay, parseRetryAfter, DEFAULT_RETRY, type RetryPolicy, type RetryClock } from './machinery/retry.js';
 export { sleep } from './machinery/sleep.js';
 export { mapLimit } from './machinery/limit.js';
+export { PageBuffers } from './machinery/page-buffers.js';
 export { RangeReadAhead, type RangeBytes, type RangeFetch } from './machinery/ranges.js';
 export { encodeCursor, decodeCursor, type LogCursor, type StreamCursor } from './machinery/cursor.js';
 export { LogReader, compareNatural } from './query/logs.js';

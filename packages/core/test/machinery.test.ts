@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_RETRY, jsonStringEnd, NextByte, RequestBudget, RunlensError, authError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, notFound, paginate, providerError, throttled, withRetry } from '../src/index.js';
+import { arrayPage, DEFAULT_RETRY, jsonStringEnd, NextByte, RequestBudget, RunlensError, authError, backoffDelay, decodeCursor, encodeCursor, mergeByKey, notFound, paginate, providerError, throttled, withRetry } from '../src/index.js';
 import { createRequestContext } from '../src/machinery/requests.js';
 
 describe('paginate', () => {
@@ -71,14 +71,36 @@ describe('paginate', () => {
   });
 });
 
+const byValue = (x: number) => x;
+
 describe('mergeByKey', () => {
+  it('empties an array page as it hands items out, and takes an item from any page only when it hands it out', async () => {
+    const items = [1, 4, 6];
+    const taken: number[] = [];
+    // A page that makes its items when taken, as LogLines pages do: keys come from a column.
+    const keys = [2, 3, 5, 7];
+    const lazy = { length: keys.length, key: (i: number) => keys[i]!, take: (i: number) => (taken.push(i), keys[i]!) };
+    let a = 0;
+    let b = 0;
+    const it = mergeByKey([{ nextPage: async () => (a++ === 0 ? arrayPage(items, byValue) : undefined) }, { nextPage: async () => (b++ === 0 ? lazy : undefined) }], 3);
+    const first = await it.next();
+    expect(first.value?.items).toEqual([1, 2, 3]);
+    expect(taken).toEqual([0, 1]);
+    expect(items).toEqual([undefined, 4, 6]);
+    const rest: number[] = [];
+    for await (const batch of { [Symbol.asyncIterator]: () => it }) rest.push(...batch.items);
+    expect(rest).toEqual([4, 5, 6, 7]);
+    expect(taken).toEqual([0, 1, 2, 3]);
+    expect(items).toEqual([undefined, undefined, undefined]);
+  });
+
   it('is stable for equal keys and keeps each source in its own order', async () => {
     const source = (pages: number[][]) => {
       let i = 0;
-      return { nextPage: async () => pages[i++] };
+      return { nextPage: async () => (i < pages.length ? arrayPage(pages[i++]!, byValue) : undefined) };
     };
     const out = [];
-    for await (const batch of mergeByKey([source([[1, 3], [], [3, 9]]), source([[1, 2], [3]]), source([[0, 5, 4]])], (x) => x)) {
+    for await (const batch of mergeByKey([source([[1, 3], [], [3, 9]]), source([[1, 2], [3]]), source([[0, 5, 4]])])) {
       batch.items.forEach((item, i) => out.push(`${batch.sources[i]}:${item}`));
     }
     expect(out).toEqual(['2:0', '0:1', '1:1', '1:2', '0:3', '0:3', '1:3', '2:5', '2:4', '0:9']);
@@ -87,13 +109,13 @@ describe('mergeByKey', () => {
   it('batches what it can merge before a source needs its next page', async () => {
     const pages = (list: number[][]) => {
       let i = 0;
-      return { nextPage: async () => list[i++] };
+      return { nextPage: async () => (i < list.length ? arrayPage(list[i++]!, byValue) : undefined) };
     };
     const big = pages([Array.from({ length: 5_000 }, (_, i) => i * 2)]);
     const small = pages([[1, 3], [5, 7]]);
     const sizes: number[] = [];
     let last = -1;
-    for await (const batch of mergeByKey([big, small], (x) => x, 1_024)) {
+    for await (const batch of mergeByKey([big, small], 1_024)) {
       sizes.push(batch.items.length);
       for (const item of batch.items) {
         expect(item).toBeGreaterThanOrEqual(last);
@@ -143,19 +165,19 @@ describe('mergeByKey runs', () => {
           i += size;
         }
         let p = 0;
-        return { nextPage: async () => (p < pages.length ? [...pages[p++]!] : undefined) };
+        return { nextPage: async () => (p < pages.length ? arrayPage([...pages[p++]!], byValue) : undefined) };
       });
       const out: string[] = [];
-      for await (const batch of mergeByKey(sources, (x) => x, 1 + random(20))) batch.items.forEach((item, i) => out.push(`${batch.sources[i]}:${item}`));
+      for await (const batch of mergeByKey(sources, 1 + random(20))) batch.items.forEach((item, i) => out.push(`${batch.sources[i]}:${item}`));
       expect(out).toEqual(reference(items));
     }
   });
 
   it('hands a lone source its pages whole, in batches of the largest size', async () => {
     let p = 0;
-    const source = { nextPage: async () => (p++ < 3 ? Array.from({ length: 2_500 }, (_, i) => i) : undefined) };
+    const source = { nextPage: async () => (p++ < 3 ? arrayPage(Array.from({ length: 2_500 }, (_, i) => i), byValue) : undefined) };
     const sizes: number[] = [];
-    for await (const batch of mergeByKey([source], (x) => x, 1_024)) sizes.push(batch.items.length);
+    for await (const batch of mergeByKey([source], 1_024)) sizes.push(batch.items.length);
     expect(sizes).toEqual([1_024, 1_024, 452, 1_024, 1_024, 452, 1_024, 1_024, 452]);
   });
 });

@@ -5,7 +5,7 @@
 // calls go through core's own requester and RequestBudget; the end-to-end test against the CloudWatch
 // emulator is packages/sagemaker/test/read-ahead.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRequestContext, LogReader, Utf8LogRecord, RequestBudget, RunlensError, type JsonValue, type LogPageV2 as LogPage, type LogRecord, type PositionedLogSource, type Run } from '../src/index.js';
+import { createRequestContext, LogLines, LogReader, Utf8LogRecord, RequestBudget, RunlensError, type JsonValue, type LogPageV2 as LogPage, type LogRecord, type PositionedLogSource, type Run } from '../src/index.js';
 import { pageBytes, ReadAhead } from '../src/query/readahead.js';
 
 /** A page of `count` records whose last timestamp is `last`, each message `size` characters. */
@@ -23,6 +23,15 @@ describe('pageBytes', () => {
     Object.defineProperty(bytes, 'toString', { value: () => { throw new Error('decoded'); } });
     const records = [new Utf8LogRecord(1, 'n', bytes, 0, 6), new Utf8LogRecord(2, 'n', bytes, 7, 10)];
     expect(pageBytes(records)).toBe(pageBytes([]) + 2 * bytesOf(1, 0) + 6 + 3);
+  });
+
+  it('measures LogLines by the bytes their messages span and 16 bytes a line, without making records', () => {
+    const bytes = Buffer.from('xxééé\nabc\n');
+    const lines = new LogLines('n', bytes, Float64Array.of(1, 2), Uint32Array.of(2, 9), Uint32Array.of(8, 12));
+    Object.defineProperty(lines, 'record', { value: () => { throw new Error('made a record'); } });
+    expect(pageBytes(lines)).toBe(12 - 2 + 2 * 16);
+    expect(pageBytes(lines.slice(1))).toBe(3 + 16);
+    expect(pageBytes(lines.slice(2))).toBe(0);
   });
 });
 
@@ -139,6 +148,21 @@ interface Scenario {
   readonly readAheadBytes: number;
   /** The read's own budget (LogQuery.readAheadBytes), over the instance's. */
   readonly queryReadAheadBytes?: number;
+  /** Pages as LogLines (columns over bytes, as the SageMaker and ModelArts adapters give) rather than arrays. */
+  readonly columns?: boolean;
+}
+
+/** `records` as LogLines over one buffer of their messages. */
+function asLines(records: readonly LogRecord[], node: string): LogLines {
+  const bytes = Buffer.from(records.map((r) => r.message).join(''));
+  const starts = new Uint32Array(records.length);
+  const ends = new Uint32Array(records.length);
+  for (let i = 0, at = 0; i < records.length; i++) {
+    starts[i] = at;
+    at += Buffer.byteLength(records[i]!.message);
+    ends[i] = at;
+  }
+  return new LogLines(node, bytes, Float64Array.from(records, (r) => r.timestamp), starts, ends);
 }
 
 const RATE = 25;
@@ -147,7 +171,7 @@ const RATE = 25;
 const stamp = (s: number, i: number, offsetMs: number) => 1_700_000_000_000 + s * offsetMs + i * 10;
 
 async function readWhole(scenario: Scenario): Promise<World> {
-  const { streams, pages, perPage, size, latencyMs, serveMs, workUsPerRecord, offsetMs, readAheadBytes, queryReadAheadBytes } = scenario;
+  const { streams, pages, perPage, size, latencyMs, serveMs, workUsPerRecord, offsetMs, readAheadBytes, queryReadAheadBytes, columns } = scenario;
   const start = Date.now();
   const budget = new RequestBudget(() => Date.now());
   const requester = createRequestContext({ provider: 'fake', budget, debug: () => undefined }).requester({
@@ -178,7 +202,7 @@ async function readWhole(scenario: Scenario): Promise<World> {
         const records = Array.from({ length: perPage }, (_, k) => ({ timestamp: stamp(s, at * perPage + k, offsetMs), node: stream.node, message: `${s}:${at * perPage + k}:`.padEnd(size, 'x') }));
         returned += records.length;
         world.peakHeldRecords = Math.max(world.peakHeldRecords, returned - delivered);
-        return { records, next: at + 1, caughtUp: false };
+        return { records: columns ? asLines(records, stream.node) : records, next: at + 1, caughtUp: false };
       });
     },
   };
@@ -244,6 +268,17 @@ describe('read-ahead pipeline on a fake clock (16 streams, 25 requests/s)', () =
     // Memory: the pages the merge holds (one per stream) plus the read-ahead budget and one page over it.
     const budgetRecords = Math.floor(budgetBytes / pageBytes(page(1, 0, null, 120).records));
     expect(world.peakHeldRecords).toBeLessThanOrEqual(base.streams * base.perPage + budgetRecords + base.perPage);
+  }, 60_000);
+
+  it('pages of LogLines merge exactly into records that keep their bytes, at the budget rate', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    const columns: Scenario = { ...base, columns: true, readAheadBytes: 20 * pageOf };
+    const world = await readWhole(columns);
+    const calls = base.streams * (base.pages + 1);
+    expect(world.sent).toHaveLength(calls);
+    expectExact(world.records, columns);
+    expect(world.records.every((record) => record instanceof Utf8LogRecord && record.stream === undefined)).toBe(true);
+    expect(world.sent.at(-1)!).toBeLessThanOrEqual(quotaFloorMs(calls) * 1.02);
   }, 60_000);
 
   it('with a small budget the pipeline runs dry (what the budget is for)', async () => {

@@ -3,7 +3,7 @@
 // line of the same task (the "carry"; at the start of a log: the job's start). Core's merge never
 // reorders a stream, so a task's own order is kept whatever the timestamps say.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { utf8Boundary, Utf8LogRecord, type LogRecord } from '@runlens/core';
+import { LineColumns, utf8Boundary, type LogLines, type LogRecord } from '@runlens/core';
 
 export interface ParsedLine {
   readonly timestamp: number | undefined;
@@ -281,7 +281,7 @@ export function decodeLines(buf: Buffer, end: number): string[] {
  * same pieces. In a piece of ASCII text (most logs) each line's stamp is read from its bytes, which
  * lie where the lengths of the lines before it say; other pieces go line by line as strings.
  */
-export function pageRecords(buf: Buffer, end: number, node: string, carry: number, parser: LineParser): { records: LogRecord[]; carry: number } {
+export function pageRecords(buf: Buffer, end: number, node: string, carry: number, parser: LineParser): { records: LogRecord[] | LogLines; carry: number } {
   if (isUtf8(buf.subarray(0, end))) return utf8PageRecords(buf, end, node, carry, parser);
   const records: LogRecord[] = [];
   let t = carry;
@@ -316,12 +316,12 @@ export function pageRecords(buf: Buffer, end: number, node: string, carry: numbe
 }
 
 /**
- * pageRecords for a page of valid UTF-8 (nearly every log): records that keep their message as a
- * range of the page's bytes (core's Utf8LogRecord), decoded only if a consumer reads it. A line's
- * stamp is read from its bytes; nothing is decoded here.
+ * pageRecords for a page of valid UTF-8 (nearly every log): lines that keep their message as a range
+ * of the page's bytes (core's LogLines), decoded only if a consumer reads it. A line's stamp is read
+ * from its bytes; nothing is decoded here.
  */
-function utf8PageRecords(buf: Buffer, end: number, node: string, carry: number, parser: LineParser): { records: LogRecord[]; carry: number } {
-  const records: LogRecord[] = [];
+function utf8PageRecords(buf: Buffer, end: number, node: string, carry: number, parser: LineParser): { records: LogLines; carry: number } {
+  const lines = new LineColumns();
   let t = carry;
   for (let start = 0; start < end; ) {
     let nl = buf.indexOf(10, start);
@@ -330,10 +330,10 @@ function utf8PageRecords(buf: Buffer, end: number, node: string, carry: number, 
     if (stop > start && buf[stop - 1] === 13) stop--;
     const stamp = parser.timeAt(buf, start, stop);
     if (stamp !== undefined) t = stamp;
-    records.push(new Utf8LogRecord(t, node, buf, start + parser.messageStart, stop));
+    lines.push(t, start + parser.messageStart, stop);
     start = nl + 1;
   }
-  return { records, carry: t };
+  return { records: lines.lines(node, buf), carry: t };
 }
 
 /** Where the piece decoded from `from` ends: after the last `\n` within DECODE_BYTES (or the line's end, for a longer line). */

@@ -1,5 +1,5 @@
 // Pure parts: configuration, refs, line timestamps, page cuts, v1 chunk interpretation, OBS URLs.
-import { resolveSettings, RunlensError } from '@runlens/core';
+import { LogLines, recordArray, resolveSettings, RunlensError } from '@runlens/core';
 import { describe, expect, it } from 'vitest';
 import { outputsOf, parseObsUrl } from '../src/artifacts.js';
 import { endpointForRegion, readConfig } from '../src/config.js';
@@ -181,7 +181,10 @@ describe('pageRecords', () => {
       const text = Buffer.from(lines.join('\n') + tail, 'utf8');
       const bytes = tail.includes('not UTF-8') ? Buffer.concat([text, Buffer.from([0xff, 0xc3, 0x28])]) : text;
       const expected = toRecords(decodeLines(bytes, bytes.length), 'n', 7, new LineParser(480));
-      const got = pageRecords(bytes, bytes.length, 'n', 7, new LineParser(480));
+      const page = pageRecords(bytes, bytes.length, 'n', 7, new LineParser(480));
+      const got = { carry: page.carry, records: recordArray(page.records) };
+      // Valid UTF-8 comes as LogLines over the page's bytes.
+      expect(page.records instanceof LogLines).toBe(!tail.includes('not UTF-8'));
       expect(got.carry).toBe(expected.carry);
       expect(got.records.length).toBe(expected.records.length);
       const differ = got.records.findIndex((r, i) => JSON.stringify(r) !== JSON.stringify(expected.records[i]));

@@ -2,18 +2,51 @@
 // the body as {"events":[{"timestamp","message","ingestionTime"}...],"nextForwardToken","nextBackwardToken"}
 // (docs/providers/sagemaker.md). A whole read of a big job is ~1.4 MB per page: decoding it to one
 // string, JSON.parse, and the SDK's schema walk copying every event cost ~18 ms of CPU a page, the
-// largest part of the CLI's CPU. This reads the same answer at ~4 ms, making only the strings it keeps.
+// largest part of the CLI's CPU. This reads the same answer at a few ms, and keeps the messages as
+// UTF-8 bytes (core's LogLines columns) rather than strings: pages wait seconds for the merge, and as
+// strings and record objects they filled V8's old generation (docs/performance.md).
 // Anything it does not expect (other keys, nulls, fractions, escapes in keys) makes it decline, and the
 // SDK parses the body as before: never a guess.
 
-import { jsonStringEnd } from '@runlens/core';
+import { isUtf8 } from 'node:buffer';
+import { jsonStringEnd, LineColumns } from '@runlens/core';
 
-/** Events of one page as parallel arrays (records are built by the caller), and the tokens. */
+/**
+ * Events of one page as columns: event i's timestamp, and its message as `bytes[starts[i], ends[i])`
+ * (UTF-8, unescaped; the lines of a core LogLines once the node is known), and the tokens.
+ */
 export interface EventsPage {
-  readonly timestamps: number[];
-  readonly messages: string[];
+  readonly timestamps: Float64Array;
+  readonly bytes: Buffer;
+  readonly starts: Uint32Array;
+  readonly ends: Uint32Array;
   readonly nextForwardToken?: string;
   readonly nextBackwardToken?: string;
+}
+
+/** Events from their messages as strings (the SDK's parse of a body the scanner declined, or a test). */
+export function eventsPage(timestamps: readonly number[], messages: readonly string[], tokens: { nextForwardToken?: string; nextBackwardToken?: string } = {}): EventsPage {
+  const starts = new Uint32Array(messages.length);
+  const ends = new Uint32Array(messages.length);
+  let at = 0;
+  for (let i = 0; i < messages.length; i++) {
+    starts[i] = at;
+    // Lone surrogates become U+FFFD (3 bytes), as Buffer.from writes them.
+    at += Buffer.byteLength(messages[i]!, 'utf8');
+    ends[i] = at;
+  }
+  return { timestamps: Float64Array.from(timestamps), bytes: Buffer.from(messages.join(''), 'utf8'), starts, ends, ...tokens };
+}
+
+/** Events `from` on (views of the same columns). */
+export function eventsFrom(page: EventsPage, from: number): EventsPage {
+  if (from === 0) return page;
+  return { ...page, timestamps: page.timestamps.subarray(from), starts: page.starts.subarray(from), ends: page.ends.subarray(from) };
+}
+
+/** Event i's message as a string. */
+export function eventMessage(page: EventsPage, i: number): string {
+  return page.bytes.toString('utf8', page.starts[i], page.ends[i]);
 }
 
 const QUOTE = 0x22;
@@ -26,10 +59,10 @@ const MAX_DIGITS = 15;
 /** Thrown inside the scanner to decline the body; never escapes it. */
 const DECLINE = Symbol('decline');
 
-/** The page in `body`, or undefined when the body is not in the form this reads (then let the SDK parse it). */
-export function scanGetLogEvents(body: Buffer): EventsPage | undefined {
+/** The page in `body` (its messages in a buffer from `take`), or undefined when the body is not in the form this reads (then let the SDK parse it). */
+export function scanGetLogEvents(body: Buffer, take: (size: number) => Buffer = Buffer.allocUnsafe): EventsPage | undefined {
   try {
-    return new Scanner(body).page();
+    return new Scanner(body, take).page();
   } catch (error) {
     if (error === DECLINE) return undefined;
     throw error;
@@ -41,13 +74,19 @@ class Scanner {
   /** The next backslash at or after `i` (the body's length if none): strings before it need no unescaping. */
   private backslash: number;
 
-  constructor(private readonly buf: Buffer) {
+  constructor(
+    private readonly buf: Buffer,
+    /** Where the messages' bytes go (core's PageBuffers, or a fresh buffer). */
+    private readonly take: (size: number) => Buffer,
+  ) {
     this.backslash = this.nextBackslash(0);
   }
 
+  /** Per event: its timestamp and where its message lies in the body (or, escaped, its decoded text in `decoded`). */
+  private readonly events = new LineColumns();
+  private readonly decoded = new Map<number, string>();
+
   page(): EventsPage {
-    const timestamps: number[] = [];
-    const messages: string[] = [];
     let nextForwardToken: string | undefined;
     let nextBackwardToken: string | undefined;
     this.object((key) => {
@@ -56,7 +95,7 @@ class Scanner {
         if (this.peek() === 0x5d) this.i++;
         else {
           for (;;) {
-            this.event(timestamps, messages);
+            this.event();
             const c = this.peek();
             this.i++;
             if (c === 0x5d) break;
@@ -69,14 +108,17 @@ class Scanner {
     });
     this.skipSpace();
     if (this.i !== this.buf.length) throw DECLINE;
-    return { timestamps, messages, ...(nextForwardToken !== undefined ? { nextForwardToken } : {}), ...(nextBackwardToken !== undefined ? { nextBackwardToken } : {}) };
+    return { ...this.messages(), ...(nextForwardToken !== undefined ? { nextForwardToken } : {}), ...(nextBackwardToken !== undefined ? { nextBackwardToken } : {}) };
   }
 
   /** One event object, its fields in any order (written out rather than through object(): it runs per event). */
-  private event(timestamps: number[], messages: string[]): void {
+  private event(): void {
     this.expect(0x7b);
     let timestamp = 0;
-    let message = '';
+    // An event without a message has an empty one, as the SDK path gives it.
+    let start = 0;
+    let end = 0;
+    let decoded: string | undefined;
     if (this.peek() === 0x7d) this.i++;
     else {
       for (;;) {
@@ -85,8 +127,14 @@ class Scanner {
         this.expect(0x3a);
         this.skipSpace();
         if (field === TIMESTAMP) timestamp = this.integer();
-        else if (field === MESSAGE) message = this.string();
-        else if (field === INGESTION_TIME) this.integer();
+        else if (field === MESSAGE) {
+          decoded = undefined;
+          if (this.buf[this.i] !== QUOTE) throw DECLINE;
+          start = this.i + 1;
+          const plain = this.plainStringEnd();
+          if (plain >= 0) end = plain;
+          else decoded = this.string();
+        } else if (field === INGESTION_TIME) this.integer();
         else throw DECLINE;
         const c = this.peek();
         this.i++;
@@ -94,8 +142,36 @@ class Scanner {
         if (c !== 0x2c) throw DECLINE;
       }
     }
-    timestamps.push(timestamp);
-    messages.push(message);
+    if (decoded !== undefined) this.decoded.set(this.events.length, decoded);
+    this.events.push(timestamp, start, end);
+  }
+
+  /**
+   * The messages copied out of the body into one buffer of their own, unescaped: the body (~40% JSON
+   * around the messages) is not kept, and its buffer can be reused for the next answer.
+   */
+  private messages(): Pick<EventsPage, 'timestamps' | 'bytes' | 'starts' | 'ends'> {
+    const { events, buf, decoded } = this;
+    const n = events.length;
+    const text = (k: number) => (decoded.size > 0 ? decoded.get(k) : undefined);
+    let total = 0;
+    for (let k = 0; k < n; k++) {
+      const t = text(k);
+      total += t === undefined ? events.endAt(k) - events.startAt(k) : Buffer.byteLength(t, 'utf8');
+    }
+    const bytes = this.take(total);
+    const { timestamps, starts, ends } = events.columns();
+    let at = 0;
+    for (let k = 0; k < n; k++) {
+      const t = text(k);
+      const from = starts[k]!;
+      starts[k] = at;
+      at += t === undefined ? buf.copy(bytes, at, from, ends[k]!) : bytes.write(t, at, 'utf8');
+      ends[k] = at;
+    }
+    // Bytes that are not UTF-8 (a server's fault) are read as the SDK would: U+FFFD for what cannot be decoded.
+    if (!isUtf8(bytes)) return eventsPage(Array.from(timestamps), Array.from(timestamps, (_, k) => bytes.toString('utf8', starts[k], ends[k])));
+    return { timestamps, bytes, starts, ends };
   }
 
   /** `{ "key": value, ... }`, calling `member` with each key's index in KEYS to read its value. */
@@ -136,16 +212,24 @@ class Scanner {
     return -1;
   }
 
+  /**
+   * At a string's opening quote: when it has no escapes, moves past it and returns where its content
+   * ends; otherwise -1, and nothing moves.
+   */
+  private plainStringEnd(): number {
+    const end = this.buf.indexOf(QUOTE, this.i + 1);
+    if (end < 0) throw DECLINE;
+    if (end >= this.backslash) return -1;
+    this.i = end + 1;
+    return end;
+  }
+
   private string(): string {
     const { buf } = this;
     if (buf[this.i] !== QUOTE) throw DECLINE;
     const start = this.i + 1;
-    const end = buf.indexOf(QUOTE, start);
-    if (end < 0) throw DECLINE;
-    if (end < this.backslash) {
-      this.i = end + 1;
-      return buf.toString('utf8', start, end);
-    }
+    const plain = this.plainStringEnd();
+    if (plain >= 0) return buf.toString('utf8', start, plain);
     // Escapes: find the closing quote, and let JSON.parse decode the string (\uXXXX pairs and all).
     const after = jsonStringEnd(buf, start - 1);
     if (after < 0) throw DECLINE;

@@ -3,9 +3,9 @@
 // core merges per-stream pages, and GetLogEvents' forward token is an exact position, so re-reading
 // from a position returns the same events first (FilterLogEvents has no per-stream position).
 import type { GetLogEventsCommandOutput } from '@aws-sdk/client-cloudwatch-logs';
-import { RunlensError, paginate, providerError, type JsonValue, type LogPageV2, type LogRecord, type LogStreamInfo, type LogTailV2, type PositionedLogSource, type RunTarget } from '@runlens/core';
+import { LogLines, RunlensError, paginate, providerError, type JsonValue, type LogPageV2, type LogRecord, type LogStreamInfo, type LogTailV2, type PageBuffers, type PositionedLogSource, type RunTarget } from '@runlens/core';
 import type { AwsClients } from './clients.js';
-import { scanGetLogEvents, type EventsPage } from './log-events.js';
+import { eventsFrom, eventsPage, scanGetLogEvents, type EventsPage } from './log-events.js';
 import type { SagemakerHandle } from './settings.js';
 
 type Target = RunTarget<SagemakerHandle>;
@@ -47,7 +47,7 @@ function toJson(position: StreamPosition): JsonValue {
 }
 
 /** The position after the events with `timestamps`, read from `from`. */
-function advance(from: StreamPosition | undefined, timestamps: readonly number[], token: string | undefined): StreamPosition {
+function advance(from: StreamPosition | undefined, timestamps: ArrayLike<number>, token: string | undefined): StreamPosition {
   if (timestamps.length === 0) return { ...from, ...(token ? { t: token } : {}) };
   const ts = timestamps[timestamps.length - 1]!;
   let trailing = 0;
@@ -61,17 +61,14 @@ function advance(from: StreamPosition | undefined, timestamps: readonly number[]
 /** The SDK's parsed answer as an EventsPage (bodies the scanner declined). */
 function fromOutput(output: GetLogEventsCommandOutput): EventsPage {
   const events = output.events ?? [];
-  return {
-    timestamps: events.map((event) => event.timestamp ?? 0),
-    messages: events.map((event) => event.message ?? ''),
-    ...(output.nextForwardToken !== undefined ? { nextForwardToken: output.nextForwardToken } : {}),
-    ...(output.nextBackwardToken !== undefined ? { nextBackwardToken: output.nextBackwardToken } : {}),
-  };
-}
-
-/** A page without its first `drop` events. */
-function dropFirst(page: EventsPage, drop: number): EventsPage {
-  return drop === 0 ? page : { ...page, timestamps: page.timestamps.slice(drop), messages: page.messages.slice(drop) };
+  return eventsPage(
+    events.map((event) => event.timestamp ?? 0),
+    events.map((event) => event.message ?? ''),
+    {
+      ...(output.nextForwardToken !== undefined ? { nextForwardToken: output.nextForwardToken } : {}),
+      ...(output.nextBackwardToken !== undefined ? { nextBackwardToken: output.nextBackwardToken } : {}),
+    },
+  );
 }
 
 /**
@@ -122,7 +119,7 @@ function isMissing(error: unknown): boolean {
 
 export function createLogSource(clients: AwsClients): PositionedLogSource<SagemakerHandle> {
   const buffers = new BodyBuffers();
-  const getEvents = ({ run, handle }: Target, stream: string, input: { nextToken?: string; startTime?: number; endTime?: number; startFromHead: boolean; limit?: number }, signal: AbortSignal | undefined) =>
+  const getEvents = ({ run, handle }: Target, stream: string, input: { nextToken?: string; startTime?: number; endTime?: number; startFromHead: boolean; limit?: number }, signal: AbortSignal | undefined, pageBuffers?: PageBuffers) =>
     clients.call('CLOUDWATCH_LOGS', 'GetLogEvents', { region: handle.region, run: run.id, signal }, async (client, callSignal): Promise<EventsPage> => {
       const { GetLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
       const command = new GetLogEventsCommand({
@@ -144,7 +141,7 @@ export function createLogSource(clients: AwsClients): PositionedLogSource<Sagema
           if (response.statusCode !== undefined && response.statusCode >= 200 && response.statusCode < 300 && response.body !== undefined) {
             const length = Number(response.headers?.['content-length']);
             const { bytes, pooled } = await bodyBytes(response.body, Number.isSafeInteger(length) ? length : undefined, buffers);
-            scanned = scanGetLogEvents(bytes);
+            scanned = scanGetLogEvents(bytes, pageBuffers ? (size) => pageBuffers.take(size) : undefined);
             if (scanned) {
               response.body = new Uint8Array(0);
               if (pooled) buffers.give(pooled);
@@ -161,12 +158,7 @@ export function createLogSource(clients: AwsClients): PositionedLogSource<Sagema
       return scanned ?? fromOutput(output);
     });
 
-  const toRecords = (page: EventsPage, node: string, stream: string): LogRecord[] => {
-    const { timestamps, messages } = page;
-    const records: LogRecord[] = new Array(timestamps.length);
-    for (let i = 0; i < timestamps.length; i++) records[i] = { timestamp: timestamps[i]!, node, message: messages[i]!, stream };
-    return records;
-  };
+  const toRecords = (page: EventsPage, node: string, stream: string): LogLines => new LogLines(node, page.bytes, page.timestamps, page.starts, page.ends, stream);
 
   /**
    * Reads from a position expressed as (ts, k): from startTime=ts, dropping the k events at ts that
@@ -186,7 +178,7 @@ export function createLogSource(clients: AwsClients): PositionedLogSource<Sagema
         remaining--;
       }
       dropped += drop;
-      const kept = dropFirst(page, drop);
+      const kept = eventsFrom(page, drop);
       const caughtUp = token !== undefined && timestamps.length === 0 && page.nextForwardToken === token;
       if (kept.timestamps.length > 0 || caughtUp) {
         // Before `kept` lie exactly `dropped` events at ts (the read started at the first of them).
@@ -235,11 +227,11 @@ export function createLogSource(clients: AwsClients): PositionedLogSource<Sagema
 
     async readStream(target, info, request) {
       const position = asPosition(request.position);
-      const { signal, since, until } = request;
+      const { signal, since, until, pageBuffers } = request;
       if (position?.t !== undefined) {
         let page: EventsPage;
         try {
-          page = await getEvents(target, info.id, { nextToken: position.t, endTime: until, startFromHead: true }, signal);
+          page = await getEvents(target, info.id, { nextToken: position.t, endTime: until, startFromHead: true }, signal, pageBuffers);
         } catch (error) {
           if (isMissing(error)) return { records: [], next: toJson(position), caughtUp: true };
           // An expired or foreign token: continue from the same place by timestamp.
@@ -253,7 +245,7 @@ export function createLogSource(clients: AwsClients): PositionedLogSource<Sagema
       if (position?.ts !== undefined && position.k !== undefined) return readFromTimestamp(target, info, { ts: position.ts, k: position.k }, until, signal);
       let page: EventsPage;
       try {
-        page = await getEvents(target, info.id, { startTime: since, endTime: until, startFromHead: true }, signal);
+        page = await getEvents(target, info.id, { startTime: since, endTime: until, startFromHead: true }, signal, pageBuffers);
       } catch (error) {
         if (isMissing(error)) return { records: [], next: null, caughtUp: true };
         throw error;
@@ -288,18 +280,17 @@ export function createLogSource(clients: AwsClients): PositionedLogSource<Sagema
         if (isMissing(error)) return { records: [], next: null };
         throw error;
       }
-      const events: EventsPage = { timestamps: collected.flatMap((page) => page.timestamps), messages: collected.flatMap((page) => page.messages) };
-      const { timestamps } = events;
+      // A tail is small (the last `count` lines): records as an array.
+      const records: LogRecord[] = collected.flatMap((page) => toRecords(page, info.node, info.id).toArray());
       let next: StreamPosition = forward ? { t: forward } : {};
-      if (timestamps.length > 0) {
-        const ts = timestamps[timestamps.length - 1]!;
+      if (records.length > 0) {
+        const ts = records[records.length - 1]!.timestamp;
         let trailing = 0;
-        for (let i = timestamps.length - 1; i >= 0 && timestamps[i] === ts; i--) trailing++;
+        for (let i = records.length - 1; i >= 0 && records[i]!.timestamp === ts; i--) trailing++;
         // The count at ts is exact unless every event read shares it and older ones may too.
-        next = { ...next, ts, ...(trailing < timestamps.length || exhausted ? { k: trailing } : {}) };
+        next = { ...next, ts, ...(trailing < records.length || exhausted ? { k: trailing } : {}) };
       }
-      const kept = count === 0 ? { timestamps: [], messages: [] } : dropFirst(events, Math.max(0, timestamps.length - count));
-      return { records: toRecords(kept, info.node, info.id), next: toJson(next) };
+      return { records: count === 0 ? [] : records.slice(Math.max(0, records.length - count)), next: toJson(next) };
     },
   };
 }

@@ -2,7 +2,7 @@
 // operations (X-Amz-Target), JSON bodies, page tokens, S3 paths and query strings.
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRunlens, resolveSettings, type LogRecord, type Run, type Runlens } from '@runlens/core';
+import { createRunlens, recordArray, resolveSettings, type LogRecord, type Run, type Runlens } from '@runlens/core';
 import { sagemakerProvider, type SagemakerSettings } from '../src/index.js';
 import { createSagemakerProvider } from '../src/provider.js';
 import { UNTHROTTLED } from './harness.js';
@@ -268,7 +268,7 @@ describe('CloudWatch Logs', () => {
     json11('Logs_20140328.GetLogEvents', { ...read, nextToken: 'f/p1' }).reply(200, { events: [event(T0 + 7, 'seen 3'), event(T0 + 7, 'new 1'), event(T0 + 9, 'new 2')], nextForwardToken: 'f/p2', nextBackwardToken: 'b/p1' }, reply11);
     if (provider.logs?.kind !== 'positioned') throw new Error('CloudWatch logs are positioned');
     const page = await provider.logs.readStream(target, info, { position: { t: 'f/expired', ts: T0 + 7, k: 3 } });
-    expect(page.records.map((r) => r.message)).toEqual(['new 1', 'new 2']);
+    expect(recordArray(page.records).map((r) => r.message)).toEqual(['new 1', 'new 2']);
     expect(page.next).toEqual({ t: 'f/p2', ts: T0 + 9, k: 1 });
     expect(page.caughtUp).toBe(false);
     await provider.close?.();

@@ -53,6 +53,8 @@ export async function logsCommand(context: CommandContext, ref: string, options:
     ...(options.reconnectFor !== undefined ? { reconnectForMs: durationOption('--reconnect-for', options.reconnectFor) } : {}),
     ...(options.pollInterval !== undefined ? { pollIntervalMs: { min: options.pollInterval, max: options.pollInterval } } : {}),
     onWarning: (warning) => context.warn(warning.message),
+    // Each line is copied into the output chunk before the next batch is asked for: pages' memory can be reused.
+    ephemeral: true,
   };
   const reader = await context.runlens.logs(ref, query);
   const write = options.json ? jsonLogWriter() : textWriter(context, reader, options.timestamps !== false);

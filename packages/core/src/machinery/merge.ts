@@ -1,18 +1,43 @@
 import { MinHeap } from './heap.js';
 
+/**
+ * A page of items the merge reads by index: its key, then the item itself when it is handed out. An
+ * array page (arrayPage) empties each slot as it goes; a page of columns (a LogLines) makes each item
+ * only then, so items the merge holds are never made early.
+ */
+export interface MergePage<T> {
+  readonly length: number;
+  key(i: number): number;
+  take(i: number): T;
+}
+
 /** Something that yields items in its own order, one page at a time. */
 export interface MergeSource<T> {
-  /**
-   * Items of the next page, or undefined when the source is exhausted. The merge takes the array:
-   * it empties each slot as it hands the item out (see mergeByKey).
-   */
-  nextPage(): Promise<(T | undefined)[] | undefined>;
+  /** The next page, or undefined when the source is exhausted. The merge owns the page. */
+  nextPage(): Promise<MergePage<T> | undefined>;
+}
+
+/**
+ * An array as a merge page: the merge takes the array and empties each slot as it hands the item
+ * out, so the pages it holds (one per source, thousands of items each) keep only what is still to
+ * merge: on average half of them, for the garbage collector.
+ */
+export function arrayPage<T>(items: (T | undefined)[], key: (item: T) => number): MergePage<T> {
+  return {
+    length: items.length,
+    key: (i) => key(items[i] as T),
+    take(i) {
+      const item = items[i] as T;
+      items[i] = undefined;
+      return item;
+    },
+  };
 }
 
 /** A source's place in the merge: its page being merged, the index of its next item there, and that item's key. */
 interface Head<T> {
   readonly source: number;
-  readonly page: (T | undefined)[];
+  readonly page: MergePage<T>;
   index: number;
   key: number;
 }
@@ -30,18 +55,16 @@ export interface MergeBatch<T> {
  * the per-item cost is a key comparison, not a promise. The source on top hands out items for as
  * long as they still come before every other source's next one (a whole page when it is the only
  * source left, or when it is ahead of the others in time), so the heap is only touched where two
- * sources interleave. An item handed out is dropped from its page at once, so the pages held (one
- * per source, thousands of items each) keep only what is still to merge: on average half of them,
- * for the garbage collector.
+ * sources interleave.
  */
-export async function* mergeByKey<T>(sources: readonly MergeSource<T>[], key: (item: T) => number, maxBatch = 1_024): AsyncGenerator<MergeBatch<T>> {
+export async function* mergeByKey<T>(sources: readonly MergeSource<T>[], maxBatch = 1_024): AsyncGenerator<MergeBatch<T>> {
   const heap = new MinHeap<Head<T>>((a, b) => a.key < b.key || (a.key === b.key && a.source < b.source));
   const fill = async (source: number): Promise<void> => {
     for (;;) {
       const page = await sources[source]!.nextPage();
       if (page === undefined) return;
       if (page.length > 0) {
-        heap.push({ source, page, index: 0, key: key(page[0] as T) });
+        heap.push({ source, page, index: 0, key: page.key(0) });
         return;
       }
     }
@@ -60,13 +83,12 @@ export async function* mergeByKey<T>(sources: readonly MergeSource<T>[], key: (i
       const end = Math.min(page.length, head.index + maxBatch - items.length);
       let i = head.index;
       for (;;) {
-        items.push(page[i] as T);
+        items.push(page.take(i));
         from.push(source);
-        page[i] = undefined;
         i++;
         if (i >= end) break;
         if (other === undefined) continue;
-        const k = key(page[i] as T);
+        const k = page.key(i);
         if (k > other.key || (k === other.key && other.source < source)) break;
       }
       if (i >= page.length) {
@@ -76,7 +98,7 @@ export async function* mergeByKey<T>(sources: readonly MergeSource<T>[], key: (i
         break;
       }
       head.index = i;
-      head.key = key(page[i] as T);
+      head.key = page.key(i);
       heap.down();
     }
     if (items.length > 0) yield batch;

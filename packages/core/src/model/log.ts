@@ -48,6 +48,112 @@ export class Utf8LogRecord implements LogRecord {
   }
 }
 
+/**
+ * A page of records kept as columns: each line's timestamp, and its message as a range of one buffer
+ * of UTF-8 (valid, as for Utf8LogRecord). Adapters that read bytes return pages in this form.
+ *
+ * Why: a page waits seconds for the merge (read ahead, or queued behind other streams), so a page
+ * of ~8,000 record objects (~100 bytes each with their boxed timestamps) outlives the young
+ * generation and fills the old one, which the collector then sweeps in large, late steps: most of
+ * the CLI's peak memory on a 16-stream read. As columns the page costs 16 bytes a line beside its
+ * bytes, outside the JS heap, and each record is made when the merge hands it out (`record(i)`), to
+ * die young once written.
+ */
+export class LogLines {
+  constructor(
+    readonly node: string,
+    /** The messages' bytes (other bytes may lie between them). */
+    readonly bytes: Buffer,
+    readonly timestamps: Float64Array,
+    /** Where each message starts in `bytes`. */
+    readonly starts: Uint32Array,
+    /** Where each message ends (exclusive). */
+    readonly ends: Uint32Array,
+    readonly stream?: string,
+  ) {
+    if (starts.length !== timestamps.length || ends.length !== timestamps.length) throw new Error('LogLines: columns of different lengths');
+  }
+
+  get length(): number {
+    return this.timestamps.length;
+  }
+
+  /** Line `i` as a record. */
+  record(i: number): Utf8LogRecord {
+    return new Utf8LogRecord(this.timestamps[i]!, this.node, this.bytes, this.starts[i]!, this.ends[i]!, this.stream);
+  }
+
+  /** Lines `from` to `to` (exclusive), sharing these columns. */
+  slice(from: number, to = this.length): LogLines {
+    return new LogLines(this.node, this.bytes, this.timestamps.subarray(from, to), this.starts.subarray(from, to), this.ends.subarray(from, to), this.stream);
+  }
+
+  toArray(): Utf8LogRecord[] {
+    const records: Utf8LogRecord[] = new Array(this.length);
+    for (let i = 0; i < records.length; i++) records[i] = this.record(i);
+    return records;
+  }
+
+  /** The memory the lines hold, estimated: the bytes their messages span, and 16 bytes a line of columns. */
+  get heldBytes(): number {
+    const n = this.length;
+    return n === 0 ? 0 : this.ends[n - 1]! - this.starts[0]! + n * 16;
+  }
+}
+
+/** LogLines' columns filled a line at a time, for an adapter that does not know the count beforehand. */
+export class LineColumns {
+  length = 0;
+  private timestamps = new Float64Array(1_024);
+  private starts = new Uint32Array(1_024);
+  private ends = new Uint32Array(1_024);
+
+  push(timestamp: number, start: number, end: number): void {
+    if (this.length === this.timestamps.length) this.grow();
+    const k = this.length++;
+    this.timestamps[k] = timestamp;
+    this.starts[k] = start;
+    this.ends[k] = end;
+  }
+
+  timestampAt(k: number): number {
+    return this.timestamps[k]!;
+  }
+
+  startAt(k: number): number {
+    return this.starts[k]!;
+  }
+
+  endAt(k: number): number {
+    return this.ends[k]!;
+  }
+
+  /** The columns, copied at their length. */
+  columns(): { timestamps: Float64Array; starts: Uint32Array; ends: Uint32Array } {
+    const n = this.length;
+    return { timestamps: this.timestamps.slice(0, n), starts: this.starts.slice(0, n), ends: this.ends.slice(0, n) };
+  }
+
+  /** The lines over `bytes`. */
+  lines(node: string, bytes: Buffer, stream?: string): LogLines {
+    const { timestamps, starts, ends } = this.columns();
+    return new LogLines(node, bytes, timestamps, starts, ends, stream);
+  }
+
+  private grow(): void {
+    const size = this.timestamps.length * 2;
+    const grown = <A extends Float64Array | Uint32Array>(from: A, to: A): A => (to.set(from), to);
+    this.timestamps = grown(this.timestamps, new Float64Array(size));
+    this.starts = grown(this.starts, new Uint32Array(size));
+    this.ends = grown(this.ends, new Uint32Array(size));
+  }
+}
+
+/** A page's records as an array (LogLines made into records; an array as it is). */
+export function recordArray(records: readonly LogRecord[] | LogLines): readonly LogRecord[] {
+  return records instanceof LogLines ? records.toArray() : records;
+}
+
 /** Whether a record carries its message as UTF-8 bytes (see Utf8LogRecord). */
 export function hasUtf8(record: LogRecord): record is Utf8LogRecord {
   return record instanceof Utf8LogRecord;
@@ -86,6 +192,12 @@ export interface LogQuery {
    * (default 10 minutes). After that the read fails with a ProviderError; `cursor()` still resumes.
    */
   readonly reconnectForMs?: number;
+  /**
+   * The caller keeps no record past the batch it came in (LogReader.batches(); the CLI's output):
+   * the memory of a page's bytes is then reused for later pages once all its records were handed out
+   * and the next batch asked for. A record kept longer could see its message change.
+   */
+  readonly ephemeral?: boolean;
   /** Called once per warning as soon as it is raised (they are also collected in `LogReader.warnings`). */
   readonly onWarning?: (warning: Warning) => void;
   /**

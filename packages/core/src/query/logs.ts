@@ -1,10 +1,11 @@
 import { interrupted, invalidInput, providerError, RunlensError } from '../errors.js';
 import { decodeCursor, encodeCursor, type StreamCursor } from '../machinery/cursor.js';
 import { mapLimit } from '../machinery/limit.js';
-import { mergeByKey, type MergeBatch, type MergeSource } from '../machinery/merge.js';
+import { PageBuffers } from '../machinery/page-buffers.js';
+import { arrayPage, mergeByKey, type MergeBatch, type MergePage, type MergeSource } from '../machinery/merge.js';
 import { sleep } from '../machinery/sleep.js';
 import { DEFAULT_READ_AHEAD_BYTES, endsStream, ReadAhead } from './readahead.js';
-import type { LogQuery, LogRecord, LogStreamInfo } from '../model/log.js';
+import { LogLines, type LogQuery, type LogRecord, type LogStreamInfo } from '../model/log.js';
 import { isTerminal, type Run } from '../model/run.js';
 import { formatDuration } from '../time.js';
 import type { Warning } from '../model/warning.js';
@@ -24,6 +25,8 @@ interface StreamState {
   skip: number;
   /** Pages handed to the merge and not yet wholly delivered, oldest first. */
   readonly handed: HandedPage[];
+  /** Where a wholly delivered page's own bytes go to be given back (while the reader reuses them). */
+  spent?: Buffer[];
 }
 
 /** A page the merge holds: where it was read, where the next one starts, and how much of it is out. */
@@ -34,6 +37,8 @@ interface HandedPage {
   readonly first: number;
   readonly count: number;
   delivered: number;
+  /** The page's own bytes, to give back once it is wholly delivered (LogQuery.ephemeral). */
+  readonly bytes?: Buffer;
 }
 
 /** Everything the reader needs from the query API, so it can be tested and reused by export. */
@@ -89,6 +94,10 @@ export class LogReader implements AsyncIterable<LogRecord> {
   private outage?: Outage;
   /** Records handed to the caller so far (a follow polls less often while it stays the same). */
   private readonly yielded = { count: 0 };
+  /** Page bytes reused once delivered (LogQuery.ephemeral with batches()); undefined otherwise. */
+  private pageBuffers?: PageBuffers;
+  /** Bytes of pages wholly delivered in the batch being handed out, given back when the next one is asked for. */
+  private readonly spent: Buffer[] = [];
   /** The streams of the cursor this read resumed from. */
   private resumed: Readonly<Record<string, StreamCursor>> = {};
   private readonly now: () => number;
@@ -150,9 +159,12 @@ export class LogReader implements AsyncIterable<LogRecord> {
    * out. Use either this or the iterator, once.
    */
   async *batches(): AsyncGenerator<LogRecord[]> {
+    if (this.query.ephemeral) this.pageBuffers = new PageBuffers();
     for await (const chunk of this.start()) {
       const batch = isMerged(chunk) ? this.deliverAll(chunk) : [...chunk];
       if (batch.length > 0) yield batch;
+      // The caller asked for more, so it is done with every record handed out so far (ephemeral).
+      for (const bytes of this.spent.splice(0)) this.pageBuffers?.give(bytes);
     }
   }
 
@@ -354,10 +366,13 @@ export class LogReader implements AsyncIterable<LogRecord> {
   /** One merged pass over every stream from its current position until each is caught up. */
   private async *pass(): AsyncGenerator<Merged> {
     const states = [...this.states.values()].sort((a, b) => a.order - b.order);
-    for (const state of states) state.handed.length = 0;
+    for (const state of states) {
+      state.handed.length = 0;
+      state.spent = this.pageBuffers ? this.spent : undefined;
+    }
     const ahead = new ReadAhead(this.query.readAheadBytes ?? this.deps.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
     const sources = states.map((state) => this.pageSource(state, ahead));
-    for await (const batch of mergeByKey(sources, (r) => r.timestamp)) yield { batch, states };
+    for await (const batch of mergeByKey(sources)) yield { batch, states };
   }
 
   /**
@@ -420,7 +435,8 @@ export class LogReader implements AsyncIterable<LogRecord> {
     const { since, until, signal } = this.query;
     const warn = (warning: Warning) => this.warn(warning);
     // `this.run` is read at each call: after the run ends, reads see it ended.
-    const lane = ahead.lane(state.order, (position) => source.readStream(this.target, state.info, { position, since, until, signal }));
+    const pageBuffers = this.pageBuffers;
+    const lane = ahead.lane(state.order, (position) => source.readStream(this.target, state.info, { position, since, until, signal, ...(pageBuffers ? { pageBuffers } : {}) }));
     let at = state.position;
     let carry = state.skip;
     let done = false;
@@ -437,11 +453,11 @@ export class LogReader implements AsyncIterable<LogRecord> {
           // Resuming inside a page: its first records were delivered before the cursor was taken.
           const first = Math.min(carry, page.records.length);
           carry -= first;
-          hand(state, { start, next: page.next, first, count: page.records.length - first, delivered: 0 });
+          const { records } = page;
+          hand(state, { start, next: page.next, first, count: records.length - first, delivered: 0, ...(pageBuffers && records instanceof LogLines ? { bytes: records.bytes } : {}) });
           // The next pages may be read while this one is merged.
           lane.handed();
-          // A copy the merge may empty as it goes (the adapter's page is left as it was).
-          if (page.records.length > first) return page.records.slice(first);
+          if (page.records.length > first) return mergePage(page.records, first);
         }
       },
     };
@@ -461,8 +477,15 @@ export class LogReader implements AsyncIterable<LogRecord> {
     const ring: LogRecord[] = new Array(count);
     let seen = 0;
     const before = this.yielded.count;
-    for await (const merged of this.pass()) {
-      for (const record of this.deliverAll(merged)) if (count > 0) ring[seen++ % count] = record;
+    // The ring keeps records across pages: their bytes are not reused.
+    const buffers = this.pageBuffers;
+    this.pageBuffers = undefined;
+    try {
+      for await (const merged of this.pass()) {
+        for (const record of this.deliverAll(merged)) if (count > 0) ring[seen++ % count] = record;
+      }
+    } finally {
+      this.pageBuffers = buffers;
     }
     // Only what the tail returns counts as handed out (read() adds it).
     this.yielded.count = before;
@@ -483,6 +506,19 @@ export class LogReader implements AsyncIterable<LogRecord> {
     tagged.sort((a, b) => a.record.timestamp - b.record.timestamp || a.order - b.order || a.index - b.index);
     return count === 0 ? [] : tagged.slice(-count).map((t) => t.record);
   }
+}
+
+/**
+ * A page from its record `first` on, as the merge reads it: LogLines make each record as the merge
+ * hands it out; an array is copied, for the merge to empty (the adapter's page is left as it was).
+ */
+function mergePage(records: readonly LogRecord[] | LogLines, first: number): MergePage<LogRecord> {
+  if (records instanceof LogLines) {
+    const lines = first > 0 ? records.slice(first) : records;
+    const { timestamps } = lines;
+    return { length: lines.length, key: (i) => timestamps[i]!, take: (i) => lines.record(i) };
+  }
+  return arrayPage(records.slice(first), (record) => record.timestamp);
 }
 
 /** Queues a page handed to the merge; a page with nothing to deliver settles at once if it is next. */
@@ -512,8 +548,10 @@ function isMerged(chunk: Chunk): chunk is Merged {
 /** Wholly delivered pages are done: the cursor moves to where the next one starts. */
 function settle(state: StreamState): void {
   while (state.handed.length > 0 && state.handed[0]!.delivered === state.handed[0]!.count) {
-    state.position = state.handed.shift()!.next;
+    const page = state.handed.shift()!;
+    state.position = page.next;
     state.skip = 0;
+    if (page.bytes && state.spent) state.spent.push(page.bytes);
   }
 }
 

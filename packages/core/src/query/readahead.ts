@@ -1,4 +1,4 @@
-import { Utf8LogRecord, type LogRecord } from '../model/log.js';
+import { LogLines, Utf8LogRecord, type LogRecord } from '../model/log.js';
 import type { JsonValue, LogPageV2 as LogPage } from '../spec/v2.js';
 
 /**
@@ -16,8 +16,12 @@ export const DEFAULT_READ_AHEAD_BYTES = 20 * 1024 * 1024;
  */
 const RECORD_OVERHEAD_BYTES = 96;
 
-/** The memory a page of records holds, estimated: characters (or UTF-8 bytes) of each message plus a fixed overhead per record. */
-export function pageBytes(records: readonly LogRecord[]): number {
+/**
+ * The memory a page of records holds, estimated: characters (or UTF-8 bytes) of each message plus a
+ * fixed overhead per record; LogLines by what they hold (LogLines.heldBytes).
+ */
+export function pageBytes(records: readonly LogRecord[] | LogLines): number {
+  if (records instanceof LogLines) return records.heldBytes;
   let bytes = records.length * RECORD_OVERHEAD_BYTES;
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!;
@@ -203,7 +207,7 @@ export class Lane {
     const { records } = page;
     const bytes = pageBytes(records);
     if (records.length > 0) {
-      this.horizon = records[records.length - 1]!.timestamp;
+      this.horizon = records instanceof LogLines ? records.timestamps[records.length - 1]! : records[records.length - 1]!.timestamp;
       this.lastBytes = bytes;
       this.owner.seen(bytes);
     }

@@ -72,7 +72,7 @@ export interface RunlensOptions {
    */
   readonly metricCache?: { readonly maxPoints: number };
   /**
-   * Memory for log pages read ahead of the merge, all streams of a read together (default 20 MiB,
+   * Memory for log pages read ahead of the merge, all streams of a read together (default 12 MiB,
    * DEFAULT_READ_AHEAD_BYTES): more keeps more requests in flight on slow links; 0 still lets one
    * page be read ahead at a time.
    */

@@ -16,7 +16,8 @@
 // - no follow knobs on the provider: core's options carry them.
 import type { ZodMiniType } from 'zod/mini';
 import type { ArtifactBody, ArtifactInfo } from '../model/artifact.js';
-import type { LogRecord, LogStreamInfo } from '../model/log.js';
+import type { LogLines, LogRecord, LogStreamInfo } from '../model/log.js';
+import type { PageBuffers } from '../machinery/page-buffers.js';
 import type { MetricDescriptor, MetricSeries } from '../model/metric.js';
 import type { Run, RunFilter, RunSummary } from '../model/run.js';
 import type { Warning } from '../model/warning.js';
@@ -267,11 +268,21 @@ export interface StreamReadRequestV2 extends CallOptions {
   readonly position?: JsonValue;
   readonly since?: number;
   readonly until?: number;
+  /**
+   * Where to put the bytes of a page given as LogLines whose bytes are the page's own (not shared
+   * with other pages): core gives them back once the consumer has had every record of the page, and
+   * they serve later pages. Given only to reads whose consumer keeps no record (LogQuery.ephemeral).
+   */
+  readonly pageBuffers?: PageBuffers;
 }
 
 export interface LogPageV2 {
-  /** In stream order. Reading again from the position a page was read at must return the same records first. */
-  readonly records: readonly LogRecord[];
+  /**
+   * In stream order. Reading again from the position a page was read at must return the same records
+   * first. An adapter that reads bytes gives LogLines (columns over the page's bytes): core holds pages
+   * for seconds before merging them, and columns keep that memory off the JS heap (see LogLines).
+   */
+  readonly records: readonly LogRecord[] | LogLines;
   readonly next: JsonValue;
   /** Nothing more is available now at `next`. */
   readonly caughtUp: boolean;
