@@ -113,8 +113,8 @@ export const LOG_BYTES_IN_MEMORY = 1024 * 1024;
 export const NODES_READ_AT_ONCE = 4;
 
 /**
- * Read-ahead per node in a pass: core's default budget (20 MiB) is sized for a merge of 16 CloudWatch
- * streams at the quota's rate, about 1.25 MiB a stream. A pass of 4 nodes asks for as much per node,
+ * Read-ahead per node in a pass: core's default budget (12 MiB) is sized for a merge of 16 CloudWatch
+ * streams at the quota's rate, about 0.75 MiB a stream. A pass of 4 nodes asks for as much per node,
  * not for the 16 streams' whole budget: a copy also holds a metric group and an upload at other
  * times, and the 16-node benchmark copy peaked over 200 MB with the default (docs/migration.md).
  */

@@ -267,8 +267,8 @@ describe('back-pressure and abort without follow', () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     const full = (big.totalEvents / 1_000) | 0;
-    // What core may read ahead (20 MiB, DEFAULT_READ_AHEAD_BYTES) plus the socket's buffers: measured
-    // 133 of 800 pages read while the client sat on 64 KiB.
+    // What core may read ahead (DEFAULT_READ_AHEAD_BYTES) plus the socket's buffers: measured 133
+    // of 800 pages read while the client sat on 64 KiB (with a read-ahead of 20 MiB).
     expect(seen).toBeLessThan(full / 4);
     controller.abort();
     await reader.cancel().catch(() => undefined);

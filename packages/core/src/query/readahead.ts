@@ -3,12 +3,13 @@ import type { JsonValue, LogPageV2 as LogPage } from '../spec/v2.js';
 
 /**
  * Bytes of pages read ahead of the merge, all streams together, by default (`createRunlens({
- * readAheadBytes })`): about 11 CloudWatch pages of ~7,700 events (~1.8 MB each by pageBytes), so
- * that requests keep going out at the quota's rate while the merge works through the pages it holds.
- * In a fake-clock model of the 16 x 100,000-line SageMaker read 20 MiB kept the read at the quota
- * floor (12 MiB: 1.2x); 32 MiB did too, but took the CLI's peak RSS over 200 MB (docs/performance.md).
+ * readAheadBytes })`): about 12 CloudWatch pages of ~7,700 events (~1 MB each as LogLines, by
+ * pageBytes), so that requests keep going out at the quota's rate while the merge works through the
+ * pages it holds. In a fake-clock model of the 16 x 100,000-line SageMaker read ~11 pages kept the
+ * read at the quota floor (7 pages: 1.2x); the CLI read that job in the same 9.1 s with 8, 12 and 20
+ * MiB, and each MiB is about a MiB of peak memory (docs/performance.md).
  */
-export const DEFAULT_READ_AHEAD_BYTES = 20 * 1024 * 1024;
+export const DEFAULT_READ_AHEAD_BYTES = 12 * 1024 * 1024;
 
 /**
  * What a record costs in memory besides its message's characters, on 64-bit Node: the record object
