@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baselineWasmOnly, boundHeapGrowth, heapGrowingPercent, HEAP_GROWING_PERCENT, SMALL_HEAP_GROWING_PERCENT, SMALL_LIVE_HEAP_BYTES } from '../src/memory.js';
+import { baselineWasmOnly, boundHeapGrowth, youngGenerationLeftAlone, heapGrowingPercent, HEAP_GROWING_PERCENT, SMALL_HEAP_GROWING_PERCENT, SMALL_LIVE_HEAP_BYTES } from '../src/memory.js';
 
 describe('heap growth while streaming', () => {
   it('is bounded by default and left alone when the user chose heap settings', () => {
@@ -9,6 +9,17 @@ describe('heap growth while streaming', () => {
     expect(boundHeapGrowth({ NODE_OPTIONS: '--max_old_space_size=512' }, [])).toBe(false);
     expect(boundHeapGrowth({}, ['--heap-growing-percent=20'])).toBe(false);
     expect(boundHeapGrowth({}, ['--optimize-for-size'])).toBe(false);
+  });
+});
+
+describe('young generation growth', () => {
+  it('is capped by default and left to the user who set semi-space flags', () => {
+    expect(youngGenerationLeftAlone({}, [])).toBe(false);
+    expect(youngGenerationLeftAlone({ NODE_OPTIONS: '--enable-source-maps' }, ['--max-old-space-size=512'])).toBe(false);
+    expect(youngGenerationLeftAlone({ NODE_OPTIONS: '--max-semi-space-size=64' }, [])).toBe(true);
+    expect(youngGenerationLeftAlone({}, ['--max_semi_space_size=8'])).toBe(true);
+    expect(youngGenerationLeftAlone({}, ['--min-semi-space-size=2'])).toBe(true);
+    expect(youngGenerationLeftAlone({}, ['--semi-space-growth-factor=4'])).toBe(true);
   });
 });
 
