@@ -5,7 +5,7 @@
  *
  * Why: a page's bytes live outside the JS heap, and a buffer that lived long enough to reach V8's old
  * generation is freed only by a full collection, which V8 starts for outside memory only after it
- * grew by 64 MB. A 16-stream read holds ~36 pages of ~1 MB; with the garbage that waits for the
+ * grew by 64 MB. A 16-stream read holds ~30 pages of ~1 MB; with the garbage that waited for the
  * collector its peak memory was ~100 MB of buffers, and the C heap kept that size afterwards. Reused,
  * the buffers stay at what is live (docs/performance.md).
  */

@@ -156,7 +156,8 @@ export class LogReader implements AsyncIterable<LogRecord> {
    * The same records in arrays, in order (up to about a thousand at a time), for consumers that
    * handle many lines per turn of the event loop (the CLI's output): an async step per record costs
    * more than formatting it. Every record of an array counts as delivered once the array is handed
-   * out. Use either this or the iterator, once.
+   * out. Use either this or the iterator, once. With LogQuery.ephemeral, a batch's records are good
+   * until the next one is asked for: their pages' bytes are then reused.
    */
   async *batches(): AsyncGenerator<LogRecord[]> {
     if (this.query.ephemeral) this.pageBuffers = new PageBuffers();
