@@ -4,7 +4,7 @@ export type { LogRecord, LogStreamInfo, LogQuery } from './model/log.js';
 export { logRecordJson, logRecordJsonLine, logRecordJsonWriter, writeJsonStringBytes, Utf8LogRecord, LogLines, LineColumns, recordArray, hasUtf8 } from './model/log.js';
 export { ByteSink, NextByte, copyBytes, jsonStringEnd } from './machinery/bytes.js';
 export type { MetricKind, MetricPoint, MetricDescriptor, MetricSeries, MetricQuery, SeriesColumns, SystemMetricName } from './model/metric.js';
-export { columnarSeries, columnPoints, pointsColumns, seriesColumns, seriesDescriptor, seriesLength, filterColumns } from './machinery/columns.js';
+export { columnarSeries, columnPoints, pointsColumns, seriesColumns, seriesDescriptor, seriesLength, filterColumns, doubled } from './machinery/columns.js';
 export { SYSTEM_METRICS } from './model/metric.js';
 export type { ArtifactInfo, ArtifactBody } from './model/artifact.js';
 export { md5FromEtag, md5FromBase64 } from './model/artifact.js';

@@ -10,7 +10,7 @@
 // keys, anything wrong) goes through JSON.parse and the checks the slow path always had, so the
 // answers (and the errors, with file and line) are the same either way.
 import { open } from 'node:fs/promises';
-import { columnPoints, type MetricPoint, type SeriesColumns } from '@runlens/core';
+import { columnPoints, doubled, type MetricPoint, type SeriesColumns } from '@runlens/core';
 
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -147,14 +147,9 @@ class SeriesSink {
   }
 
   private grow(): void {
-    const more = (a: Float64Array) => {
-      const b = new Float64Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.timestamps = more(this.timestamps);
-    this.steps = more(this.steps);
-    this.values = more(this.values);
+    this.timestamps = doubled(this.timestamps);
+    this.steps = doubled(this.steps);
+    this.values = doubled(this.values);
   }
 }
 

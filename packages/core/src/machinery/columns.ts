@@ -101,3 +101,10 @@ export function pointsColumns(points: readonly MetricPoint[]): SeriesColumns | u
   }
   return { timestamps, ...(stepped ? { steps } : {}), values };
 }
+
+/** A column twice as long with `array`'s values first: for columns filled without knowing their length. */
+export function doubled<A extends Float64Array | Uint32Array>(array: A): A {
+  const longer = new (array.constructor as new (length: number) => A)(Math.max(1, array.length * 2));
+  longer.set(array);
+  return longer;
+}

@@ -1,4 +1,5 @@
 import { copyBytes, NextByte, type ByteSink } from '../machinery/bytes.js';
+import { doubled } from '../machinery/columns.js';
 import type { Warning } from './warning.js';
 
 /** One log line from one node. */
@@ -116,10 +117,6 @@ export class LineColumns {
     this.ends[k] = end;
   }
 
-  timestampAt(k: number): number {
-    return this.timestamps[k]!;
-  }
-
   startAt(k: number): number {
     return this.starts[k]!;
   }
@@ -141,11 +138,9 @@ export class LineColumns {
   }
 
   private grow(): void {
-    const size = this.timestamps.length * 2;
-    const grown = <A extends Float64Array | Uint32Array>(from: A, to: A): A => (to.set(from), to);
-    this.timestamps = grown(this.timestamps, new Float64Array(size));
-    this.starts = grown(this.starts, new Uint32Array(size));
-    this.ends = grown(this.ends, new Uint32Array(size));
+    this.timestamps = doubled(this.timestamps);
+    this.starts = doubled(this.starts);
+    this.ends = doubled(this.ends);
   }
 }
 
