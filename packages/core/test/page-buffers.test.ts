@@ -24,6 +24,16 @@ describe('PageBuffers', () => {
     expect(pool.take(1_000_000).buffer).toBe(a.buffer);
   });
 
+  it('gives an empty page an empty buffer that is not the pool\'s', () => {
+    const pool = new PageBuffers();
+    const empty = pool.take(0);
+    expect(empty.length).toBe(0);
+    // No 64 KiB buffer behind it.
+    expect(empty.buffer.byteLength).toBe(0);
+    pool.give(empty);
+    expect(pool.take(1_000).buffer.byteLength).toBe(64 * 1024);
+  });
+
   it('ignores buffers it did not hand out, and buffers given back twice', () => {
     const pool = new PageBuffers();
     const foreign = Buffer.allocUnsafeSlow(1 << 20);

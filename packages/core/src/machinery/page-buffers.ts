@@ -21,6 +21,8 @@ export class PageBuffers {
 
   /** A buffer of `size` bytes (its content is undefined). */
   take(size: number): Buffer {
+    // An empty page (a stream's end, a quiet poll while following) holds no memory worth reusing.
+    if (size === 0) return Buffer.alloc(0);
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const length = this.free[i]!.byteLength;
@@ -34,7 +36,7 @@ export class PageBuffers {
       this.free.pop();
       this.freeBytes -= buffer.byteLength;
     } else {
-      buffer = Buffer.allocUnsafeSlow(Math.ceil(Math.max(1, size) / GRAIN) * GRAIN).buffer as ArrayBuffer;
+      buffer = Buffer.allocUnsafeSlow(Math.ceil(size / GRAIN) * GRAIN).buffer as ArrayBuffer;
     }
     this.out.add(buffer);
     return Buffer.from(buffer, 0, size);
