@@ -452,13 +452,13 @@ export class LogReader implements AsyncIterable<LogRecord> {
           done = endsStream(page, start);
           at = page.next;
           // Resuming inside a page: its first records were delivered before the cursor was taken.
-          const first = Math.min(carry, page.records.length);
-          carry -= first;
           const { records } = page;
+          const first = Math.min(carry, records.length);
+          carry -= first;
           hand(state, { start, next: page.next, first, count: records.length - first, delivered: 0, ...(pageBuffers && records instanceof LogLines ? { bytes: records.bytes } : {}) });
           // The next pages may be read while this one is merged.
           lane.handed();
-          if (page.records.length > first) return mergePage(page.records, first);
+          if (records.length > first) return mergePage(records, first);
         }
       },
     };
