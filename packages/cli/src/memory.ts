@@ -53,6 +53,11 @@ function oldGenerationBytes(): number {
  */
 export const YOUNG_GENERATION_BYTES = 16 * 1024 * 1024;
 
+/** The flags node was started with: its own arguments and NODE_OPTIONS. */
+function nodeFlags(env: Readonly<Record<string, string | undefined>>, execArgv: readonly string[]): string[] {
+  return [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+}
+
 let adapting: PerformanceObserver | undefined;
 let percent = 0;
 let youngCapped = false;
@@ -85,7 +90,7 @@ function setGrowth(liveBytes: number): void {
  * YOUNG_GENERATION_BYTES, unless the user chose young generation settings.
  */
 export function boundHeapGrowth(env: Readonly<Record<string, string | undefined>> = process.env, execArgv: readonly string[] = process.execArgv): boolean {
-  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const given = nodeFlags(env, execArgv);
   if (given.some((flag) => /^--(heap[-_]growing[-_]percent|max[-_]old[-_]space[-_]size|optimize[-_]for[-_]size)\b/.test(flag))) return false;
   const young = !youngGenerationLeftAlone(env, execArgv);
   setGrowth(oldGenerationBytes());
@@ -104,7 +109,7 @@ export function boundHeapGrowth(env: Readonly<Record<string, string | undefined>
 
 /** Whether boundHeapGrowth leaves the young generation to the user (they set semi-space flags). */
 export function youngGenerationLeftAlone(env: Readonly<Record<string, string | undefined>> = process.env, execArgv: readonly string[] = process.execArgv): boolean {
-  return [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)].some((flag) => /^--(max|min)?[-_]?semi[-_]space[-_](size|growth[-_]factor)\b/.test(flag));
+  return nodeFlags(env, execArgv).some((flag) => /^--(max|min)?[-_]?semi[-_]space[-_](size|growth[-_]factor)\b/.test(flag));
 }
 
 /**
@@ -118,7 +123,7 @@ export function youngGenerationLeftAlone(env: Readonly<Record<string, string | u
  * own wasm tiering flags.
  */
 export function baselineWasmOnly(env: Readonly<Record<string, string | undefined>> = process.env, execArgv: readonly string[] = process.execArgv): boolean {
-  const given = [...execArgv, ...(env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const given = nodeFlags(env, execArgv);
   if (given.some((flag) => /^--(no-)?(liftoff|liftoff[-_]only|wasm[-_]tier[-_]up|wasm[-_]dynamic[-_]tiering)\b/.test(flag))) return false;
   setFlagsFromString('--liftoff-only');
   return true;
